@@ -1,0 +1,109 @@
+/** Pure planning: an inclusive index range -> a global chunk grid -> a device order. */
+
+export interface ChunkRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface RangeRequest {
+  readonly start: number;
+  readonly end: number;
+  readonly checkpointFrequency: number;
+}
+
+/** Digits of the zero-padded indexes in chunk names: at least 5, more when `end` needs it. */
+export function nameWidthFor(end: number): number {
+  return Math.max(5, String(end).length);
+}
+
+export function chunkName(range: ChunkRange, width: number): string {
+  const pad = (n: number) => String(n).padStart(width, '0');
+  return `chunk_${pad(range.start)}-${pad(range.end)}`;
+}
+
+const CHUNK_NAME = /^chunk_(\d+)-(\d+)$/;
+
+/** The range a chunk folder name stands for, or undefined when it is not a chunk name. */
+export function parseChunkName(name: string): ChunkRange | undefined {
+  const match = CHUNK_NAME.exec(name);
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  return end >= start ? { start, end } : undefined;
+}
+
+/** The grid of chunks over [start, end], aligned at start, the last one possibly shorter. */
+export function chunkGrid(request: RangeRequest): ChunkRange[] {
+  const { start, end, checkpointFrequency } = request;
+  const chunks: ChunkRange[] = [];
+  for (let chunkStart = start; chunkStart <= end; chunkStart += checkpointFrequency) {
+    chunks.push({ start: chunkStart, end: Math.min(end, chunkStart + checkpointFrequency - 1) });
+  }
+  return chunks;
+}
+
+export function itemCount(range: ChunkRange): number {
+  return range.end - range.start + 1;
+}
+
+/**
+ * Contiguous blocks of chunks, one block per device, sizes differing by at most one
+ * chunk: the default order in which devices take work. Device i gets block i.
+ */
+export function contiguousBlocks<T>(chunks: readonly T[], deviceCount: number): T[][] {
+  const blocks: T[][] = [];
+  const base = Math.floor(chunks.length / deviceCount);
+  const extra = chunks.length % deviceCount;
+  let next = 0;
+  for (let device = 0; device < deviceCount; device++) {
+    const size = base + (device < extra ? 1 : 0);
+    blocks.push(chunks.slice(next, next + size));
+    next += size;
+  }
+  return blocks;
+}
+
+/**
+ * The order in which one device looks for pending chunks: its own block first, then
+ * the other blocks, each from its far end, so a helping device steals the work its owner
+ * would reach last and the two rarely collide.
+ */
+export function takeOrderFor<T>(blocks: readonly T[][], deviceIndex: number): T[] {
+  const own = blocks[deviceIndex] ?? [];
+  const order: T[] = [...own];
+  for (let offset = 1; offset < blocks.length; offset++) {
+    const other = blocks[(deviceIndex + offset) % blocks.length] ?? [];
+    order.push(...[...other].reverse());
+  }
+  return order;
+}
+
+/**
+ * The static split of the seed system for --no-checkpoint: the range cut into one
+ * contiguous slice per device, sizes differing by at most one item.
+ */
+export function staticSlices(start: number, end: number, deviceCount: number): ChunkRange[] {
+  const total = end - start + 1;
+  const slices: ChunkRange[] = [];
+  const base = Math.floor(total / deviceCount);
+  const extra = total % deviceCount;
+  let next = start;
+  for (let device = 0; device < deviceCount; device++) {
+    const size = base + (device < extra ? 1 : 0);
+    if (size > 0) slices.push({ start: next, end: next + size - 1 });
+    next += size;
+  }
+  return slices;
+}
+
+/** Collapse ranges to a short readable list, merging neighbours: "0-99, 150-199". */
+export function describeRanges(ranges: readonly ChunkRange[]): string {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && range.start <= last.end + 1) last.end = Math.max(last.end, range.end);
+    else merged.push({ ...range });
+  }
+  return merged.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(', ');
+}

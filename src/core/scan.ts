@@ -1,0 +1,71 @@
+/** What is on disk: which chunks are committed, and where. One scan, used by every command. */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { chunksRoot } from './layout.js';
+import { readMarker, type Marker } from './marker.js';
+import { parseChunkName, type ChunkRange } from './plan.js';
+
+export interface ChunkDirEntry {
+  readonly device: string;
+  readonly name: string;
+  readonly range: ChunkRange;
+  readonly dir: string;
+  /** The valid commit marker, or undefined for a leftover of a crashed or failed attempt. */
+  readonly marker: Marker | undefined;
+}
+
+export interface DiskState {
+  /** Every chunk folder under chunks/, committed or not. */
+  readonly entries: ChunkDirEntry[];
+  /** One committed copy per chunk range ("start-end"), the earliest finished when a range was committed twice. */
+  readonly committed: Map<string, ChunkDirEntry>;
+  /** Extra committed copies of a range that is already committed elsewhere: never counted. */
+  readonly duplicates: ChunkDirEntry[];
+  readonly devices: string[];
+}
+
+export function rangeKey(range: ChunkRange): string {
+  return `${range.start}-${range.end}`;
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+export function scanDisk(outputDir: string): DiskState {
+  const root = chunksRoot(outputDir);
+  const devices = listDirs(root);
+  const entries: ChunkDirEntry[] = [];
+  for (const device of devices) {
+    for (const name of listDirs(path.join(root, device))) {
+      const range = parseChunkName(name);
+      if (!range) continue;
+      const dir = path.join(root, device, name);
+      entries.push({ device, name, range, dir, marker: readMarker(dir) });
+    }
+  }
+  const committed = new Map<string, ChunkDirEntry>();
+  const duplicates: ChunkDirEntry[] = [];
+  for (const entry of entries) {
+    if (!entry.marker) continue;
+    const key = rangeKey(entry.range);
+    const existing = committed.get(key);
+    if (!existing) {
+      committed.set(key, entry);
+    } else if (entry.marker.finishedAt < existing.marker!.finishedAt) {
+      duplicates.push(existing);
+      committed.set(key, entry);
+    } else {
+      duplicates.push(entry);
+    }
+  }
+  return { entries, committed, duplicates, devices };
+}
