@@ -57,3 +57,6 @@ export function mergedFileName(device: string, date: Date = new Date()): string 
 }
 
 export const MERGED_FILE = /^dataset_(.+)_(\d{8}T\d{6}Z)\.parquet$/;
+
+/** Written into a chunk dir whose last attempt failed for good: what `status` reports. */
+export const FAILED_FILE = '_FAILED';

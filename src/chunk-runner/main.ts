@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * chunk-runner: one host's share of a run. The launcher starts it; a Slurm array task or
+ * an SSH host can start it the same way. Reads the run's identity from run.json.
+ */
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Command } from 'commander';
+import { loadConfig, phaseConfig } from '../core/config.js';
+import { parseDeviceSpecs } from '../core/devices.js';
+import { EXIT, UsageError, errorMessage } from '../core/errors.js';
+import { readRunFile } from '../core/run-file.js';
+import { resolveSettings, parseNonNegativeInt } from '../core/settings.js';
+import { runFilePath } from '../core/layout.js';
+import { ChunkRunner } from './runner.js';
+import { describeEvent } from './describe-event.js';
+
+interface Options {
+  outputDir: string;
+  phase: string;
+  config?: string;
+  devices: string[];
+  retries?: string;
+  chunkTimeout?: string;
+  lease?: string;
+  blockOffset: string;
+  blockCount?: string;
+  events: string;
+  supervised?: boolean;
+}
+
+export function buildProgram(): Command {
+  return new Command('chunk-runner')
+    .description("run one host's share of a checkpointed run: claim pending chunks, run them on these devices, commit them")
+    .requiredOption('--output-dir <dir>', 'the run\'s output dir (holds run.json, written by launcher)')
+    .requiredOption('--phase <name>', 'phase name in the config')
+    .requiredOption('--devices <spec...>', 'devices of this host, e.g. cuda:0-3, tpu:0+1, cpu:2')
+    .option('--config <file>', 'config file (default: launcher.config.json/.yaml here, else the built-in one)')
+    .option('--retries <n>', 'retries per chunk after a failed attempt (config: retries)')
+    .option('--chunk-timeout <duration>', 'fail an attempt that runs longer, e.g. 30m (config: chunkTimeout)')
+    .option('--lease <duration>', 'claim lease; other hosts take over a claim not renewed for this long (config: lease)')
+    .option('--block-offset <n>', 'index of this host\'s first device among all devices of the run', '0')
+    .option('--block-count <n>', 'number of devices in the whole run (default: this host\'s)')
+    .option('--events <format>', 'events on stdout: text or json', 'text')
+    .option('--supervised', 'take commands on stdin and stop when stdin closes (used by launcher)')
+    .showHelpAfterError();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  program.parse(argv);
+  const options = program.opts<Options>();
+  const cwd = process.cwd();
+  const outputDir = path.resolve(cwd, options.outputDir);
+  const run = readRunFile(outputDir);
+  if (!run) throw new UsageError(`no ${runFilePath(outputDir)}: start the run with launcher, which writes it`);
+  if (run.phase !== options.phase) throw new UsageError(`${runFilePath(outputDir)} is for phase ${run.phase}, not --phase ${options.phase}`);
+  const loaded = loadConfig(options.config, cwd);
+  const phase = phaseConfig(loaded, options.phase);
+  const devices = parseDeviceSpecs(options.devices);
+  const settings = resolveSettings(loaded.config, phase, options);
+  const runner = new ChunkRunner({
+    ...settings,
+    outputDir,
+    cwd,
+    run,
+    outputDirEnv: phase.outputDirEnv,
+    phaseEnv: phase.env ?? {},
+    deviceEnv: loaded.config.deviceEnv,
+    devices,
+    baseEnv: process.env,
+    blockOffset: parseNonNegativeInt('--block-offset', options.blockOffset),
+    blockCount: options.blockCount !== undefined ? parseNonNegativeInt('--block-count', options.blockCount) : devices.length,
+  });
+
+  const json = options.events === 'json';
+  runner.on('event', (event) => {
+    process.stdout.write(json ? `${JSON.stringify(event)}\n` : `${describeEvent(event)}\n`);
+  });
+  let interrupts = 0;
+  let exitSignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    exitSignal ??= signal;
+    interrupts++;
+    runner.stop(interrupts === 1 ? 'graceful' : 'now', `${signal} received`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stopWatching = options.supervised ? watchParent(runner) : () => {};
+
+  const summary = await runner.run();
+  stopWatching();
+  if (exitSignal) return exitSignal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+  if (summary.stopped) return EXIT.chunksFailed;
+  return summary.failed > 0 ? EXIT.chunksFailed : EXIT.ok;
+}
+
+/** Under a launcher: "stop" / "stop-now" lines on stdin; stdin closing means the launcher is gone. */
+function watchParent(runner: ChunkRunner): () => void {
+  const lines = createInterface({ input: process.stdin });
+  const onClose = () => runner.stop('now', 'launcher is gone (stdin closed)');
+  lines.on('line', (line) => {
+    if (line.trim() === 'stop') runner.stop('graceful', 'launcher asked to stop');
+    if (line.trim() === 'stop-now') runner.stop('now', 'launcher asked to stop now');
+  });
+  lines.on('close', onClose);
+  return () => {
+    lines.off('close', onClose);
+    lines.close();
+    process.stdin.destroy();
+  };
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const code = (error as { exitCode?: number }).exitCode;
+    if ((error as { code?: string }).code?.startsWith('commander.')) {
+      process.exitCode = code === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    process.stderr.write(`chunk-runner: ${errorMessage(error)}\n`);
+    process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.chunksFailed;
+  },
+);

@@ -1,0 +1,75 @@
+/** The state of a runner's chunks in memory: which are pending, running, done, failed, held elsewhere. */
+import type { ChunkRange } from '../core/plan.js';
+
+export interface PlannedChunk {
+  readonly name: string;
+  readonly range: ChunkRange;
+}
+
+type ChunkState = 'pending' | 'running' | 'done' | 'failed' | 'held';
+
+export class WorkQueue {
+  private readonly state = new Map<string, ChunkState>();
+  private readonly heldUntil = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
+
+  constructor(
+    chunks: readonly PlannedChunk[],
+    private readonly takeOrders: ReadonlyMap<string, readonly PlannedChunk[]>,
+    private readonly recheckMs: number,
+  ) {
+    for (const chunk of chunks) this.state.set(chunk.name, 'pending');
+  }
+
+  /** The next chunk this device should try: its own order, skipping what is taken or held. */
+  next(device: string, now = Date.now()): PlannedChunk | undefined {
+    for (const chunk of this.takeOrders.get(device) ?? []) {
+      const state = this.state.get(chunk.name);
+      if (state === 'pending') return chunk;
+      if (state === 'held' && (this.heldUntil.get(chunk.name) ?? 0) <= now) return chunk;
+    }
+    return undefined;
+  }
+
+  /** True while some chunk is held by another runner and may yet need us. */
+  hasHeld(): boolean {
+    return [...this.state.values()].includes('held');
+  }
+
+  start(name: string): void {
+    this.state.set(name, 'running');
+  }
+
+  done(name: string): void {
+    this.state.set(name, 'done');
+  }
+
+  fail(name: string): void {
+    this.state.set(name, 'failed');
+  }
+
+  /** Back to pending: stopped, or its device was taken out. Attempts made so far still count. */
+  release(name: string): void {
+    this.state.set(name, 'pending');
+  }
+
+  /** Another runner holds it: look again after the recheck interval. */
+  hold(name: string, now = Date.now()): void {
+    this.state.set(name, 'held');
+    this.heldUntil.set(name, now + this.recheckMs);
+  }
+
+  nextAttempt(name: string): number {
+    const attempt = (this.attempts.get(name) ?? 0) + 1;
+    this.attempts.set(name, attempt);
+    return attempt;
+  }
+
+  attemptsOf(name: string): number {
+    return this.attempts.get(name) ?? 0;
+  }
+
+  count(state: ChunkState): number {
+    return [...this.state.values()].filter((s) => s === state).length;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * What a runner tells its listeners (the live view, the log, `--json`, the launcher
+ * across a process boundary as JSON lines). One union, one place.
+ */
+export type RunEvent =
+  | { type: 'runner-started'; host: string; pid: number; devices: string[]; total: number; committed: number; pending: number }
+  | { type: 'chunk-started'; device: string; name: string; start: number; end: number; attempt: number; dir: string; log: string }
+  | { type: 'chunk-progress'; device: string; name: string; done: number; total: number }
+  | { type: 'chunk-committed'; device: string; name: string; start: number; end: number; attempt: number; durationMs: number; rows: number | null }
+  | {
+      type: 'attempt-failed';
+      device: string;
+      name: string;
+      start: number;
+      end: number;
+      attempt: number;
+      reason: string;
+      log: string;
+      retryInMs: number | null;
+    }
+  | { type: 'chunk-failed'; device: string; name: string; start: number; end: number; attempts: number; reason: string; log: string; logTail: string[] }
+  | { type: 'chunk-waiting'; name: string; holder: string }
+  | { type: 'chunk-already-committed'; name: string; device: string }
+  | { type: 'device-removed'; device: string; reason: string }
+  | { type: 'device-idle'; device: string }
+  | { type: 'stopping'; how: 'graceful' | 'now'; why: string }
+  | { type: 'warning'; message: string }
+  | { type: 'runner-finished'; committed: number; failed: number; stopped: boolean };
+
+export type RunEventType = RunEvent['type'];
+
+export function isRunEvent(value: unknown): value is RunEvent {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}

@@ -1,0 +1,44 @@
+/** Run settings from the config, overridden by flags: one resolver for launcher and chunk-runner. */
+import { durationMs, type Config, type PhaseConfig } from './config.js';
+import { parseDuration } from './duration.js';
+import { UsageError } from './errors.js';
+
+export interface SettingFlags {
+  readonly retries?: string;
+  readonly chunkTimeout?: string;
+  readonly lease?: string;
+}
+
+export interface RunSettings {
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  readonly chunkTimeoutMs: number | undefined;
+  readonly killGraceMs: number;
+  readonly stopGraceMs: number;
+  readonly leaseMs: number;
+  readonly maxConsecutiveDeviceFailures: number;
+}
+
+export function parseNonNegativeInt(flag: string, text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} ${text} is not a whole number >= 0`);
+  return Number(text);
+}
+
+export function parseDurationFlag(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${flag} ${text} is not a duration; use e.g. 30m, 90s, 2h`);
+  return ms;
+}
+
+export function resolveSettings(config: Config, phase: PhaseConfig, flags: SettingFlags): RunSettings {
+  const timeout = flags.chunkTimeout ?? phase.chunkTimeout ?? config.chunkTimeout;
+  return {
+    retries: flags.retries !== undefined ? parseNonNegativeInt('--retries', flags.retries) : (phase.retries ?? config.retries),
+    retryBackoffMs: durationMs(config.retryBackoff),
+    chunkTimeoutMs: timeout === undefined ? undefined : flags.chunkTimeout !== undefined ? parseDurationFlag('--chunk-timeout', flags.chunkTimeout) : durationMs(timeout),
+    killGraceMs: durationMs(config.killGrace),
+    stopGraceMs: durationMs(config.stopGrace),
+    leaseMs: flags.lease !== undefined ? parseDurationFlag('--lease', flags.lease) : durationMs(config.lease),
+    maxConsecutiveDeviceFailures: config.maxConsecutiveDeviceFailures,
+  };
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** launcher: run a phase over a range on every device in checkpointed chunks; `launcher status` reports. */
+import { EXIT, UsageError, errorMessage } from '../core/errors.js';
+import { buildLaunchProgram, type LaunchOptions } from './cli.js';
+import { prepareLaunch } from './prepare.js';
+import { launch } from './launch.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[2] === 'status') {
+    const { statusMain } = await import('./status-main.js');
+    return statusMain(argv.slice(3));
+  }
+  const dashDash = argv.indexOf('--');
+  const own = dashDash === -1 ? argv : argv.slice(0, dashDash);
+  const extraArgs = dashDash === -1 ? [] : argv.slice(dashDash + 1);
+  const program = buildLaunchProgram().exitOverride();
+  program.parse(own);
+  if (program.args.length > 0) {
+    throw new UsageError(`unexpected argument "${program.args[0]}"; arguments for the phase go after --, e.g. launcher --phase 1 --start 0 --end 9 -- --batch-size 8`);
+  }
+  const options = program.opts<LaunchOptions>();
+  const prepared = prepareLaunch(options, extraArgs);
+  return launch(prepared, options, argv.slice(2));
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if ((error as { code?: string }).code?.startsWith('commander.')) {
+      process.exitCode = (error as { exitCode?: number }).exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    process.stderr.write(`launcher: ${errorMessage(error)}\n`);
+    process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.chunksFailed;
+  },
+);

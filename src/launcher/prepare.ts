@@ -1,0 +1,107 @@
+/** From flags to a checked launch: every bad input is refused here, before anything starts. */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
+import { expandRunCommand } from '../core/command.js';
+import { parseDeviceSpecs, selectGpus, type Device } from '../core/devices.js';
+import { detectDevices } from '../core/device-detect.js';
+import { UsageError, errorMessage } from '../core/errors.js';
+import { findExecutable } from '../core/executable.js';
+import { resolveSettings, type RunSettings } from '../core/settings.js';
+import { readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
+import { runFilePath } from '../core/layout.js';
+import type { LaunchOptions } from './cli.js';
+
+export interface PreparedLaunch {
+  readonly cwd: string;
+  readonly loaded: LoadedConfig;
+  readonly phase: PhaseConfig;
+  readonly identity: RunIdentity;
+  readonly outputDir: string;
+  readonly devices: Device[];
+  readonly settings: RunSettings;
+  /** The run.json already in the output dir, if this is a resume. */
+  readonly recorded: RunFile | undefined;
+  readonly warnings: string[];
+}
+
+export function parseIndex(flag: string, text: string): number {
+  const trimmed = text.trim();
+  if (/^-\d+$/.test(trimmed)) throw new UsageError(`${flag} ${text} is negative; indexes start at 0`);
+  if (!/^\d+$/.test(trimmed)) throw new UsageError(`${flag} ${text} is not a whole number; give an integer index like 0 or 488`);
+  const value = Number(trimmed);
+  if (!Number.isSafeInteger(value)) throw new UsageError(`${flag} ${text} is too large`);
+  return value;
+}
+
+function parseFrequency(text: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(value >= 1)) throw new UsageError(`--checkpoint-frequency ${text} must be a whole number >= 1 (items per chunk)`);
+  return value;
+}
+
+function chooseDevices(options: LaunchOptions, warnings: string[]): Device[] {
+  if (options.gpus !== undefined && options.devices !== undefined) {
+    throw new UsageError('--gpus and --devices both given; use one (--gpus 0,1 is short for --devices cuda:0,1)');
+  }
+  if (options.devices !== undefined) return parseDeviceSpecs(options.devices);
+  const detected = detectDevices();
+  if (options.gpus !== undefined) return selectGpus(options.gpus, detected.gpuIds, detected.source);
+  if (!detected.accelerator) {
+    warnings.push(`no accelerator found (${detected.source}): using ${detected.devices.length} CPU slot(s); pass --devices to choose`);
+  }
+  return detected.devices;
+}
+
+function checkWritable(outputDir: string): void {
+  try {
+    mkdirSync(outputDir, { recursive: true });
+    accessSync(outputDir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`output dir ${outputDir} is not writable (${errorMessage(error)}); fix its permissions or choose another with --output-dir`);
+  }
+}
+
+export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string[], cwd = process.cwd()): PreparedLaunch {
+  const start = parseIndex('--start', options.start);
+  const end = parseIndex('--end', options.end);
+  if (end < start) throw new UsageError(`--end ${end} is before --start ${start}; the range is inclusive, e.g. --start 0 --end 488`);
+  const frequencyFlag = options.checkpointFrequency !== undefined ? parseFrequency(options.checkpointFrequency) : undefined;
+
+  const loaded = loadConfig(options.config, cwd);
+  const phase = phaseConfig(loaded, options.phase);
+  const settings = resolveSettings(loaded.config, phase, options);
+  const command = expandRunCommand(
+    phase.command,
+    { python: loaded.config.python, model: options.model ?? phase.model, phase: options.phase, configDir: loaded.dir },
+    extraArgs,
+    `${loaded.file}: phases.${options.phase}`,
+  );
+  const executable = command[0]!;
+  if (!findExecutable(executable, process.env.PATH, cwd)) {
+    const hint = phase.command[0] === '{python}' ? 'set "python" in the config to an installed interpreter' : `fix phases.${options.phase}.command in the config`;
+    throw new UsageError(`phase ${options.phase}: executable "${executable}" not found${executable.includes('/') ? '' : ' on PATH'}; ${hint}`);
+  }
+
+  const warnings: string[] = [];
+  const devices = chooseDevices(options, warnings);
+  const outputDir = path.resolve(cwd, options.outputDir ?? phase.outputDir);
+  const identity: RunIdentity = {
+    phase: options.phase,
+    start,
+    end,
+    checkpointFrequency: frequencyFlag ?? phase.checkpointFrequency ?? loaded.config.checkpointFrequency,
+    command,
+  };
+  const recorded = options.checkpoint ? readRunFile(outputDir) : undefined;
+  if (recorded) {
+    const differences = runDifferences(recorded, identity);
+    if (differences.length > 0) {
+      throw new UsageError(
+        `${runFilePath(outputDir)} records a different run (${differences.join('; ')}); rerun with the recorded values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
+      );
+    }
+  }
+  if (!options.dryRun) checkWritable(outputDir);
+  return { cwd, loaded, phase, identity, outputDir, devices, settings, recorded, warnings };
+}
