@@ -82,7 +82,12 @@ export function parseDeviceSpec(spec: string): Device[] {
     if (count < 1) throw new UsageError(`--devices ${spec}: need at least one CPU slot, e.g. cpu:2`);
     return Array.from({ length: count }, (_, slot) => deviceOf('cpu', [String(slot)]));
   }
-  return body.split(',').map((group) => deviceOf(kind, group.split('+').flatMap((id) => expandIds(id, `--devices ${spec}`))));
+  const flag = `--devices ${spec}`;
+  return body.split(',').flatMap((part) =>
+    part.includes('+')
+      ? [deviceOf(kind, part.split('+').flatMap((id) => expandIds(id, flag)))]
+      : expandIds(part, flag).map((id) => deviceOf(kind, [id])),
+  );
 }
 
 export function parseDeviceSpecs(specs: readonly string[]): Device[] {

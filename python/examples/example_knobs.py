@@ -1,0 +1,114 @@
+"""Knobs of the example phases, all through the environment, so the runner's tests can drive
+the real phases into trouble:
+
+  CHUNKRUN_EXAMPLE_DELAY=SECONDS     work per item (simulated GPU time; default 0.005);
+                                     the --delay argument overrides it
+  CHUNKRUN_EXAMPLE_RECORD=PATH       at start, append one JSON line per invocation:
+                                     {"phase", "start", "end", "device", "attempt",
+                                      "cuda_visible_devices", "pid"} (O_APPEND, one write)
+  CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS=N   exit 3 at start while CHUNK_ATTEMPT <= N
+                                     (no CHUNK_ATTEMPT, as with --no-checkpoint, counts as 1)
+  CHUNKRUN_EXAMPLE_FAIL_INDEX=I      exit 3 on reaching index I, after the items before it;
+                                     with FAIL_ATTEMPTS also set, only on those attempts
+  CHUNKRUN_EXAMPLE_HANG_INDEX=I      sleep forever on reaching index I
+
+Failures print one line naming the knob to stderr and write no dataset file.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Mapping, Optional
+
+DEFAULT_DELAY_S = 0.005
+SIMULATED_FAILURE_EXIT = 3
+
+
+def _env_int(env: Mapping[str, str], name: str) -> Optional[int]:
+    text = env.get(name)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        print(f"{name}={text} is not an integer", file=sys.stderr)
+        sys.exit(2)
+
+
+def default_delay(env: Mapping[str, str] = os.environ) -> float:
+    text = env.get("CHUNKRUN_EXAMPLE_DELAY")
+    if not text:
+        return DEFAULT_DELAY_S
+    try:
+        return float(text)
+    except ValueError:
+        print(f"CHUNKRUN_EXAMPLE_DELAY={text} is not a number of seconds", file=sys.stderr)
+        sys.exit(2)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more seconds")
+    return value
+
+
+def add_delay_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--delay", type=_seconds, default=default_delay(),
+                        help="seconds of simulated work per item (default: $CHUNKRUN_EXAMPLE_DELAY or 0.005)")
+
+
+class ExampleKnobs:
+    def __init__(self, phase: str, env: Mapping[str, str] = os.environ):
+        self.phase = phase
+        self.env = env
+        self.attempt = _env_int(env, "CHUNK_ATTEMPT") or 1
+        self.fail_attempts = _env_int(env, "CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS")
+        self.fail_index = _env_int(env, "CHUNKRUN_EXAMPLE_FAIL_INDEX")
+        self.hang_index = _env_int(env, "CHUNKRUN_EXAMPLE_HANG_INDEX")
+
+    def _failing_attempt(self) -> bool:
+        return self.fail_attempts is None or self.attempt <= self.fail_attempts
+
+    def _fail(self, why: str) -> None:
+        print(f"phase{self.phase}: simulated failure {why}", file=sys.stderr)
+        sys.exit(SIMULATED_FAILURE_EXIT)
+
+    def at_start(self, start: int, end: int) -> None:
+        """Records the invocation, then fails it when FAIL_ATTEMPTS alone says so."""
+        self._record(start, end)
+        if self.fail_attempts is not None and self.fail_index is None and self._failing_attempt():
+            self._fail(f"on attempt {self.attempt} (CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS={self.fail_attempts})")
+
+    def at_index(self, index: int) -> None:
+        if index == self.fail_index and self._failing_attempt():
+            self._fail(f"at index {index} (CHUNKRUN_EXAMPLE_FAIL_INDEX={self.fail_index})")
+        if index == self.hang_index:
+            print(f"phase{self.phase}: hanging at index {index} (CHUNKRUN_EXAMPLE_HANG_INDEX={index})", file=sys.stderr, flush=True)
+            while True:
+                time.sleep(3600)
+
+    def _record(self, start: int, end: int) -> None:
+        path = self.env.get("CHUNKRUN_EXAMPLE_RECORD")
+        if not path:
+            return
+        entry = {
+            "phase": self.phase,
+            "start": start,
+            "end": end,
+            "device": self.env.get("CHUNK_DEVICE"),
+            "attempt": _env_int(self.env, "CHUNK_ATTEMPT"),
+            "cuda_visible_devices": self.env.get("CUDA_VISIBLE_DEVICES"),
+            "pid": os.getpid(),
+        }
+        # One write() on O_APPEND: concurrent phases never interleave their lines.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(entry) + "\n").encode())
+        finally:
+            os.close(fd)
