@@ -26,9 +26,17 @@ describe('a full checkpointed run', () => {
     expect(expectExactlyOnce(committedIndexes(outputDir()), 0, 488)).toBeUndefined();
     expect(markersMatchFiles(outputDir())).toBeUndefined();
     expect(listDir(path.join(outputDir(), 'chunks'))).toEqual(['cpu0', 'cpu1', 'cpu2']);
-    const names = ['cpu0', 'cpu1', 'cpu2'].flatMap((d) => listDir(path.join(outputDir(), 'chunks', d)).filter((n) => n.startsWith('chunk_')));
-    expect(names.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `chunk_${String(i * 50).padStart(5, '0')}-${String(Math.min(488, i * 50 + 49)).padStart(5, '0')}`));
-    for (const device of ['cpu0', 'cpu1', 'cpu2']) expect(existsSync(path.join(outputDir(), 'chunks', device, 'completed.json'))).toBe(true);
+    const names = ['cpu0', 'cpu1', 'cpu2'].flatMap((d) =>
+      listDir(path.join(outputDir(), 'chunks', d)).filter((n) => n.startsWith('chunk_')),
+    );
+    expect(names.sort()).toEqual(
+      Array.from(
+        { length: 10 },
+        (_, i) => `chunk_${String(i * 50).padStart(5, '0')}-${String(Math.min(488, i * 50 + 49)).padStart(5, '0')}`,
+      ),
+    );
+    for (const device of ['cpu0', 'cpu1', 'cpu2'])
+      expect(existsSync(path.join(outputDir(), 'chunks', device, 'completed.json'))).toBe(true);
     const runJson = JSON.parse(readFileSync(path.join(outputDir(), 'run.json'), 'utf8'));
     expect(runJson).toMatchObject({ phase: '1', start: 0, end: 488, checkpointFrequency: 50 });
     expect(readRecord(record)).toHaveLength(10);
@@ -47,10 +55,13 @@ describe('a full checkpointed run', () => {
     mkdirSync(bin);
     writeFileSync(path.join(bin, 'nvidia-smi'), '#!/bin/sh\nprintf "0\\n1\\n2\\n3\\n"\n');
     chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
-    const result = await launcher(['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--gpus', '1,3', '--no-merge'], {
-      cwd: work,
-      env: { PATH: `${bin}:${process.env.PATH}`, CHUNKRUN_EXAMPLE_RECORD: record, CUDA_VISIBLE_DEVICES: undefined },
-    });
+    const result = await launcher(
+      ['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--gpus', '1,3', '--no-merge'],
+      {
+        cwd: work,
+        env: { PATH: `${bin}:${process.env.PATH}`, CHUNKRUN_EXAMPLE_RECORD: record, CUDA_VISIBLE_DEVICES: undefined },
+      },
+    );
     expect(result.exitCode, result.all).toBe(0);
     const calls = readRecord(record);
     expect(calls).toHaveLength(10);
@@ -107,13 +118,23 @@ describe('resume', () => {
   });
 
   it('refuses a rerun whose plan differs, saying what differs and how to start fresh', async () => {
-    const first = await launcher(['--phase', '1', '--start', '0', '--end', '19', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--no-merge'], { cwd: work });
+    const first = await launcher(
+      ['--phase', '1', '--start', '0', '--end', '19', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--no-merge'],
+      { cwd: work },
+    );
     expect(first.exitCode, first.all).toBe(0);
-    const differs = await launcher(['--phase', '1', '--start', '0', '--end', '29', '--checkpoint-frequency', '5', '--devices', 'cpu:1'], { cwd: work });
+    const differs = await launcher(['--phase', '1', '--start', '0', '--end', '29', '--checkpoint-frequency', '5', '--devices', 'cpu:1'], {
+      cwd: work,
+    });
     expect(differs.exitCode).toBe(2);
     expect(differs.stderr.trim().split('\n')).toHaveLength(1);
-    expect(differs.stderr).toMatch(/records a different run \(end 19 -> 29; checkpointFrequency 10 -> 5\).*move .* aside .* to start fresh/);
-    const extraArgs = await launcher(['--phase', '1', '--start', '0', '--end', '19', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--', '--delay', '0'], { cwd: work });
+    expect(differs.stderr).toMatch(
+      /records a different run \(end 19 -> 29; checkpointFrequency 10 -> 5\).*move .* aside .* to start fresh/,
+    );
+    const extraArgs = await launcher(
+      ['--phase', '1', '--start', '0', '--end', '19', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--', '--delay', '0'],
+      { cwd: work },
+    );
     expect(extraArgs.exitCode).toBe(2);
     expect(extraArgs.stderr).toMatch(/command .* -> .* --delay 0/);
   });
@@ -127,7 +148,11 @@ describe('--no-checkpoint', () => {
     });
     expect(result.exitCode, result.all).toBe(0);
     const calls = readRecord(record).sort((a, b) => a.start - b.start);
-    expect(calls.map((c) => [c.start, c.end, c.attempt])).toEqual([[0, 9, null], [10, 19, null], [20, 29, null]]);
+    expect(calls.map((c) => [c.start, c.end, c.attempt])).toEqual([
+      [0, 9, null],
+      [10, 19, null],
+      [20, 29, null],
+    ]);
     expect(existsSync(path.join(outputDir(), 'chunks'))).toBe(false);
     expect(existsSync(path.join(outputDir(), 'run.json'))).toBe(false);
     // The phase fell back to its default dir itself: one dataset per slice there.

@@ -27,7 +27,15 @@ describe('chunk grid', () => {
   });
 
   it('covers every index exactly once for many shapes', () => {
-    for (const [start, end, frequency] of [[0, 0, 1], [0, 0, 50], [3, 3, 2], [0, 99, 100], [0, 100, 100], [5, 1234, 7], [10, 19, 1]] as const) {
+    for (const [start, end, frequency] of [
+      [0, 0, 1],
+      [0, 0, 50],
+      [3, 3, 2],
+      [0, 99, 100],
+      [0, 100, 100],
+      [5, 1234, 7],
+      [10, 19, 1],
+    ] as const) {
       const grid = chunkGrid({ start, end, checkpointFrequency: frequency });
       const covered = grid.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i));
       expect(covered).toEqual(Array.from({ length: end - start + 1 }, (_, i) => start + i));
@@ -60,7 +68,11 @@ describe('chunk names', () => {
 describe('device order', () => {
   it('gives each device a contiguous block, sizes within one chunk', () => {
     const blocks = contiguousBlocks([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3);
-    expect(blocks).toEqual([[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    expect(blocks).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
   });
 
   it('gives empty blocks when there are more devices than chunks', () => {
@@ -90,12 +102,22 @@ describe('static slices (--no-checkpoint)', () => {
   });
 
   it('gives no slice to devices beyond the item count', () => {
-    expect(staticSlices(5, 6, 3)).toEqual([{ start: 5, end: 5 }, { start: 6, end: 6 }]);
+    expect(staticSlices(5, 6, 3)).toEqual([
+      { start: 5, end: 5 },
+      { start: 6, end: 6 },
+    ]);
   });
 });
 
 describe('describeRanges', () => {
   it('merges neighbours and sorts', () => {
-    expect(describeRanges([{ start: 100, end: 149 }, { start: 0, end: 49 }, { start: 50, end: 99 }, { start: 300, end: 300 }])).toBe('0-149, 300');
+    expect(
+      describeRanges([
+        { start: 100, end: 149 },
+        { start: 0, end: 49 },
+        { start: 50, end: 99 },
+        { start: 300, end: 300 },
+      ]),
+    ).toBe('0-149, 300');
   });
 });

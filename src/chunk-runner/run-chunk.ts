@@ -74,14 +74,31 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
         const outputs = checkOutputs(dir, spec.run.outputs);
         if (outputs.missing.length > 0) reason = `exit code 0 but expected outputs missing: ${outputs.missing.join('; ')}`;
         else if (!stillHolds(spec.outputDir, currentClaim())) {
-          ctx.emit({ type: 'warning', message: `${chunk.name}: lost its claim while running (lease expired and another runner took it over); not committing` });
+          ctx.emit({
+            type: 'warning',
+            message: `${chunk.name}: lost its claim while running (lease expired and another runner took it over); not committing`,
+          });
           return 'handed-back';
         } else {
           reportProgress(ctx, device, chunk, dir);
-          const marker = await commitChunk(dir, outputs.files, { name: chunk.name, range: chunk.range, device: device.name, attempt, startedAt });
+          const marker = await commitChunk(dir, outputs.files, {
+            name: chunk.name,
+            range: chunk.range,
+            device: device.name,
+            attempt,
+            startedAt,
+          });
           const rows = marker.files.some((f) => f.rows !== null) ? marker.files.reduce((sum, f) => sum + (f.rows ?? 0), 0) : null;
           ctx.deviceSucceeded(device.name);
-          ctx.emit({ type: 'chunk-committed', device: device.name, name: chunk.name, ...chunk.range, attempt, durationMs: marker.durationMs, rows });
+          ctx.emit({
+            type: 'chunk-committed',
+            device: device.name,
+            name: chunk.name,
+            ...chunk.range,
+            attempt,
+            durationMs: marker.durationMs,
+            rows,
+          });
           return 'committed';
         }
       }
@@ -92,7 +109,15 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
       if (ctx.deviceFailed(device.name)) return 'handed-back';
       if (retryInMs === null) {
         const logTail = lastLines(log, LOG_TAIL_LINES);
-        writeJsonAtomic(path.join(dir, FAILED_FILE), { name: chunk.name, ...chunk.range, device: device.name, attempts: attempt, reason, log, failedAt: new Date().toISOString() });
+        writeJsonAtomic(path.join(dir, FAILED_FILE), {
+          name: chunk.name,
+          ...chunk.range,
+          device: device.name,
+          attempts: attempt,
+          reason,
+          log,
+          failedAt: new Date().toISOString(),
+        });
         ctx.emit({ type: 'chunk-failed', device: device.name, name: chunk.name, ...chunk.range, attempts: attempt, reason, log, logTail });
         return 'failed';
       }
@@ -117,7 +142,16 @@ function onStorageError(ctx: RunnerContext, device: Device, chunk: PlannedChunk,
   const code = (error as NodeJS.ErrnoException).code;
   if (!code || !STORAGE_ERRORS.has(code)) throw error;
   const reason = `output dir problem (${code}): ${errorMessage(error)}; free space or fix permissions, then rerun the same command`;
-  ctx.emit({ type: 'chunk-failed', device: device.name, name: chunk.name, ...chunk.range, attempts: ctx.queue.attemptsOf(chunk.name), reason, log: '', logTail: [] });
+  ctx.emit({
+    type: 'chunk-failed',
+    device: device.name,
+    name: chunk.name,
+    ...chunk.range,
+    attempts: ctx.queue.attemptsOf(chunk.name),
+    reason,
+    log: '',
+    logTail: [],
+  });
   ctx.stop('graceful', reason);
   return 'failed';
 }

@@ -20,9 +20,7 @@ export const claimSchema = z.object({
 
 export type Claim = z.infer<typeof claimSchema>;
 
-export type HolderState =
-  | { readonly stale: false; readonly why: string }
-  | { readonly stale: true; readonly why: string };
+export type HolderState = { readonly stale: false; readonly why: string } | { readonly stale: true; readonly why: string };
 
 export interface Liveness {
   readonly host: string;

@@ -152,7 +152,11 @@ export function stillHolds(outputDir: string, claim: Claim): boolean {
 }
 
 /** Renew the lease (and record the running phase); false when the claim is no longer ours. */
-export function renewClaim(outputDir: string, claim: Claim, update: Partial<Pick<Claim, 'phasePid' | 'phasePidStart'>> = {}): Claim | undefined {
+export function renewClaim(
+  outputDir: string,
+  claim: Claim,
+  update: Partial<Pick<Claim, 'phasePid' | 'phasePidStart'>> = {},
+): Claim | undefined {
   if (!stillHolds(outputDir, claim)) return undefined;
   const renewed: Claim = { ...claim, ...update, renewedAt: Date.now() };
   writeJsonAtomic(claimPathFor(outputDir, claim.name), renewed);

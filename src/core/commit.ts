@@ -41,7 +41,8 @@ export function checkOutputs(chunkDir: string, globs: readonly string[]): Output
     const pattern = globToRegExp(glob);
     const hits = candidates.filter((file) => pattern.test(file));
     const nonEmpty = hits.filter((file) => statSync(path.join(chunkDir, file)).size > 0);
-    if (nonEmpty.length === 0) missing.push(hits.length > 0 ? `${glob} (only empty files: ${hits.join(', ')})` : `${glob} (no file matches)`);
+    if (nonEmpty.length === 0)
+      missing.push(hits.length > 0 ? `${glob} (only empty files: ${hits.join(', ')})` : `${glob} (no file matches)`);
     nonEmpty.forEach((file) => matched.add(file));
   }
   return { files: [...matched].sort(), missing };

@@ -6,11 +6,9 @@ import { z } from 'zod';
 import { UsageError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
 
-const durationSchema = z
-  .union([z.string(), z.number()])
-  .refine((value) => parseDuration(value) !== undefined, {
-    message: 'must be a duration like "30m", "90s", "2h" or a number of seconds',
-  });
+const durationSchema = z.union([z.string(), z.number()]).refine((value) => parseDuration(value) !== undefined, {
+  message: 'must be a duration like "30m", "90s", "2h" or a number of seconds',
+});
 
 const envMapSchema = z.record(z.string(), z.string());
 
@@ -92,7 +90,10 @@ export function loadConfig(explicit: string | undefined, cwd: string): LoadedCon
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keyPath = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    const unknown = issue.code === 'unrecognized_keys' ? ` (unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the README's config reference)` : '';
+    const unknown =
+      issue.code === 'unrecognized_keys'
+        ? ` (unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the README's config reference)`
+        : '';
     throw new UsageError(`config ${file}: ${keyPath}: ${issue.message}${unknown}`);
   }
   return { config: parsed.data, file, dir: path.dirname(file) };

@@ -19,7 +19,10 @@ function nvidiaSmiGpus(): string[] | undefined {
       timeout: 10_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const ids = out.split('\n').map((line) => line.trim()).filter(Boolean);
+    const ids = out
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
     return ids.length > 0 ? ids : undefined;
   } catch {
     // Absent or failing nvidia-smi means "no NVIDIA GPUs visible this way"; the next source is tried.
@@ -30,7 +33,10 @@ function nvidiaSmiGpus(): string[] | undefined {
 function cudaVisibleDevices(env: NodeJS.ProcessEnv): string[] | undefined {
   const value = env.CUDA_VISIBLE_DEVICES;
   if (value === undefined) return undefined;
-  const ids = value.split(',').map((id) => id.trim()).filter((id) => id !== '' && id !== '-1');
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '' && id !== '-1');
   return ids.length > 0 ? ids : undefined;
 }
 

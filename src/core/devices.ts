@@ -85,7 +85,12 @@ export function parseDeviceSpec(spec: string): Device[] {
   const flag = `--devices ${spec}`;
   return body.split(',').flatMap((part) =>
     part.includes('+')
-      ? [deviceOf(kind, part.split('+').flatMap((id) => expandIds(id, flag)))]
+      ? [
+          deviceOf(
+            kind,
+            part.split('+').flatMap((id) => expandIds(id, flag)),
+          ),
+        ]
       : expandIds(part, flag).map((id) => deviceOf(kind, [id])),
   );
 }

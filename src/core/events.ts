@@ -6,7 +6,16 @@ export type RunEvent =
   | { type: 'runner-started'; host: string; pid: number; devices: string[]; total: number; committed: number; pending: number }
   | { type: 'chunk-started'; device: string; name: string; start: number; end: number; attempt: number; dir: string; log: string }
   | { type: 'chunk-progress'; device: string; name: string; done: number; total: number }
-  | { type: 'chunk-committed'; device: string; name: string; start: number; end: number; attempt: number; durationMs: number; rows: number | null }
+  | {
+      type: 'chunk-committed';
+      device: string;
+      name: string;
+      start: number;
+      end: number;
+      attempt: number;
+      durationMs: number;
+      rows: number | null;
+    }
   | {
       type: 'attempt-failed';
       device: string;
@@ -18,7 +27,17 @@ export type RunEvent =
       log: string;
       retryInMs: number | null;
     }
-  | { type: 'chunk-failed'; device: string; name: string; start: number; end: number; attempts: number; reason: string; log: string; logTail: string[] }
+  | {
+      type: 'chunk-failed';
+      device: string;
+      name: string;
+      start: number;
+      end: number;
+      attempts: number;
+      reason: string;
+      log: string;
+      logTail: string[];
+    }
   | { type: 'chunk-waiting'; name: string; holder: string }
   | { type: 'chunk-already-committed'; name: string; device: string }
   | { type: 'device-removed'; device: string; reason: string }

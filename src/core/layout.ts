@@ -49,7 +49,10 @@ export function logsDir(outputDir: string): string {
 
 /** Filesystem-safe timestamp used in file names: 20261126T221500Z. */
 export function fileTimestamp(date: Date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function mergedFileName(device: string, date: Date = new Date()): string {

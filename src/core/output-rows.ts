@@ -17,7 +17,8 @@ export function parquetRowCount(file: string): number {
       throw new DataError(`${file} is not a Parquet file or is truncated (no PAR1 footer)`);
     }
     const metadataLength = tail.readUInt32LE(0);
-    if (metadataLength + 12 > size) throw new DataError(`${file} is truncated (footer says ${metadataLength} bytes of metadata, file has ${size})`);
+    if (metadataLength + 12 > size)
+      throw new DataError(`${file} is truncated (footer says ${metadataLength} bytes of metadata, file has ${size})`);
     const footer = Buffer.alloc(metadataLength + 8);
     readSync(fd, footer, 0, footer.length, size - footer.length);
     const arrayBuffer = footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length);

@@ -41,7 +41,9 @@ export function readRunFile(outputDir: string): RunFile | undefined {
   }
   const parsed = runFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(`${file} is not a chunkrun run file (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+    throw new UsageError(
+      `${file} is not a chunkrun run file (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+    );
   }
   return parsed.data;
 }

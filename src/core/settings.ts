@@ -35,7 +35,12 @@ export function resolveSettings(config: Config, phase: PhaseConfig, flags: Setti
   return {
     retries: flags.retries !== undefined ? parseNonNegativeInt('--retries', flags.retries) : (phase.retries ?? config.retries),
     retryBackoffMs: durationMs(config.retryBackoff),
-    chunkTimeoutMs: timeout === undefined ? undefined : flags.chunkTimeout !== undefined ? parseDurationFlag('--chunk-timeout', flags.chunkTimeout) : durationMs(timeout),
+    chunkTimeoutMs:
+      timeout === undefined
+        ? undefined
+        : flags.chunkTimeout !== undefined
+          ? parseDurationFlag('--chunk-timeout', flags.chunkTimeout)
+          : durationMs(timeout),
     killGraceMs: durationMs(config.killGrace),
     stopGraceMs: durationMs(config.stopGrace),
     leaseMs: flags.lease !== undefined ? parseDurationFlag('--lease', flags.lease) : durationMs(config.lease),

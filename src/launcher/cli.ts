@@ -1,4 +1,5 @@
 /** The launcher's flags: one definition, used by main and by the README check. */
+import { oneLineErrors } from '../core/cli-errors.js';
 import { Command, Option } from 'commander';
 
 export interface LaunchOptions {
@@ -21,25 +22,26 @@ export interface LaunchOptions {
 }
 
 export function buildLaunchProgram(): Command {
-  return new Command('launcher')
-    .description('run a phase over an index range on every device, in checkpointed chunks; rerun the same line to resume')
-    .usage('--phase <name> --start <n> --end <n> [options] [-- phase args]\n       launcher status --phase <name> [--json]')
-    .requiredOption('--phase <name>', 'phase name in the config, e.g. 1 or 3.5')
-    .requiredOption('--start <n>', 'first index (inclusive)')
-    .requiredOption('--end <n>', 'last index (inclusive)')
-    .option('--checkpoint-frequency <n>', 'items per chunk (config: checkpointFrequency, default 50)')
-    .option('--no-checkpoint', 'original behaviour: one process per device over its whole slice, no chunks, no merge')
-    .option('--config <file>', 'config file (default: launcher.config.json/.yaml here, else the built-in one)')
-    .option('--gpus <ids>', 'CUDA GPUs to use, e.g. 0,1,2 or 0-3')
-    .option('--devices <spec...>', 'devices, e.g. cuda:0-3, rocm:0,1, tpu:0-3, tpu:0+1 (one device, two chips), cpu:4 (four CPU slots)')
-    .option('--output-dir <dir>', "where chunks and merged files go (default: the phase's outputDir)")
-    .option('--model <name>', "value of {model} (default: the phase's model)")
-    .option('--retries <n>', 'retries per chunk after a failed attempt (config: retries, default 2)')
-    .option('--chunk-timeout <duration>', 'fail an attempt that runs longer, e.g. 30m (config: chunkTimeout)')
-    .option('--no-merge', 'do not merge the chunks at the end')
-    .option('--dry-run', 'print the plan and start nothing')
-    .addOption(new Option('--json', 'events as JSON lines on stdout').conflicts('quiet'))
-    .option('--quiet', 'print only the summary and errors')
-    .allowExcessArguments(true)
-    .showHelpAfterError();
+  return oneLineErrors(
+    new Command('launcher')
+      .description('run a phase over an index range on every device, in checkpointed chunks; rerun the same line to resume')
+      .usage('--phase <name> --start <n> --end <n> [options] [-- phase args]\n       launcher status --phase <name> [--json]')
+      .requiredOption('--phase <name>', 'phase name in the config, e.g. 1 or 3.5')
+      .requiredOption('--start <n>', 'first index (inclusive)')
+      .requiredOption('--end <n>', 'last index (inclusive)')
+      .option('--checkpoint-frequency <n>', 'items per chunk (config: checkpointFrequency, default 50)')
+      .option('--no-checkpoint', 'original behaviour: one process per device over its whole slice, no chunks, no merge')
+      .option('--config <file>', 'config file (default: launcher.config.json/.yaml here, else the built-in one)')
+      .option('--gpus <ids>', 'CUDA GPUs to use, e.g. 0,1,2 or 0-3')
+      .option('--devices <spec...>', 'devices, e.g. cuda:0-3, rocm:0,1, tpu:0-3, tpu:0+1 (one device, two chips), cpu:4 (four CPU slots)')
+      .option('--output-dir <dir>', "where chunks and merged files go (default: the phase's outputDir)")
+      .option('--model <name>', "value of {model} (default: the phase's model)")
+      .option('--retries <n>', 'retries per chunk after a failed attempt (config: retries, default 2)')
+      .option('--chunk-timeout <duration>', 'fail an attempt that runs longer, e.g. 30m (config: chunkTimeout)')
+      .option('--no-merge', 'do not merge the chunks at the end')
+      .option('--dry-run', 'print the plan and start nothing')
+      .addOption(new Option('--json', 'events as JSON lines on stdout').conflicts('quiet'))
+      .option('--quiet', 'print only the summary and errors')
+      .allowExcessArguments(true),
+  );
 }

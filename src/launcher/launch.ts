@@ -26,14 +26,18 @@ function pendingRanges(launch: PreparedLaunch) {
 function printPlan(launch: PreparedLaunch): number {
   const { grid, missing } = pendingRanges(launch);
   const width = nameWidthFor(launch.identity.end);
-  out(`plan: phase ${launch.identity.phase}, indexes ${launch.identity.start}-${launch.identity.end}, ${grid.length} chunks of ${launch.identity.checkpointFrequency}`);
+  out(
+    `plan: phase ${launch.identity.phase}, indexes ${launch.identity.start}-${launch.identity.end}, ${grid.length} chunks of ${launch.identity.checkpointFrequency}`,
+  );
   out(`output dir: ${launch.outputDir}; ${grid.length - missing.length} chunks already committed, ${missing.length} to run`);
   out(`command: ${launch.identity.command.join(' ')}`);
   const blocks = contiguousBlocks(missing, launch.devices.length);
   launch.devices.forEach((device, i) => {
     const block = blocks[i] ?? [];
     const first = block[0] ? chunkName(block[0], width) : '-';
-    out(`  ${device.name}: starts with ${block.length} chunks (${block.length > 0 ? `${first}, ${describeRanges(block)}` : 'none'}), then helps the others`);
+    out(
+      `  ${device.name}: starts with ${block.length} chunks (${block.length > 0 ? `${first}, ${describeRanges(block)}` : 'none'}), then helps the others`,
+    );
   });
   out('dry run: nothing started');
   return EXIT.ok;
@@ -55,7 +59,9 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     process.on('SIGTERM', onSignal);
     const results = await runUncheckpointed(prepared, stop.signal, options.quiet ? () => {} : err);
     const failed = results.filter((r) => !r.ok);
-    out(`--no-checkpoint: ${results.length - failed.length} of ${results.length} device slices done${failed.length > 0 ? `; failed: ${failed.map((f) => `${f.start}-${f.end} on ${f.device} (${f.outcome}, log ${f.log})`).join('; ')}` : ''}`);
+    out(
+      `--no-checkpoint: ${results.length - failed.length} of ${results.length} device slices done${failed.length > 0 ? `; failed: ${failed.map((f) => `${f.start}-${f.end} on ${f.device} (${f.outcome}, log ${f.log})`).join('; ')}` : ''}`,
+    );
     if (signals.first) return signals.first === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
     return failed.length > 0 ? EXIT.chunksFailed : EXIT.ok;
   }
@@ -100,7 +106,10 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
 
   const runner = await run.run();
   view?.stop();
-  if (runner.exitCode === EXIT.usage || (runner.exitCode !== EXIT.ok && runner.exitCode !== EXIT.chunksFailed && !signals.first && runner.stderr)) {
+  if (
+    runner.exitCode === EXIT.usage ||
+    (runner.exitCode !== EXIT.ok && runner.exitCode !== EXIT.chunksFailed && !signals.first && runner.stderr)
+  ) {
     err(runner.stderr);
     return runner.exitCode === EXIT.usage ? EXIT.usage : EXIT.chunksFailed;
   }
@@ -109,9 +118,27 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   const after = pendingRanges(prepared);
   const stoppedBy = signals.first ?? (model.stopping ? 'a problem with the output dir' : undefined);
   const merged: MergedFile[] = after.missing.length === 0 && !signals.first && options.merge ? await mergeAfterRun(prepared, logger) : [];
-  const lines = summaryLines({ launch: prepared, model, wallMs: Date.now() - startedAt, missing: after.missing, stoppedBy, merged, resumeCommand, logFile });
+  const lines = summaryLines({
+    launch: prepared,
+    model,
+    wallMs: Date.now() - startedAt,
+    missing: after.missing,
+    stoppedBy,
+    merged,
+    resumeCommand,
+    logFile,
+  });
   logger.info({ event: 'summary', missing: after.missing, failed: model.failed.length }, lines.join(' | '));
-  if (options.json) report(options, { type: 'summary', committed: model.committedChunks, skipped: model.skippedChunks, failed: model.failed, missing: after.missing, merged, stoppedBy });
+  if (options.json)
+    report(options, {
+      type: 'summary',
+      committed: model.committedChunks,
+      skipped: model.skippedChunks,
+      failed: model.failed,
+      missing: after.missing,
+      merged,
+      stoppedBy,
+    });
   else lines.forEach(out);
 
   if (signals.first) return signals.first === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;

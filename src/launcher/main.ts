@@ -16,7 +16,9 @@ async function main(argv: string[]): Promise<number> {
   const program = buildLaunchProgram().exitOverride();
   program.parse(own);
   if (program.args.length > 0) {
-    throw new UsageError(`unexpected argument "${program.args[0]}"; arguments for the phase go after --, e.g. launcher --phase 1 --start 0 --end 9 -- --batch-size 8`);
+    throw new UsageError(
+      `unexpected argument "${program.args[0]}"; arguments for the phase go after --, e.g. launcher --phase 1 --start 0 --end 9 -- --batch-size 8`,
+    );
   }
   const options = program.opts<LaunchOptions>();
   const prepared = prepareLaunch(options, extraArgs);

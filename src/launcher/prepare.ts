@@ -58,7 +58,9 @@ function checkWritable(outputDir: string): void {
     mkdirSync(outputDir, { recursive: true });
     accessSync(outputDir, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`output dir ${outputDir} is not writable (${errorMessage(error)}); fix its permissions or choose another with --output-dir`);
+    throw new UsageError(
+      `output dir ${outputDir} is not writable (${errorMessage(error)}); fix its permissions or choose another with --output-dir`,
+    );
   }
 }
 
@@ -79,8 +81,13 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
   );
   const executable = command[0]!;
   if (!findExecutable(executable, process.env.PATH, cwd)) {
-    const hint = phase.command[0] === '{python}' ? 'set "python" in the config to an installed interpreter' : `fix phases.${options.phase}.command in the config`;
-    throw new UsageError(`phase ${options.phase}: executable "${executable}" not found${executable.includes('/') ? '' : ' on PATH'}; ${hint}`);
+    const hint =
+      phase.command[0] === '{python}'
+        ? 'set "python" in the config to an installed interpreter'
+        : `fix phases.${options.phase}.command in the config`;
+    throw new UsageError(
+      `phase ${options.phase}: executable "${executable}" not found${executable.includes('/') ? '' : ' on PATH'}; ${hint}`,
+    );
   }
 
   const warnings: string[] = [];
@@ -93,6 +100,7 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
     checkpointFrequency: frequencyFlag ?? phase.checkpointFrequency ?? loaded.config.checkpointFrequency,
     command,
   };
+  if (!options.dryRun) checkWritable(outputDir);
   const recorded = options.checkpoint ? readRunFile(outputDir) : undefined;
   if (recorded) {
     const differences = runDifferences(recorded, identity);
@@ -102,6 +110,5 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
       );
     }
   }
-  if (!options.dryRun) checkWritable(outputDir);
   return { cwd, loaded, phase, identity, outputDir, devices, settings, recorded, warnings };
 }

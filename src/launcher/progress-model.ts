@@ -36,7 +36,10 @@ export class ProgressModel {
   committedItems = 0;
   stopping = false;
 
-  constructor(readonly startedAt: number, totalItems: number) {
+  constructor(
+    readonly startedAt: number,
+    totalItems: number,
+  ) {
     this.totalItems = totalItems;
   }
 

@@ -40,13 +40,20 @@ export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {
     const { settings } = launch;
     const args = [
       runnerMain,
-      '--output-dir', launch.outputDir,
-      '--phase', launch.identity.phase,
-      '--config', launch.loaded.file,
-      '--devices', ...launch.devices.map(deviceSpecOf),
-      '--retries', String(settings.retries),
-      '--lease', `${settings.leaseMs}ms`,
-      '--events', 'json',
+      '--output-dir',
+      launch.outputDir,
+      '--phase',
+      launch.identity.phase,
+      '--config',
+      launch.loaded.file,
+      '--devices',
+      ...launch.devices.map(deviceSpecOf),
+      '--retries',
+      String(settings.retries),
+      '--lease',
+      `${settings.leaseMs}ms`,
+      '--events',
+      'json',
       '--supervised',
     ];
     if (settings.chunkTimeoutMs !== undefined) args.push('--chunk-timeout', `${settings.chunkTimeoutMs}ms`);

@@ -41,7 +41,9 @@ export function summaryLines(facts: SummaryFacts): string[] {
   lines.push(`outputs: ${launch.outputDir}/chunks/<device>/chunk_*  (log ${facts.logFile})`);
   for (const merged of facts.merged) lines.push(`merged: ${merged.file} (${merged.rows} rows${merged.unchanged ? ', unchanged' : ''})`);
   if (facts.stoppedBy) {
-    lines.push(`stopped by ${facts.stoppedBy}; ${facts.missing.length > 0 ? `not yet committed: ${describeRanges(facts.missing)}` : 'everything is committed'}`);
+    lines.push(
+      `stopped by ${facts.stoppedBy}; ${facts.missing.length > 0 ? `not yet committed: ${describeRanges(facts.missing)}` : 'everything is committed'}`,
+    );
     lines.push(`to resume, run the same command: ${facts.resumeCommand}`);
   } else if (facts.missing.length > 0) {
     lines.push(`not committed: ${describeRanges(facts.missing)}; rerun the same command to retry exactly these: ${facts.resumeCommand}`);

@@ -36,7 +36,9 @@ export function launcher(args: readonly string[], options: CliOptions): ResultPr
 }
 
 /** A file the example phases append one JSON line to per invocation (CHUNKRUN_EXAMPLE_RECORD). */
-export function readRecord(file: string): { start: number; end: number; device: string; attempt: number; cuda_visible_devices: string | null; pid: number }[] {
+export function readRecord(
+  file: string,
+): { start: number; end: number; device: string; attempt: number; cuda_visible_devices: string | null; pid: number }[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -45,7 +47,11 @@ export function readRecord(file: string): { start: number; end: number; device: 
 }
 
 /** A config for tests: the built-in phases, pointed at absolute paths so it works from any cwd. */
-export function writeTestConfig(dir: string, overrides: Record<string, unknown> = {}, phaseOverrides: Record<string, unknown> = {}): string {
+export function writeTestConfig(
+  dir: string,
+  overrides: Record<string, unknown> = {},
+  phaseOverrides: Record<string, unknown> = {},
+): string {
   const builtIn = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'default.json'), 'utf8'));
   const configDir = path.join(repoRoot, 'config');
   for (const phase of Object.values(builtIn.phases) as { command: string[] }[]) {
