@@ -9,6 +9,7 @@ import { lastLines } from '../core/log-tail.js';
 import { releaseClaim, renewClaim, stillHolds } from '../core/claims.js';
 import { processStartTicks } from '../core/process-info.js';
 import { errorMessage } from '../core/errors.js';
+import { outputDirFullReason } from '../core/free-space.js';
 import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
 import { runAttempt, describeOutcome } from './attempt.js';
@@ -103,6 +104,11 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
         }
       }
 
+      const diskFull = outputDirFullReason(spec.outputDir);
+      if (diskFull) {
+        reason = `${reason}; ${diskFull}`;
+        ctx.stop('graceful', diskFull);
+      }
       const retriesLeft = attempt <= spec.retries && !ctx.stopping;
       const retryInMs = retriesLeft ? backoffMs(spec.retryBackoffMs, attempt) : null;
       ctx.emit({ type: 'attempt-failed', device: device.name, name: chunk.name, ...chunk.range, attempt, reason, log, retryInMs });

@@ -171,3 +171,19 @@ export function releaseClaim(outputDir: string, claim: Claim): void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
+
+/**
+ * After a runner on this host died without cleaning up (SIGKILL, OOM): stop the phases its
+ * claims name. Its claims stay; they are stale and the next runner takes them over.
+ */
+export function stopPhasesOfDeadRunner(outputDir: string, runnerPid: number): number {
+  let stopped = 0;
+  for (const claim of listClaims(outputDir)) {
+    if (claim.host !== os.hostname() || claim.pid !== runnerPid || claim.phasePid === undefined) continue;
+    if (isAlive(claim.phasePid, claim.phasePidStart)) {
+      killGroupNow(claim.phasePid);
+      stopped++;
+    }
+  }
+  return stopped;
+}

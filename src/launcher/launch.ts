@@ -1,5 +1,6 @@
 /** After the checks: dry run, --no-checkpoint, or a checkpointed run with its view, summary and merge. */
 import { EXIT } from '../core/errors.js';
+import { stopPhasesOfDeadRunner } from '../core/claims.js';
 import { chunkGrid, chunkName, contiguousBlocks, describeRanges, itemCount, nameWidthFor } from '../core/plan.js';
 import { scanDisk, rangeKey } from '../core/scan.js';
 import type { RunEvent } from '../core/events.js';
@@ -106,6 +107,10 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
 
   const runner = await run.run();
   view?.stop();
+  if (runner.pid !== undefined && runner.signal) {
+    const stopped = stopPhasesOfDeadRunner(prepared.outputDir, runner.pid);
+    err(`launcher: chunk-runner was killed by ${runner.signal}; stopped ${stopped} phase process group(s) it left running`);
+  }
   if (
     runner.exitCode === EXIT.usage ||
     (runner.exitCode !== EXIT.ok && runner.exitCode !== EXIT.chunksFailed && !signals.first && runner.stderr)

@@ -13,6 +13,8 @@ const runnerMain = path.join(path.dirname(fileURLToPath(import.meta.url)), '..',
 
 export interface RunnerExit {
   readonly exitCode: number;
+  readonly signal: string | undefined;
+  readonly pid: number | undefined;
   readonly stderr: string;
 }
 
@@ -83,7 +85,7 @@ export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {
     });
     const result = await subprocess;
     await allRead;
-    return { exitCode: result.exitCode ?? 1, stderr: String(result.stderr ?? '').trim() };
+    return { exitCode: result.exitCode ?? 1, signal: result.signal, pid: subprocess.pid, stderr: String(result.stderr ?? '').trim() };
   }
 
   stop(how: 'graceful' | 'now'): void {

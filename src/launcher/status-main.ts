@@ -1,4 +1,63 @@
-export async function statusMain(_argv: string[]): Promise<number> {
-  process.stderr.write('launcher status: not built yet\n');
-  return 2;
+/** `launcher status`: a run's progress from disk, from another terminal while it runs, or after. */
+import path from 'node:path';
+import { localLiveness } from '../core/claims.js';
+import { loadConfig, phaseConfig } from '../core/config.js';
+import { EXIT, UsageError, errorMessage } from '../core/errors.js';
+import { runFilePath } from '../core/layout.js';
+import { readRunFile, type RunFile } from '../core/run-file.js';
+import { finishCommand } from '../merge/targets.js';
+import { readStatusFacts } from '../status/read-status-facts.js';
+import { buildStatus } from '../status/status-model.js';
+import { renderStatus } from '../status/render-status.js';
+import { buildStatusProgram, type StatusOptions } from './status-cli.js';
+
+/** --output-dir wins; otherwise the phase's outputDir from the config (which must know the phase). */
+function outputDirFor(options: StatusOptions, cwd: string): string {
+  if (options.outputDir !== undefined) return path.resolve(cwd, options.outputDir);
+  return path.resolve(cwd, phaseConfig(loadConfig(options.config, cwd), options.phase).outputDir);
+}
+
+function readRun(options: StatusOptions, outputDir: string): RunFile {
+  const run = readRunFile(outputDir);
+  if (!run) {
+    throw new UsageError(
+      `no ${runFilePath(outputDir)}: no run of phase ${options.phase} has started in ${outputDir}; start one with launcher --phase ${options.phase} --start <n> --end <n>, or pass --output-dir`,
+    );
+  }
+  if (run.phase !== options.phase) {
+    throw new UsageError(
+      `${runFilePath(outputDir)} records phase ${run.phase}, not --phase ${options.phase}; ask for --phase ${run.phase} or pass the --output-dir of phase ${options.phase}`,
+    );
+  }
+  return run;
+}
+
+function resumeCommandFor(run: RunFile, options: StatusOptions): string {
+  const extra = [
+    options.config !== undefined ? `--config ${options.config}` : '',
+    options.outputDir !== undefined ? `--output-dir ${options.outputDir}` : '',
+  ];
+  return [finishCommand(run), ...extra].filter(Boolean).join(' ');
+}
+
+export async function statusMain(argv: string[], cwd = process.cwd()): Promise<number> {
+  const program = buildStatusProgram().exitOverride();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    return (error as { exitCode?: number }).exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const options = program.opts<StatusOptions>();
+  try {
+    const outputDir = outputDirFor(options, cwd);
+    const run = readRun(options, outputDir);
+    const report = buildStatus(readStatusFacts(outputDir, run), localLiveness());
+    const text = options.json ? JSON.stringify(report, null, 2) : renderStatus(report, resumeCommandFor(run, options)).join('\n');
+    process.stdout.write(`${text}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`launcher status: ${errorMessage(error)}\n`);
+    return EXIT.usage;
+  }
 }
