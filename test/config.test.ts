@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { builtInConfigFile, findConfigFile, loadConfig, phaseConfig } from '../src/core/config.js';
+import { expandChunkCommand, expandRunCommand } from '../src/core/command.js';
+import { parseDuration } from '../src/core/duration.js';
+import { globToRegExp } from '../src/core/glob.js';
+import { removeDir, tempWorkDir } from './support/cli.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempWorkDir();
+});
+afterEach(() => removeDir(dir));
+
+describe('config', () => {
+  it('falls back to the built-in config, which defines phases 1 and 3.5 in the seed shape', () => {
+    expect(findConfigFile(undefined, dir)).toBe(builtInConfigFile);
+    const loaded = loadConfig(undefined, dir);
+    expect(Object.keys(loaded.config.phases)).toEqual(['1', '3.5']);
+    expect(phaseConfig(loaded, '1')).toMatchObject({ outputDirEnv: 'PHASE1_OUTPUT_DIR', outputDir: 'data/phase1_0' });
+    expect(phaseConfig(loaded, '3.5')).toMatchObject({ outputDirEnv: 'PHASE3_5_OUTPUT_DIR', outputDir: 'data/phase3_5' });
+    expect(loaded.config.checkpointFrequency).toBe(50);
+  });
+
+  it('prefers launcher.config.json in the working dir and fills defaults', () => {
+    writeFileSync(
+      path.join(dir, 'launcher.config.json'),
+      JSON.stringify({ phases: { x: { command: ['{python}', 'x.py'], outputDirEnv: 'X_DIR', outputDir: 'out', outputs: ['*.parquet'] } } }),
+    );
+    const loaded = loadConfig(undefined, dir);
+    expect(loaded.file).toBe(path.join(dir, 'launcher.config.json'));
+    expect(loaded.config).toMatchObject({ checkpointFrequency: 50, python: 'python3', retries: 2, deviceEnv: {} });
+  });
+
+  it('names the key path of a wrong value', () => {
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ phases: { a: { command: [], outputDirEnv: 'A', outputDir: 'o', outputs: ['x'] } } }));
+    expect(() => loadConfig(file, dir)).toThrow(/c\.json: phases\.a\.command: /);
+    writeFileSync(file, JSON.stringify({ phases: {}, chunkTimeout: 'soon' }));
+    expect(() => loadConfig(file, dir)).toThrow(/chunkTimeout: must be a duration like "30m"/);
+    writeFileSync(file, JSON.stringify({ phases: {}, deviceEnv: { cuda: { X: 1 } } }));
+    expect(() => loadConfig(file, dir)).toThrow(/deviceEnv\.cuda\.X: /);
+  });
+
+  it('lists the known phases for an unknown one', () => {
+    expect(() => phaseConfig(loadConfig(undefined, dir), '2')).toThrow(/unknown phase "2" .* known phases: 1, 3\.5/);
+  });
+});
+
+describe('command templates', () => {
+  const values = { python: 'python3', model: 'm', phase: '1', configDir: '/cfg' };
+
+  it('fills run-wide placeholders at launch and chunk ones per chunk, with extra args last', () => {
+    const run = expandRunCommand(
+      ['{python}', '{configDir}/run.py', '--start', '{start}', '--end', '{end}', '--model', '{model}', '--dir', '{chunkDir}'],
+      values,
+      ['--x', '1'],
+      'w',
+    );
+    expect(run).toEqual([
+      'python3',
+      '/cfg/run.py',
+      '--start',
+      '{start}',
+      '--end',
+      '{end}',
+      '--model',
+      'm',
+      '--dir',
+      '{chunkDir}',
+      '--x',
+      '1',
+    ]);
+    expect(expandChunkCommand(run, { start: 50, end: 99, device: 'gpu1', chunkDir: '/o/c' })).toEqual([
+      'python3',
+      '/cfg/run.py',
+      '--start',
+      '50',
+      '--end',
+      '99',
+      '--model',
+      'm',
+      '--dir',
+      '/o/c',
+      '--x',
+      '1',
+    ]);
+  });
+
+  it('refuses unknown placeholders and a {model} with no model', () => {
+    expect(() => expandRunCommand(['{pyhton}'], values, [], 'phases.1')).toThrow(/phases\.1: unknown placeholder \{pyhton\}/);
+    expect(() => expandRunCommand(['{model}'], { ...values, model: undefined }, [], 'phases.1')).toThrow(/sets no "model"/);
+  });
+});
+
+describe('durations and globs', () => {
+  it('reads durations', () => {
+    expect(parseDuration('30m')).toBe(1_800_000);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration(5)).toBe(5_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('0s')).toBeUndefined();
+  });
+
+  it('matches output globs relative to the chunk dir', () => {
+    expect(globToRegExp('dataset_*.parquet').test('dataset_sae_1.parquet')).toBe(true);
+    expect(globToRegExp('dataset_*.parquet').test('sub/dataset_1.parquet')).toBe(false);
+    expect(globToRegExp('activations/**').test('activations/a/b.npy')).toBe(true);
+    expect(globToRegExp('**/*.jsonl').test('x.jsonl')).toBe(true);
+    expect(globToRegExp('part-?.json').test('part-1.json')).toBe(true);
+  });
+});
