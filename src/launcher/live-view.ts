@@ -56,7 +56,7 @@ export class LiveView {
   }
 
   private draw(): void {
-    const lines = renderView(this.model, Date.now()).map((line) => line.slice(0, Math.max(20, (this.out.columns ?? 120) - 1)));
+    const lines = renderView(this.model, Date.now()).map((line) => line.slice(0, Math.max(20, (this.out.columns || 120) - 1)));
     this.clear();
     this.out.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
