@@ -21,14 +21,27 @@ export class WorkQueue {
     for (const chunk of chunks) this.state.set(chunk.name, 'pending');
   }
 
+  /** Per device, how far its order is settled (done or failed): scanning starts there. */
+  private readonly settledPrefix = new Map<string, number>();
+
   /** The next chunk this device should try: its own order, skipping what is taken or held. */
   next(device: string, now = Date.now()): PlannedChunk | undefined {
-    for (const chunk of this.takeOrders.get(device) ?? []) {
+    const order = this.takeOrders.get(device) ?? [];
+    let from = this.settledPrefix.get(device) ?? 0;
+    while (from < order.length && this.isSettled(order[from]!.name)) from++;
+    this.settledPrefix.set(device, from);
+    for (let i = from; i < order.length; i++) {
+      const chunk = order[i]!;
       const state = this.state.get(chunk.name);
       if (state === 'pending') return chunk;
       if (state === 'held' && (this.heldUntil.get(chunk.name) ?? 0) <= now) return chunk;
     }
     return undefined;
+  }
+
+  private isSettled(name: string): boolean {
+    const state = this.state.get(name);
+    return state === 'done' || state === 'failed';
   }
 
   /** True while some chunk is held by another runner and may yet need us. */

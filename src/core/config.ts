@@ -90,11 +90,11 @@ export function loadConfig(explicit: string | undefined, cwd: string): LoadedCon
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keyPath = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    const unknown =
+    const what =
       issue.code === 'unrecognized_keys'
-        ? ` (unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the README's config reference)`
-        : '';
-    throw new UsageError(`config ${file}: ${keyPath}: ${issue.message}${unknown}`);
+        ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the README's config reference`
+        : issue.message;
+    throw new UsageError(`config ${file}: ${keyPath}: ${what}`);
   }
   return { config: parsed.data, file, dir: path.dirname(file) };
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue, type PlannedChunk } from '../src/chunk-runner/work-queue.js';
+import { contiguousBlocks, takeOrderFor } from '../src/core/plan.js';
+
+const chunks: PlannedChunk[] = Array.from({ length: 6 }, (_, i) => ({ name: `c${i}`, range: { start: i * 10, end: i * 10 + 9 } }));
+const queueFor = (devices: number) => {
+  const blocks = contiguousBlocks(chunks, devices);
+  const orders = new Map(Array.from({ length: devices }, (_, d) => [`d${d}`, takeOrderFor(blocks, d)] as const));
+  return new WorkQueue(chunks, orders, 1000);
+};
+
+describe('work queue', () => {
+  it('hands each device its own block first, then the far end of the others', () => {
+    const queue = queueFor(2);
+    const taken: string[] = [];
+    for (const device of ['d0', 'd1', 'd0', 'd1', 'd0', 'd1']) {
+      const chunk = queue.next(device)!;
+      queue.start(chunk.name);
+      taken.push(`${device}:${chunk.name}`);
+    }
+    expect(taken).toEqual(['d0:c0', 'd1:c3', 'd0:c1', 'd1:c4', 'd0:c2', 'd1:c5']);
+    expect(queue.next('d0')).toBeUndefined();
+  });
+
+  it('lets an idle device take what another has not reached', () => {
+    const queue = queueFor(2);
+    for (const name of ['c0', 'c1', 'c2']) {
+      queue.start(name);
+      queue.done(name);
+    }
+    expect(queue.next('d0')?.name).toBe('c5');
+  });
+
+  it('offers a released chunk again, and a held one only after the recheck time', () => {
+    const queue = queueFor(1);
+    queue.start('c0');
+    queue.release('c0');
+    expect(queue.next('d0')?.name).toBe('c0');
+    queue.hold('c0', 0);
+    expect(queue.next('d0', 500)?.name).toBe('c1');
+    expect(queue.next('d0', 1000)?.name).toBe('c0');
+    expect(queue.hasHeld()).toBe(true);
+  });
+
+  it('counts attempts across releases', () => {
+    const queue = queueFor(1);
+    expect(queue.nextAttempt('c0')).toBe(1);
+    queue.release('c0');
+    expect(queue.nextAttempt('c0')).toBe(2);
+    expect(queue.attemptsOf('c0')).toBe(2);
+  });
+});
