@@ -1,8 +1,9 @@
 import type { Device } from '../core/devices.js';
 import type { RunFile } from '../core/run-file.js';
+import type { RunSettings } from '../core/settings.js';
 
 /** Everything a runner needs to run its devices' share of a run. */
-export interface RunnerSpec {
+export interface RunnerSpec extends RunSettings {
   /** Absolute. */
   readonly outputDir: string;
   /** Where phases run: the launcher's working directory. */
@@ -12,13 +13,6 @@ export interface RunnerSpec {
   readonly phaseEnv: Record<string, string>;
   readonly deviceEnv: Record<string, Record<string, string>>;
   readonly devices: readonly Device[];
-  readonly retries: number;
-  readonly retryBackoffMs: number;
-  readonly chunkTimeoutMs: number | undefined;
-  readonly killGraceMs: number;
-  readonly stopGraceMs: number;
-  readonly leaseMs: number;
-  readonly maxConsecutiveDeviceFailures: number;
   readonly baseEnv: NodeJS.ProcessEnv;
   /** This runner's devices' positions among all devices of the run, for the contiguous default order. */
   readonly blockOffset: number;

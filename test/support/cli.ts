@@ -62,3 +62,17 @@ export function writeTestConfig(
   writeFileSync(file, JSON.stringify({ ...builtIn, ...overrides }, null, 2));
   return file;
 }
+
+/**
+ * A fresh temp working dir per test, with the example phases' invocation record in it:
+ * `const work = useWorkDir();` then `work.dir`, `work.record`, `work.outputDir()`.
+ */
+export function useWorkDir(hooks: { beforeEach: (fn: () => void) => void; afterEach: (fn: () => void) => void }) {
+  const state = { dir: '', record: '', outputDir: () => path.join(state.dir, 'data', 'phase1_0') };
+  hooks.beforeEach(() => {
+    state.dir = tempWorkDir();
+    state.record = path.join(state.dir, 'record.jsonl');
+  });
+  hooks.afterEach(() => removeDir(state.dir));
+  return state;
+}
