@@ -12,8 +12,8 @@ import { runUncheckpointed } from './run-uncheckpointed.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
 import { openLogFile, stderrLogger, logEvent } from './event-log.js';
-import { summaryLines, nothingToDoLine, type MergedFile } from './summary.js';
-import { mergeAfterRun } from './merge-after-run.js';
+import { summaryLines, nothingToDoLine } from './summary.js';
+import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -75,13 +75,14 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
   if (before.missing.length === 0) {
-    const merged = options.merge ? await mergeAfterRun(prepared, logger) : [];
-    report(options, { type: 'summary', nothingToDo: true, chunks: before.grid.length, merged });
+    const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
+    report(options, { type: 'summary', nothingToDo: true, chunks: before.grid.length, merged, mergeError: error });
     if (!options.json) {
       out(nothingToDoLine(prepared, before.grid.length));
       merged.forEach((m) => out(`merged: ${m.file} (${m.rows} rows${m.unchanged ? ', unchanged' : ''})`));
     }
-    return EXIT.ok;
+    if (error) err(`launcher: ${error}`);
+    return error ? EXIT.chunksFailed : EXIT.ok;
   }
 
   const run = new CheckpointedRun(prepared);
@@ -122,7 +123,8 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
 
   const after = pendingRanges(prepared);
   const stoppedBy = signals.first ?? (model.stopping ? 'a problem with the output dir' : undefined);
-  const merged: MergedFile[] = after.missing.length === 0 && !signals.first && options.merge ? await mergeAfterRun(prepared, logger) : [];
+  const { merged, error: mergeError } =
+    after.missing.length === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
   const lines = summaryLines({
     launch: prepared,
     model,
@@ -147,8 +149,10 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   else lines.forEach(out);
 
   if (signals.first) return signals.first === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
-  return after.missing.length > 0 ? EXIT.chunksFailed : EXIT.ok;
+  return after.missing.length > 0 || mergeError ? EXIT.chunksFailed : EXIT.ok;
 }
+
+const NO_MERGE: MergeResult = { merged: [], error: undefined };
 
 function report(options: LaunchOptions, summary: Record<string, unknown>): void {
   if (options.json) out(JSON.stringify(summary));

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+/**
+ * Merge throughput against `cat` of the same bytes, measured in the same run.
+ *
+ *   npm run bench:merge -- [--files 16] [--rows 20000] [--repeat 3] [--dir /tmp/x]
+ *
+ * Generates N snappy chunk files of a realistic shape (int64 index, ~200-char text, float64,
+ * bool, nullable string, list<float>[128] embedding) as a committed run, then times
+ * `merge-chunks --all` (which fsyncs and checks every index) against `cat` of the chunk files
+ * into one file, with and without an fsync, and reports the merge's peak RSS.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ParquetWriter } from 'hyparquet-writer';
+import { fileWriter } from 'hyparquet-writer';
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const { mergeCommitted } = await import(path.join(dist, 'merge', 'index.js'));
+const { writeRunFile } = await import(path.join(dist, 'core', 'run-file.js'));
+const { writeMarker } = await import(path.join(dist, 'core', 'marker.js'));
+const { chunkName, nameWidthFor } = await import(path.join(dist, 'core', 'plan.js'));
+
+function option(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+}
+
+if (process.argv[2] === '--child') {
+  const started = performance.now();
+  const [outcome] = await mergeCommitted({ outputDir: process.argv[3], all: true });
+  process.stdout.write(
+    JSON.stringify({ ms: performance.now() - started, rows: outcome.rows, path: outcome.path, maxRssKb: process.resourceUsage().maxRSS }),
+  );
+  process.exit(0);
+}
+
+const files = Number(option('files', '16'));
+const rows = Number(option('rows', '20000'));
+const repeat = Number(option('repeat', '3'));
+const root = option('dir', undefined) ?? mkdtempSync(path.join(tmpdir(), 'chunkrun-bench-'));
+const outputDir = path.join(root, 'run');
+
+const SCHEMA = [
+  { name: 'schema', num_children: 6 },
+  { name: 'index', type: 'INT64', repetition_type: 'REQUIRED' },
+  { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+  { name: 'score', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+  { name: 'flag', type: 'BOOLEAN', repetition_type: 'OPTIONAL' },
+  { name: 'note', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+  { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+  { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+];
+const WORDS = ['attention', 'gradient', 'token', 'residual', 'sparse', 'feature', 'layer', 'probe', 'logit', 'prompt', 'sample', 'decoder'];
+
+function chunkFile(file, start, count) {
+  let seed = start + 1;
+  // mulberry32: deterministic, and random enough that embeddings do not compress.
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const index = [],
+    text = [],
+    score = [],
+    flag = [],
+    note = [],
+    embedding = [];
+  for (let i = 0; i < count; i++) {
+    index.push(BigInt(start + i));
+    let sentence = '';
+    while (sentence.length < 200) sentence += `${WORDS[Math.floor(random() * WORDS.length)]} `;
+    text.push(sentence.slice(0, 200));
+    score.push(random());
+    flag.push(random() > 0.5);
+    note.push(i % 3 === 0 ? `note ${start + i}` : null);
+    embedding.push(Array.from({ length: 128 }, () => random() * 2 - 1));
+  }
+  const writer = new ParquetWriter({ writer: fileWriter(file), schema: SCHEMA, codec: 'SNAPPY' });
+  writer.write({
+    columnData: [
+      { name: 'index', data: index },
+      { name: 'text', data: text },
+      { name: 'score', data: score },
+      { name: 'flag', data: flag },
+      { name: 'note', data: note },
+      { name: 'embedding', data: embedding },
+    ],
+    rowGroupSize: count,
+  });
+  writer.finish();
+}
+
+function generate() {
+  rmSync(outputDir, { recursive: true, force: true });
+  mkdirSync(outputDir, { recursive: true });
+  const end = files * rows - 1;
+  writeRunFile(outputDir, {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    phase: '1',
+    start: 0,
+    end,
+    checkpointFrequency: rows,
+    command: ['bench'],
+    outputs: ['*.parquet'],
+    indexColumn: 'index',
+  });
+  const dataFiles = [];
+  for (let n = 0; n < files; n++) {
+    const range = { start: n * rows, end: n * rows + rows - 1 };
+    const name = chunkName(range, nameWidthFor(end));
+    const device = `gpu${n % 4}`;
+    const dir = path.join(outputDir, 'chunks', device, name);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'dataset_bench.parquet');
+    chunkFile(file, range.start, rows);
+    writeFileSync(path.join(dir, 'run.log'), '');
+    const finishedAt = new Date().toISOString();
+    writeMarker(dir, {
+      version: 1,
+      name,
+      start: range.start,
+      end: range.end,
+      device,
+      host: 'bench',
+      attempt: 1,
+      startedAt: finishedAt,
+      finishedAt,
+      durationMs: 0,
+      files: [{ path: 'dataset_bench.parquet', bytes: statSync(file).size, rows }],
+    });
+    dataFiles.push(file);
+  }
+  return dataFiles;
+}
+
+function timed(command, args) {
+  const started = performance.now();
+  execFileSync(command, args, { stdio: 'ignore' });
+  return performance.now() - started;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+console.log(`generating ${files} chunk files of ${rows} rows in ${outputDir} ...`);
+const dataFiles = generate();
+const bytes = dataFiles.reduce((sum, file) => sum + statSync(file).size, 0);
+const catTarget = path.join(root, 'cat.out');
+const quoted = dataFiles.map((file) => `'${file}'`).join(' ');
+timed('sh', ['-c', `cat ${quoted} > /dev/null`]); // warm the page cache for both contenders
+
+const cat = [],
+  catSync = [],
+  merge = [];
+let last;
+for (let round = 0; round < repeat; round++) {
+  cat.push(timed('sh', ['-c', `cat ${quoted} > '${catTarget}'`]));
+  rmSync(catTarget);
+  catSync.push(timed('sh', ['-c', `cat ${quoted} > '${catTarget}' && sync '${catTarget}'`]));
+  rmSync(catTarget);
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', outputDir], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`merge failed: ${child.stderr}`);
+  last = JSON.parse(child.stdout);
+  merge.push(last.ms);
+  for (const name of readdirSync(outputDir)) if (name.startsWith('dataset_')) rmSync(path.join(outputDir, name));
+}
+
+const mb = bytes / 1e6;
+const report = {
+  files,
+  rowsPerFile: rows,
+  inputMB: Number(mb.toFixed(1)),
+  catMs: Math.round(median(cat)),
+  catFsyncMs: Math.round(median(catSync)),
+  mergeMs: Math.round(median(merge)),
+  mergeMBps: Math.round(mb / (median(merge) / 1000)),
+  ratioToCat: Number((median(merge) / median(cat)).toFixed(2)),
+  ratioToCatFsync: Number((median(merge) / median(catSync)).toFixed(2)),
+  mergePeakRssMB: Math.round(last.maxRssKb / 1024),
+  path: last.path,
+};
+console.log(`merged ${last.rows} rows, ${report.inputMB} MB, by the ${report.path} path (median of ${repeat})`);
+console.log(`cat:           ${report.catMs} ms`);
+console.log(`cat + fsync:   ${report.catFsyncMs} ms`);
+console.log(`merge-chunks:  ${report.mergeMs} ms (${report.mergeMBps} MB/s; fsync and index check included)`);
+console.log(`ratio:         ${report.ratioToCat}x cat, ${report.ratioToCatFsync}x cat+fsync`);
+console.log(`peak RSS:      ${report.mergePeakRssMB} MB`);
+console.log(JSON.stringify(report));
+if (option('dir', undefined) === undefined) rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,56 @@
+/** The page checks of a source's column chunks, as plain data a worker thread can run. */
+import type { ColumnMetaData } from 'hyparquet';
+import { DataError, errorMessage } from '../core/errors.js';
+import type { ParquetSource } from './chunk-sources.js';
+import { checkColumnChunk, type LeafShape } from './page-check.js';
+import { columnChunkRange } from './parquet-footer.js';
+import { leafPaths, levelsOf } from './schema.js';
+import { SourceFile } from './source-file.js';
+
+export interface ColumnCheck {
+  readonly file: string;
+  readonly groupIndex: number;
+  readonly meta: ColumnMetaData;
+  readonly leaf: LeafShape;
+  readonly rows: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+export const pathKey = (path: readonly string[]) => path.join('\u0000');
+
+/** One check per column chunk of the given row groups, in the file's column order. */
+export function columnChecksOf(source: ParquetSource, groupIndexes: readonly number[] = source.rowGroups): ColumnCheck[] {
+  const leaves = new Map(leafPaths(source.tree).map((leaf) => [pathKey(leaf.path), leaf]));
+  return groupIndexes.flatMap((groupIndex) => {
+    const group = source.footer.metadata.row_groups[groupIndex]!;
+    return group.columns.map((column) => {
+      const meta = column.meta_data!;
+      const leaf = leaves.get(pathKey(meta.path_in_schema));
+      if (!leaf) throw new DataError(`${source.file} is corrupt: column chunk ${meta.path_in_schema.join('.')} is not in the schema`);
+      const shape = { element: leaf.elements[leaf.elements.length - 1]!, ...levelsOf(leaf.elements) };
+      return { file: source.file, groupIndex, meta, leaf: shape, rows: Number(group.num_rows), ...columnChunkRange(meta) };
+    });
+  });
+}
+
+/** Runs a check (handing the chunk's bytes to `emit`); throws a DataError naming the file, column and row group. */
+export function runColumnCheck(input: SourceFile, check: ColumnCheck, emit?: (bytes: Uint8Array) => void): void {
+  try {
+    checkColumnChunk(input, check.meta, check.leaf, check.rows, check.start, check.end, emit);
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    const column = check.meta.path_in_schema.join('.');
+    throw new DataError(`${check.file} is corrupt: column ${column} of row group ${check.groupIndex}: ${errorMessage(error)}`);
+  }
+}
+
+/** Every page of the source's row groups, checked without copying (before the slow path decodes them). */
+export function checkSourcePages(source: ParquetSource): void {
+  const input = new SourceFile(source.file);
+  try {
+    for (const check of columnChecksOf(source)) runColumnCheck(input, check);
+  } finally {
+    input.close();
+  }
+}

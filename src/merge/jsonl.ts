@@ -1,0 +1,173 @@
+/**
+ * JSONL chunk outputs (what the Python helper writes without pyarrow): column types inferred
+ * over every file of the merge, then rows converted and written a row group at a time.
+ */
+import { createReadStream } from 'node:fs';
+import type { SchemaElement } from 'hyparquet';
+import type { ParquetWriter } from 'hyparquet-writer';
+import { DataError, errorMessage } from '../core/errors.js';
+import type { JsonlSource } from './chunk-sources.js';
+import type { Field } from './schema.js';
+
+type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: JsonType };
+
+const ROW_GROUP_ROWS = 100_000;
+const ROW_GROUP_BYTES = 64 << 20;
+
+async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number; bytes: number }> {
+  let pending = '';
+  let line = 0;
+  const parse = (text: string) => {
+    line++;
+    if (text.trim() === '') return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
+    return { record: value as Record<string, unknown>, line, bytes: text.length };
+  };
+  for await (const piece of createReadStream(file, { encoding: 'utf8' }) as AsyncIterable<string>) {
+    pending += piece;
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const row = parse(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      if (row) yield row;
+    }
+  }
+  const last = parse(pending);
+  if (last) yield last;
+}
+
+function typeOfValue(value: unknown): JsonType {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'int' : 'float';
+  if (typeof value === 'string') return 'string';
+  if (Array.isArray(value)) {
+    let element: JsonType | undefined = 'null';
+    for (const item of value) {
+      const itemType = typeOfValue(item);
+      if (typeof itemType === 'object' || itemType === 'json') return 'json';
+      element = mergeTypes(element, itemType);
+      if (element === undefined) return 'json';
+    }
+    return { list: element };
+  }
+  return 'json';
+}
+
+function mergeTypes(a: JsonType, b: JsonType): JsonType | undefined {
+  if (a === 'null') return b;
+  if (b === 'null') return a;
+  if (typeof a === 'object' && typeof b === 'object') {
+    const element = mergeTypes(a.list, b.list);
+    return element === undefined ? undefined : { list: element };
+  }
+  if (a === b) return a;
+  if ((a === 'int' && b === 'float') || (a === 'float' && b === 'int')) return 'float';
+  return undefined;
+}
+
+const describe = (type: JsonType): string =>
+  typeof type === 'object' ? `a list of ${describe(type.list)}` : type === 'json' ? 'an object' : type;
+
+function leafElement(name: string, type: Exclude<JsonType, { list: JsonType }>): SchemaElement {
+  const base = { name, repetition_type: 'OPTIONAL' as const };
+  switch (type) {
+    case 'null':
+      return { ...base, type: 'INT32', logical_type: { type: 'NULL' } };
+    case 'bool':
+      return { ...base, type: 'BOOLEAN' };
+    case 'int':
+      return { ...base, type: 'INT64' };
+    case 'float':
+      return { ...base, type: 'DOUBLE' };
+    case 'string':
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+    case 'json':
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } };
+  }
+}
+
+/** Lists in the standard three-level layout pyarrow writes, so they unify with Parquet chunks. */
+function fieldFor(name: string, type: JsonType, origin: string): Field {
+  if (typeof type !== 'object') return { element: leafElement(name, type), children: [], origin };
+  const element = fieldFor('element', type.list, origin);
+  return {
+    element: { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', logical_type: { type: 'LIST' } },
+    children: [{ element: { name: 'list', repetition_type: 'REPEATED' }, children: [element], origin }],
+    origin,
+  };
+}
+
+/** One pass over a JSONL file: its columns (first-seen order) as a schema tree. */
+export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
+  const types = new Map<string, JsonType>();
+  for await (const { record, line } of jsonlRecords(source.file)) {
+    for (const [key, value] of Object.entries(record)) {
+      const seen = types.get(key) ?? 'null';
+      const merged = mergeTypes(seen, typeOfValue(value));
+      if (merged === undefined) {
+        throw new DataError(
+          `${source.file} line ${line}: column "${key}" is ${describe(typeOfValue(value))} here but ${describe(seen)} on earlier lines; a column must keep one type`,
+        );
+      }
+      types.set(key, merged);
+    }
+  }
+  const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
+  return { element: { name: 'schema' }, children, origin: source.file };
+}
+
+type Convert = (value: unknown) => unknown;
+
+function jsonConverter(target: Field): Convert {
+  if (target.children.length > 0) {
+    const element = jsonConverter(target.children[0]!.children[0] ?? target.children[0]!);
+    return (value) => (Array.isArray(value) ? value.map(element) : null);
+  }
+  const { type, logical_type: logical, converted_type: converted } = target.element;
+  if (logical?.type === 'NULL') return () => null;
+  if (converted === 'JSON') return (value) => value ?? null;
+  if (type === 'INT64') return (value) => (typeof value === 'number' ? BigInt(value) : null);
+  if (type === 'INT32' || type === 'DOUBLE' || type === 'FLOAT') return (value) => (typeof value === 'number' ? value : null);
+  return (value) => value ?? null;
+}
+
+/** Writes the file's rows as row groups of `writer`; returns the row groups written and the rows read. */
+export async function writeJsonlRowGroups(
+  writer: ParquetWriter,
+  source: JsonlSource,
+  target: Field,
+): Promise<{ rowGroups: number; rows: number }> {
+  const columns = target.children.map((field) => ({ name: field.element.name, convert: jsonConverter(field) }));
+  let batch: Record<string, unknown>[] = [];
+  let batchBytes = 0;
+  let rowGroups = 0;
+  let rows = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const rowsOfBatch = batch;
+    const columnData = columns.map(({ name, convert }) => ({ name, data: rowsOfBatch.map((record) => convert(record[name])) }));
+    await writer.write({ columnData, rowGroupSize: rowsOfBatch.length });
+    rowGroups++;
+    batch = [];
+    batchBytes = 0;
+  };
+  for await (const { record, bytes } of jsonlRecords(source.file)) {
+    batch.push(record);
+    batchBytes += bytes;
+    rows++;
+    if (batch.length >= ROW_GROUP_ROWS || batchBytes >= ROW_GROUP_BYTES) await flush();
+  }
+  await flush();
+  if (rows !== source.rows) {
+    throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
+  }
+  return { rowGroups, rows };
+}

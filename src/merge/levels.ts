@@ -1,0 +1,84 @@
+/** Scan RLE/bit-packed hybrid levels without materialising them: enough to prove a page is well formed. */
+
+export interface LevelScan {
+  /** Offset just past the levels. */
+  readonly end: number;
+  readonly first: number;
+  readonly max: number;
+  /** How many levels equal `countValue`. */
+  readonly counted: number;
+}
+
+/**
+ * Reads `count` levels of `bitWidth` bits (at most 24; levels are nesting depths) from
+ * bytes[offset, limit). Throws when the runs end before `count` levels: the "fewer levels
+ * than values" corruption readers crash on.
+ */
+export function scanLevels(
+  bytes: Uint8Array,
+  offset: number,
+  limit: number,
+  bitWidth: number,
+  count: number,
+  countValue: number,
+): LevelScan {
+  let seen = 0;
+  let first = -1;
+  let max = 0;
+  let counted = 0;
+  let at = offset;
+  const mask = (1 << bitWidth) - 1;
+  const valueBytes = (bitWidth + 7) >> 3;
+  while (seen < count) {
+    if (at >= limit) throw new Error(`page has ${seen} levels, its header says ${count} values`);
+    let header = bytes[at++]!;
+    if (header & 0x80) {
+      header &= 0x7f;
+      for (let shift = 7, byte = 0x80; byte & 0x80; shift += 7) {
+        if (at >= limit || shift > 28) throw new Error('level run header runs past the page');
+        byte = bytes[at++]!;
+        header += (byte & 0x7f) * 2 ** shift;
+      }
+    }
+    const length = Math.floor(header / 2);
+    if (header % 2 === 1) {
+      const byteLength = length * bitWidth;
+      if (at + byteLength > limit) throw new Error('bit-packed levels run past the page');
+      const values = Math.min(length * 8, count - seen);
+      let buffer = 0;
+      let bits = 0;
+      let next = at;
+      for (let i = 0; i < values; i++) {
+        while (bits < bitWidth) {
+          buffer |= bytes[next++]! << bits;
+          bits += 8;
+        }
+        const value = buffer & mask;
+        buffer >>>= bitWidth;
+        bits -= bitWidth;
+        if (first < 0) first = value;
+        if (value > max) max = value;
+        if (value === countValue) counted++;
+      }
+      seen += values;
+      at += byteLength;
+    } else {
+      if (at + valueBytes > limit) throw new Error('level run runs past the page');
+      let value = 0;
+      for (let i = 0; i < valueBytes; i++) value += bytes[at + i]! * 2 ** (8 * i);
+      at += valueBytes;
+      const used = Math.min(length, count - seen);
+      if (used > 0) {
+        if (first < 0) first = value;
+        if (value > max) max = value;
+        if (value === countValue) counted += used;
+      }
+      seen += length;
+    }
+  }
+  return { end: at, first: Math.max(first, 0), max, counted };
+}
+
+export function bitWidthFor(maxLevel: number): number {
+  return maxLevel === 0 ? 0 : 32 - Math.clz32(maxLevel);
+}

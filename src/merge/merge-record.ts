@@ -1,0 +1,56 @@
+/**
+ * What a merged file records about itself in its Parquet key-value metadata: a fingerprint of
+ * its inputs (re-merging is a no-op while it matches) and which row groups hold which chunk
+ * (so a chunk whose files were deleted after a merge can still be taken from this file).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ChunkDirEntry } from '../core/scan.js';
+import { isDataFile } from './chunk-files.js';
+
+export const MERGE_RECORD_KEY = 'chunkrun.merge';
+
+const recordedChunkSchema = z.object({
+  name: z.string(),
+  start: z.number().int(),
+  end: z.number().int(),
+  finishedAt: z.string(),
+  firstRowGroup: z.number().int().nonnegative(),
+  rowGroups: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+});
+
+const mergeRecordSchema = z.object({
+  version: z.literal(1),
+  target: z.string(),
+  fingerprint: z.string(),
+  /** How the file was written: fast (row groups copied), mixed (some re-encoded), jsonl (converted). */
+  path: z.enum(['fast', 'mixed', 'jsonl']),
+  chunks: z.array(recordedChunkSchema),
+});
+
+export type MergeRecord = z.infer<typeof mergeRecordSchema>;
+export type MergePath = MergeRecord['path'];
+export type RecordedChunk = z.infer<typeof recordedChunkSchema>;
+
+/** Chunk names, commit times and recorded file sizes: all from the markers, so it survives --delete-chunks. */
+export function fingerprintOf(target: string, chunks: readonly ChunkDirEntry[]): string {
+  const inputs = chunks.map((chunk) => ({
+    name: chunk.name,
+    finishedAt: chunk.marker!.finishedAt,
+    files: chunk.marker!.files.filter((file) => isDataFile(file.path)).map((file) => [file.path, file.bytes]),
+  }));
+  return createHash('sha256')
+    .update(JSON.stringify({ version: 1, target, inputs }))
+    .digest('hex');
+}
+
+export function parseMergeRecord(value: string | undefined): MergeRecord | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = mergeRecordSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,80 @@
+/** The merged files already in an output dir, what they record, and leftovers of interrupted merges. */
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { MERGED_FILE } from '../core/layout.js';
+import { MERGE_RECORD_KEY, parseMergeRecord, type MergeRecord } from './merge-record.js';
+import { readParquetFooter, type ParquetFooter } from './parquet-footer.js';
+
+export interface PreviousMerge {
+  readonly file: string;
+  readonly target: string;
+  readonly footer: ParquetFooter;
+  readonly record: MergeRecord;
+}
+
+export interface MergedFileName {
+  readonly file: string;
+  readonly target: string;
+}
+
+export function mergedFilesIn(outputDir: string): MergedFileName[] {
+  let names: string[];
+  try {
+    names = readdirSync(outputDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ name, match: MERGED_FILE.exec(name) }))
+    .filter((entry) => entry.match !== null)
+    .map((entry) => ({ file: path.join(outputDir, entry.name), target: entry.match![1]! }))
+    .sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** Earlier merged files that are readable and carry a merge record; others are treated as absent. */
+export function previousMerges(outputDir: string): PreviousMerge[] {
+  const found: PreviousMerge[] = [];
+  for (const { file, target } of mergedFilesIn(outputDir)) {
+    try {
+      const footer = readParquetFooter(file);
+      const record = parseMergeRecord(footer.metadata.key_value_metadata?.find((pair) => pair.key === MERGE_RECORD_KEY)?.value);
+      if (record && record.target === target) found.push({ file, target, footer, record });
+    } catch {
+      // An unreadable merged file is replaced by the next merge like any stale one.
+    }
+  }
+  return found;
+}
+
+// The names core's tempNameFor gives a merged file's temp copy: .<name>.tmp-<pid>-<hex>.
+const TEMP_FILE = /^\.dataset_.+_\d{8}T\d{6}Z\.parquet\.tmp-(\d+)-[0-9a-f]+$/;
+const STALE_AFTER_MS = 10 * 60_000;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temp files of merges whose process is gone (killed mid-write): they can be as large as a dataset. */
+export function removeAbandonedTempFiles(outputDir: string, now = Date.now()): void {
+  let names: string[];
+  try {
+    names = readdirSync(outputDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = TEMP_FILE.exec(name);
+    if (!match || processIsAlive(Number(match[1]))) continue;
+    const file = path.join(outputDir, name);
+    try {
+      if (now - statSync(file).mtimeMs > STALE_AFTER_MS) unlinkSync(file);
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}

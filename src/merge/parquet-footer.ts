@@ -1,0 +1,98 @@
+/** A chunk's Parquet footer, parsed twice: typed (for decisions) and raw thrift (to copy verbatim). */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parquetMetadata, type FileMetaData } from 'hyparquet';
+import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
+import { DataError, errorMessage } from '../core/errors.js';
+
+export type RawThrift = { [key: `field_${number}`]: any };
+
+export interface ParquetFooter {
+  readonly file: string;
+  readonly size: number;
+  readonly metadata: FileMetaData;
+  /** The FileMetaData struct as thrift fields, so statistics and unknown fields survive a copy byte for byte. */
+  readonly raw: RawThrift;
+  /** Where the footer starts: every column chunk must lie in [4, dataEnd). */
+  readonly dataEnd: number;
+}
+
+const MAGIC = 0x31524150; // "PAR1" little-endian
+
+function corrupt(file: string, what: string): DataError {
+  return new DataError(`${file} is not a valid Parquet file: ${what}`);
+}
+
+export function readParquetFooter(file: string): ParquetFooter {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 12) throw corrupt(file, `only ${size} bytes`);
+    const edges = Buffer.alloc(8);
+    readSync(fd, edges, 0, 4, 0);
+    if (edges.readUInt32LE(0) !== MAGIC) throw corrupt(file, 'no PAR1 header');
+    readSync(fd, edges, 0, 8, size - 8);
+    if (edges.readUInt32LE(4) !== MAGIC) throw corrupt(file, 'no PAR1 footer (truncated?)');
+    const metadataLength = edges.readUInt32LE(0);
+    if (metadataLength + 12 > size) throw corrupt(file, `footer says ${metadataLength} bytes of metadata, the file has ${size}`);
+    const footer = Buffer.alloc(metadataLength + 8);
+    readSync(fd, footer, 0, footer.length, size - footer.length);
+    const buffer = footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length);
+    let metadata: FileMetaData;
+    let raw: RawThrift;
+    try {
+      metadata = parquetMetadata(buffer);
+      raw = deserializeTCompactProtocol({ view: new DataView(buffer, 0, metadataLength), offset: 0 });
+    } catch (error) {
+      throw corrupt(file, `corrupt footer (${errorMessage(error)})`);
+    }
+    const parsed = { file, size, metadata, raw, dataEnd: size - metadataLength - 8 };
+    checkFooter(parsed);
+    return parsed;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * What a byte copy relies on: every column chunk inside the data region. (The file's num_rows
+ * is not: an early parquet-rs wrote 0 there, and readers count the row groups' rows.)
+ */
+function checkFooter({ file, metadata, dataEnd }: ParquetFooter): void {
+  const leaves = metadata.schema.filter((element) => !element.num_children).length;
+  metadata.row_groups.forEach((group, groupIndex) => {
+    if (group.num_rows < 0n) throw corrupt(file, `row group ${groupIndex} has ${group.num_rows} rows`);
+    if (group.columns.length !== leaves) {
+      throw corrupt(file, `row group ${groupIndex} has ${group.columns.length} column chunks for ${leaves} columns`);
+    }
+    for (const column of group.columns) {
+      const meta = column.meta_data;
+      const name = meta?.path_in_schema.join('.') ?? '?';
+      if (column.file_path)
+        throw corrupt(file, `column ${name} lives in another file (${column.file_path}); merge needs self-contained files`);
+      if (!meta || column.encrypted_column_metadata) throw corrupt(file, `column ${name} has no readable metadata (encrypted?)`);
+      const { start, end } = columnChunkRange(column.meta_data!);
+      if (start < 4 || end > dataEnd || end < start) {
+        throw corrupt(
+          file,
+          `column ${name} of row group ${groupIndex} points at bytes ${start}-${end}, outside the data region 4-${dataEnd}`,
+        );
+      }
+    }
+  });
+}
+
+/**
+ * The bytes of a column chunk: from its first page for total_compressed_size. The first page is
+ * the dictionary's when there is one; writers disagree on how they say "no dictionary" (absent,
+ * 0, or past the data page) and a few wrote a data_page_offset of 0 for a chunk with no data page.
+ */
+export function columnChunkRange(meta: { dictionary_page_offset?: bigint; data_page_offset: bigint; total_compressed_size: bigint }): {
+  start: number;
+  end: number;
+} {
+  const candidates = [meta.dictionary_page_offset, meta.data_page_offset].filter(
+    (offset): offset is bigint => offset !== undefined && offset >= 4n,
+  );
+  const start = candidates.length > 0 ? candidates.reduce((min, offset) => (offset < min ? offset : min)) : meta.data_page_offset;
+  return { start: Number(start), end: Number(start + meta.total_compressed_size) };
+}

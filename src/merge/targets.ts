@@ -1,0 +1,57 @@
+/** Pure: which chunks go into which merged file, and which chunks of the plan are missing. */
+import { DataError, UsageError } from '../core/errors.js';
+import { chunkGrid, describeRanges, type ChunkRange } from '../core/plan.js';
+import type { RunFile } from '../core/run-file.js';
+import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
+
+export const ALL_TARGET = 'all';
+
+export interface MergeTarget {
+  /** The device folder, or 'all' for one file over the whole range. */
+  readonly name: string;
+  /** Committed chunks in index order (canonical copies only). */
+  readonly chunks: readonly ChunkDirEntry[];
+}
+
+export interface MergePlan {
+  readonly targets: MergeTarget[];
+  /** Chunks of the run's plan committed nowhere. */
+  readonly missing: ChunkRange[];
+}
+
+export interface TargetRequest {
+  readonly device?: string;
+  readonly all?: boolean;
+}
+
+export function planMerge(disk: DiskState, run: RunFile, request: TargetRequest): MergePlan {
+  if (request.device !== undefined && request.all)
+    throw new UsageError('--device and --all exclude each other: pick one device, or --all for one file over the whole range');
+  const grid = chunkGrid(run);
+  const committed = grid.map((range) => disk.committed.get(rangeKey(range))).filter((entry): entry is ChunkDirEntry => entry !== undefined);
+  const missing = grid.filter((range) => !disk.committed.has(rangeKey(range)));
+  if (request.all) return { targets: [{ name: ALL_TARGET, chunks: committed }], missing };
+  const chunksOf = (device: string) => committed.filter((entry) => entry.device === device);
+  if (request.device !== undefined) {
+    if (!disk.devices.includes(request.device)) {
+      throw new UsageError(`no device folder "${request.device}" under chunks/; devices here: ${disk.devices.join(', ') || '(none)'}`);
+    }
+    return { targets: [{ name: request.device, chunks: chunksOf(request.device) }], missing };
+  }
+  const targets = disk.devices.map((device) => ({ name: device, chunks: chunksOf(device) })).filter((target) => target.chunks.length > 0);
+  return { targets, missing };
+}
+
+/** The command that finishes the missing chunks: the launcher resumes the same plan. */
+export function finishCommand(run: RunFile): string {
+  return `launcher --phase ${run.phase} --start ${run.start} --end ${run.end} --checkpoint-frequency ${run.checkpointFrequency}`;
+}
+
+export function describeMissing(run: RunFile, missing: readonly ChunkRange[]): string {
+  const total = chunkGrid(run).length;
+  return `${missing.length} of ${total} chunks are not committed (items ${describeRanges(missing)}); \`${finishCommand(run)}\` finishes them`;
+}
+
+export function refuseIncomplete(run: RunFile, missing: readonly ChunkRange[]): never {
+  throw new DataError(`${describeMissing(run, missing)}, or pass --allow-partial to merge what is committed`);
+}

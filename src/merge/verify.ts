@@ -1,0 +1,119 @@
+/**
+ * Reads a freshly written merged file back before it replaces anything: the row counts the
+ * chunk markers promised, and, when the phase names an index column, every index of the
+ * merged chunks exactly once (read one row group of that one column at a time).
+ */
+import { asyncBufferFromFile, parquetRead, type DecodedArray } from 'hyparquet';
+import { decompressors as compressors } from './codecs.js';
+import { DataError, errorMessage } from '../core/errors.js';
+import { describeRanges, type ChunkRange } from '../core/plan.js';
+import type { RecordedChunk } from './merge-record.js';
+import { readParquetFooter } from './parquet-footer.js';
+
+export interface VerifyRequest {
+  readonly file: string;
+  /** Where the file will be renamed to: the name errors should use. */
+  readonly shownAs: string;
+  readonly chunks: readonly RecordedChunk[];
+  readonly indexColumn?: string;
+}
+
+export async function verifyMergedFile(request: VerifyRequest): Promise<number> {
+  const { metadata } = readParquetFooter(request.file);
+  const expected = request.chunks.reduce((sum, chunk) => sum + chunk.rows, 0);
+  if (Number(metadata.num_rows) !== expected) {
+    throw new DataError(
+      `${request.shownAs} holds ${metadata.num_rows} rows but the chunk markers recorded ${expected}; the merged file was not kept`,
+    );
+  }
+  for (const chunk of request.chunks) {
+    const groups = metadata.row_groups.slice(chunk.firstRowGroup, chunk.firstRowGroup + chunk.rowGroups);
+    const rows = groups.reduce((sum, group) => sum + Number(group.num_rows), 0);
+    if (rows !== chunk.rows)
+      throw new DataError(`${request.shownAs}: ${chunk.name} came out with ${rows} rows, its marker recorded ${chunk.rows}`);
+  }
+  if (request.indexColumn !== undefined) await verifyIndexes(request, metadata);
+  return expected;
+}
+
+type Metadata = ReturnType<typeof readParquetFooter>['metadata'];
+
+async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promise<void> {
+  const column = request.indexColumn!;
+  const element = metadata.schema.find((candidate, index) => index > 0 && candidate.name === column && !candidate.num_children);
+  if (!element || !['INT32', 'INT64'].includes(element.type ?? '')) {
+    throw new DataError(
+      `the index column "${column}" (indexColumn in the config) is not an integer column of the merged data; columns: ${metadata.schema
+        .slice(1)
+        .map((e) => e.name)
+        .join(', ')}`,
+    );
+  }
+  const ranges: ChunkRange[] = request.chunks.map((chunk) => ({ start: chunk.start, end: chunk.end }));
+  const low = ranges.reduce((min, range) => Math.min(min, range.start), Infinity);
+  const high = ranges.reduce((max, range) => Math.max(max, range.end), -Infinity);
+  // 0: not an index of these chunks; 1: expected, not seen yet; 2: seen.
+  const state = new Uint8Array(high - low + 1);
+  for (const range of ranges) state.fill(1, range.start - low, range.end - low + 1);
+  const file = await asyncBufferFromFile(request.file);
+  const problems: string[] = [];
+  let rowStart = 0;
+  for (const chunk of request.chunks) {
+    for (let group = chunk.firstRowGroup; group < chunk.firstRowGroup + chunk.rowGroups; group++) {
+      const rowEnd = rowStart + Number(metadata.row_groups[group]!.num_rows);
+      const values = await readColumn(file, metadata, column, rowStart, rowEnd, request.shownAs);
+      for (let i = 0; i < values.length && problems.length < 5; i++) {
+        const value = values[i];
+        const index = typeof value === 'bigint' ? Number(value) : (value as number | null);
+        const slot = index === null || index === undefined ? -1 : index - low;
+        if (slot < 0 || slot >= state.length || state[slot] === 0)
+          problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
+        else if (state[slot] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
+        else state[slot] = 2;
+      }
+      rowStart = rowEnd;
+    }
+  }
+  const missing: ChunkRange[] = [];
+  for (let slot = 0; slot < state.length && problems.length === 0; slot++) {
+    if (state[slot] === 1) missing.push({ start: slot + low, end: slot + low });
+  }
+  if (missing.length > 0)
+    problems.push(`${missing.length} indexes of the merged chunks are absent: ${describeRanges(missing.slice(0, 1000))}`);
+  if (problems.length > 0) {
+    throw new DataError(`${request.shownAs} failed the "${column}" index check: ${problems.join('; ')}; the merged file was not kept`);
+  }
+}
+
+async function readColumn(
+  file: Awaited<ReturnType<typeof asyncBufferFromFile>>,
+  metadata: Metadata,
+  column: string,
+  rowStart: number,
+  rowEnd: number,
+  shownAs: string,
+): Promise<unknown[]> {
+  if (rowEnd === rowStart) return [];
+  const pieces: { data: DecodedArray; rowStart: number }[] = [];
+  try {
+    await parquetRead({
+      file,
+      metadata,
+      columns: [column],
+      rowStart,
+      rowEnd,
+      compressors,
+      onChunk: (chunk) => pieces.push({ data: chunk.columnData, rowStart: chunk.rowStart }),
+    });
+  } catch (error) {
+    throw new DataError(`${shownAs}: cannot read back column "${column}" (${errorMessage(error)})`);
+  }
+  const values: unknown[] = new Array(rowEnd - rowStart);
+  for (const piece of pieces) {
+    for (let i = 0; i < piece.data.length; i++) {
+      const row = piece.rowStart + i;
+      if (row >= rowStart && row < rowEnd) values[row - rowStart] = piece.data[i];
+    }
+  }
+  return values;
+}

@@ -1,0 +1,152 @@
+/**
+ * Writes one merged file: every chunk's rows in index order, by the fastest path each chunk
+ * allows, to a temp name; fsynced, verified, then renamed into place.
+ */
+import { renameSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { RowGroup } from 'hyparquet';
+import { ParquetWriter } from 'hyparquet-writer';
+import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
+import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
+import { mergedFileName } from '../core/layout.js';
+import type { ChunkSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
+import { copyRowGroups } from './copy-row-groups.js';
+import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
+import { MERGE_RECORD_KEY, type MergePath, type RecordedChunk } from './merge-record.js';
+import { rawFooterOf, writeFooter } from './merged-footer.js';
+import { OutputFile } from './output-file.js';
+import { PageCheckPool } from './page-check-pool.js';
+import type { RawThrift } from './parquet-footer.js';
+import { checkReencodable, reencodeRowGroups } from './reencode.js';
+import { flattenFields, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
+import { verifyMergedFile } from './verify.js';
+
+export type { MergePath } from './merge-record.js';
+
+export interface WriteRequest {
+  readonly outputDir: string;
+  readonly target: string;
+  readonly chunks: readonly ResolvedChunk[];
+  readonly fingerprint: string;
+  readonly indexColumn?: string;
+}
+
+export interface WrittenFile {
+  readonly file: string;
+  readonly rows: number;
+  readonly path: MergePath;
+}
+
+const MERGER = 'chunkrun merge-chunks';
+
+type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
+
+/** How each source gets into the file: the target schema, and which sources are copied as bytes. */
+interface Layout {
+  readonly target: Field;
+  readonly copied: ReadonlySet<ChunkSource>;
+  readonly path: MergePath;
+  /** A copied source with exactly the target's schema: lends its footer's schema and key-values (ARROW:schema). */
+  readonly twin: ParquetSource | undefined;
+}
+
+async function layoutOf(chunks: readonly ResolvedChunk[]): Promise<Layout> {
+  const sources = chunks.flatMap((chunk) => chunk.sources);
+  const trees: Field[] = [];
+  for (const source of sources) trees.push(source.kind === 'parquet' ? source.tree : await inferJsonlSchema(source));
+  const target = unifySchemas(trees);
+  const parquet = sources.filter((source): source is ParquetSource => source.kind === 'parquet');
+  const copied = new Set<ChunkSource>(parquet.filter((source) => sameShape(source.tree, target)));
+  // Refuse before writing anything.
+  for (const source of parquet) if (!copied.has(source)) checkReencodable(source);
+  const path: MergePath = copied.size === sources.length ? 'fast' : parquet.length === 0 ? 'jsonl' : 'mixed';
+  const twin = parquet.find((source) => copied.has(source) && sameLeafOrder(source.tree, target));
+  return { target, copied, path, twin };
+}
+
+type Slot = { raw: RawThrift } | { encoded: RowGroup };
+
+/** Every chunk's row groups, in index order; row groups never span chunks, so the record can name them. */
+async function writeChunks(
+  out: OutputFile,
+  writer: ParquetWriter,
+  pool: PageCheckPool | undefined,
+  layout: Layout,
+  chunks: readonly ResolvedChunk[],
+) {
+  const slots: Slot[] = [];
+  const recorded: RecordedChunk[] = [];
+  for (const { chunk, sources, rows } of chunks) {
+    const firstRowGroup = slots.length;
+    for (const source of sources) {
+      if (source.kind === 'parquet' && layout.copied.has(source)) {
+        for (const raw of copyRowGroups(out, source, layout.target, pool)) slots.push({ raw });
+        continue;
+      }
+      const before = writer.row_groups.length;
+      if (source.kind === 'parquet') await reencodeRowGroups(writer, source, layout.target);
+      else await writeJsonlRowGroups(writer, source, layout.target);
+      for (const encoded of writer.row_groups.slice(before)) slots.push({ encoded });
+    }
+    const { start, end } = chunk.range;
+    recorded.push({
+      name: chunk.name,
+      start,
+      end,
+      finishedAt: chunk.marker!.finishedAt,
+      firstRowGroup,
+      rowGroups: slots.length - firstRowGroup,
+      rows,
+    });
+  }
+  return { slots, recorded };
+}
+
+export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
+  const layout = await layoutOf(request.chunks);
+  const targetSchema = flattenFields(layout.target);
+  const finalPath = path.join(request.outputDir, mergedFileName(request.target));
+  const tempPath = tempNameFor(finalPath);
+  const out = new OutputFile(tempPath);
+  const pool = PageCheckPool.open();
+  try {
+    // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
+    const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY' });
+    const { slots, recorded } = await writeChunks(out, writer, pool, layout, request.chunks);
+    writeIndexes(out, writer.pendingIndexes);
+    // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
+    const converted = rawFooterOf(
+      targetSchema,
+      slots.flatMap((slot) => ('encoded' in slot ? [slot.encoded] : [])),
+    );
+    const encodedRaw = (converted.field_4 ?? []) as RawThrift[];
+    let nextEncoded = 0;
+    const record = { version: 1, target: request.target, fingerprint: request.fingerprint, path: layout.path, chunks: recorded };
+    const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter((pair) => pair.key !== MERGE_RECORD_KEY);
+    const creators = new Set([...layout.copied].map((source) => (source as ParquetSource).footer.metadata.created_by));
+    writeFooter(out, {
+      schema: layout.twin ? layout.twin.footer.raw.field_2 : converted.field_2,
+      columnOrders: layout.twin ? layout.twin.footer.raw.field_7 : converted.field_7,
+      rowGroups: slots.map((slot) => ('raw' in slot ? slot.raw : encodedRaw[nextEncoded++]!)),
+      keyValues: [...inherited, { key: MERGE_RECORD_KEY, value: JSON.stringify(record) }],
+      // Readers key workarounds for known writer bugs on created_by: keep it while every page came from one writer.
+      createdBy: layout.path === 'fast' && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
+    });
+    out.sync();
+    await pool?.settle();
+    const rows = await verifyMergedFile({ file: tempPath, shownAs: finalPath, chunks: recorded, indexColumn: request.indexColumn });
+    renameSync(tempPath, finalPath);
+    fsyncDir(request.outputDir);
+    return { file: finalPath, rows, path: layout.path };
+  } catch (error) {
+    out.abandon();
+    try {
+      unlinkSync(tempPath);
+    } catch {
+      // Never created, or already renamed.
+    }
+    throw error;
+  } finally {
+    pool?.close();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Every file of parquet-testing/data that hyparquet reads, merged with a copy of itself, reads
+ * back with twice the rows and the same values. The exceptions are named below with what the
+ * merge must do instead.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataError } from '../src/core/errors.js';
+import { mergeCommitted } from '../src/merge/index.js';
+import { commitChunk, makeRun, parquetTesting, plain, readRows, removeDir, tempDir } from './merge-helpers.js';
+
+const dataDir = path.join(parquetTesting, 'data');
+const files = existsSync(dataDir)
+  ? readdirSync(dataDir)
+      .filter((name) => name.endsWith('.parquet'))
+      .sort()
+  : [];
+const EXCEPTIONS: Record<string, RegExp | 'copied'> = {
+  // Page checksums deliberately wrong: the merge checks them, so it refuses.
+  'datapage_v1-corrupt-checksum.parquet': /fails its CRC checksum/,
+  'rle-dict-uncompressed-corrupt-checksum.parquet': /fails its CRC checksum/,
+  // hyparquet cannot read it either (a page longer than its column chunk).
+  'nation.dict-malformed.parquet': /is corrupt: column name of row group 0: page 1 at byte 421 claims 28 bytes/,
+  // A >2 GB string column: hyparquet cannot hold it in a JS string, the byte copy does not need to.
+  'large_string_map.brotli.parquet': 'copied',
+};
+
+describe.skipIf(files.length === 0)('conformance over parquet-testing/data (skipped when ../shared is absent)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = tempDir('chunkrun-conformance-');
+  });
+  afterAll(() => removeDir(root));
+
+  it.each(files)('%s', async (name) => {
+    const source = path.join(dataDir, name);
+    const outputDir = path.join(root, name);
+    makeRun(outputDir, { start: 0, end: 1, frequency: 1 });
+    for (const index of [0, 1]) commitChunk(outputDir, 'gpu0', { start: index, end: index }, [{ name: 'out.parquet', from: source }]);
+    const exception = EXCEPTIONS[name];
+    if (exception instanceof RegExp) {
+      const error = await mergeCommitted({ outputDir }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as Error).message).toMatch(exception);
+      return;
+    }
+    const [outcome] = await mergeCommitted({ outputDir });
+    if (exception === 'copied') {
+      expect(outcome).toMatchObject({ rows: 4, path: 'fast' });
+      return;
+    }
+    const once = (await readRows(source)).map(plain);
+    expect(outcome!.rows).toBe(once.length * 2);
+    expect(outcome!.path).toBe('fast');
+    expect((await readRows(outcome!.file)).map(plain)).toEqual([...once, ...once]);
+  });
+});

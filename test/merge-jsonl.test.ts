@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataError } from '../src/core/errors.js';
+import { mergeCommitted } from '../src/merge/index.js';
+import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+  makeRun(dir, { start: 0, end: 5, frequency: 3, indexColumn: 'index' });
+});
+afterEach(() => removeDir(dir));
+
+const jsonl = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+
+describe('JSONL chunk outputs are converted, types inferred across the chunks', () => {
+  it('ints, floats, strings, bools, lists of numbers, nulls and objects', async () => {
+    commitChunk(dir, 'cpu0', { start: 0, end: 2 }, [
+      {
+        name: 'rows.jsonl',
+        content: jsonl([
+          { index: 0, score: 1, text: 'a', ok: true, emb: [1, 2], maybe: null, meta: { k: 1 } },
+          { index: 1, score: 2, text: 'b', ok: false, emb: [3], maybe: null, meta: { k: 2 } },
+          { index: 2, score: 3, text: 'c', ok: null, emb: null, maybe: null, meta: null },
+        ]),
+      },
+    ]);
+    // Here score turns float and emb holds floats: both widen across the chunks; maybe gets a type.
+    commitChunk(dir, 'cpu0', { start: 3, end: 5 }, [
+      {
+        name: 'rows.jsonl',
+        content: jsonl([
+          { index: 3, score: 4.5, text: 'd', ok: true, emb: [0.5, 1.5], maybe: 'x', meta: { k: [1] } },
+          { index: 4, score: 5, text: 'e', ok: true, emb: [], maybe: null },
+          { index: 5, score: 6, text: 'f', ok: false, emb: [7], maybe: 'y', meta: {} },
+        ]),
+      },
+    ]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'jsonl', rows: 6 });
+    const types = Object.fromEntries(
+      readMetadata(outcome!.file)
+        .schema.slice(1)
+        .map((element) => [element.name, element.type ?? element.converted_type]),
+    );
+    expect(types).toMatchObject({
+      index: 'INT64',
+      score: 'DOUBLE',
+      text: 'BYTE_ARRAY',
+      ok: 'BOOLEAN',
+      emb: 'LIST',
+      maybe: 'BYTE_ARRAY',
+      meta: 'BYTE_ARRAY',
+    });
+    const rows = (await readRows(outcome!.file)).map(plain);
+    expect(rows).toEqual([
+      { index: 0, score: 1, text: 'a', ok: true, emb: [1, 2], maybe: null, meta: { k: 1 } },
+      { index: 1, score: 2, text: 'b', ok: false, emb: [3], maybe: null, meta: { k: 2 } },
+      { index: 2, score: 3, text: 'c', ok: null, emb: null, maybe: null, meta: null },
+      { index: 3, score: 4.5, text: 'd', ok: true, emb: [0.5, 1.5], maybe: 'x', meta: { k: [1] } },
+      { index: 4, score: 5, text: 'e', ok: true, emb: [], maybe: null, meta: null },
+      { index: 5, score: 6, text: 'f', ok: false, emb: [7], maybe: 'y', meta: {} },
+    ]);
+  });
+
+  it('JSONL and Parquet chunks of one device merge into one schema', async () => {
+    makeRun(dir, { start: 0, end: 59, frequency: 50 });
+    commitChunk(dir, 'gpu0', { start: 0, end: 49 }, [{ name: 'out.parquet', from: fixture('chunk_a.snappy.parquet') }]);
+    commitChunk(dir, 'gpu0', { start: 50, end: 59 }, [
+      { name: 'out.jsonl', content: jsonl([{ index: 50, text: 'j', score: 2, flag: true, note: null, embedding: [1.5, 2] }]) },
+    ]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'mixed', rows: 51 });
+    const rows = await readRows(outcome!.file);
+    expect(plain(rows[50])).toEqual({ index: 50, text: 'j', score: 2, flag: true, note: null, embedding: [1.5, 2] });
+  });
+
+  it('a column that changes type is refused, naming the file, the line and the column', async () => {
+    const chunk = commitChunk(dir, 'cpu0', { start: 0, end: 2 }, [
+      {
+        name: 'rows.jsonl',
+        content: jsonl([
+          { index: 0, text: 'a' },
+          { index: 1, text: 5 },
+          { index: 2, text: 'c' },
+        ]),
+      },
+    ]);
+    commitChunk(dir, 'cpu0', { start: 3, end: 5 }, [{ name: 'rows.jsonl', content: jsonl([{ index: 3 }, { index: 4 }, { index: 5 }]) }]);
+    const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toBe(
+      `${chunk}/rows.jsonl line 2: column "text" is int here but string on earlier lines; a column must keep one type`,
+    );
+  });
+
+  it('a line that is not JSON is named', async () => {
+    const chunk = commitChunk(dir, 'cpu0', { start: 0, end: 2 }, [
+      { name: 'rows.jsonl', content: '{"index": 0}\n{"index": 1\n{"index": 2}\n' },
+    ]);
+    commitChunk(dir, 'cpu0', { start: 3, end: 5 }, [{ name: 'rows.jsonl', content: jsonl([{ index: 3 }, { index: 4 }, { index: 5 }]) }]);
+    await expect(mergeCommitted({ outputDir: dir })).rejects.toThrow(`${chunk}/rows.jsonl line 2 is not valid JSON`);
+  });
+});
