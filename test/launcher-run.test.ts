@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { launcher, readRecord, useWorkDir } from './support/cli.js';
+import { readRows } from './merge-helpers.js';
 import { committedIndexes, expectExactlyOnce, listDir, markersMatchFiles } from './support/disk.js';
 
 const work = useWorkDir({ beforeEach, afterEach });
@@ -149,5 +150,29 @@ describe('--no-checkpoint', () => {
     expect(existsSync(path.join(work.outputDir(), 'run.json'))).toBe(false);
     // The phase fell back to its default dir itself: one dataset per slice there.
     expect(listDir(work.outputDir()).filter((f) => f.startsWith('dataset_'))).toHaveLength(3);
+  });
+});
+
+describe('the merge at the end of a run', () => {
+  it('merges each device into dataset_<device>_<ts>.parquet, prints it with its rows, and leaves it alone on a rerun', async () => {
+    const args = ['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--devices', 'cpu:2'];
+    const result = await launcher(args, { cwd: work.dir });
+    expect(result.exitCode, result.all).toBe(0);
+    const merged = [...result.stdout.matchAll(/merged: (\S+dataset_(cpu\d)_\d{8}T\d{6}Z\.parquet) \((\d+) rows\)/g)];
+    expect(merged.map((m) => m[2]).sort()).toEqual(['cpu0', 'cpu1']);
+    const indexes: number[] = [];
+    for (const [, file, , rows] of merged) {
+      const read = (await readRows(file!)) as { index: bigint | number }[];
+      expect(read).toHaveLength(Number(rows));
+      const own = read.map((row) => Number(row.index));
+      expect(own).toEqual([...own].sort((a, b) => a - b));
+      indexes.push(...own);
+    }
+    expect(expectExactlyOnce(indexes, 0, 99)).toBeUndefined();
+
+    const again = await launcher(args, { cwd: work.dir });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toMatch(/merged: .*dataset_cpu0_.*, unchanged\)/);
+    expect(listDir(work.outputDir()).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
   });
 });
