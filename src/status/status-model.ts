@@ -1,0 +1,225 @@
+/**
+ * The status of a run, built from facts read off disk: which chunks of run.json's plan are
+ * committed, running, failed or pending, per device. Pure: the process table is consulted
+ * only through the Liveness passed in. Its result is the `status --json` document.
+ */
+import type { Claim, Liveness } from '../core/claim-rules.js';
+import { holderState } from '../core/claim-rules.js';
+import { chunkGrid, chunkName, describeRanges, itemCount, nameWidthFor, type ChunkRange } from '../core/plan.js';
+import type { RunFile } from '../core/run-file.js';
+import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
+import type { FailedRecord } from './failed-record.js';
+
+export interface ItemProgressFact {
+  readonly done: number;
+  readonly total: number | undefined;
+}
+
+export interface ClaimFacts {
+  readonly claim: Claim;
+  /** The newest line of the chunk dir's progress file, when the phase reports progress. */
+  readonly progress: ItemProgressFact | undefined;
+  /** The attempt running now, from the attempt logs in the chunk dir. */
+  readonly attempt: number | undefined;
+}
+
+export interface FailedDirFacts {
+  readonly entry: ChunkDirEntry;
+  readonly record: FailedRecord;
+  /** The attempt logs present in the chunk dir, first attempt first. */
+  readonly logs: readonly string[];
+  readonly logTail: readonly string[];
+}
+
+export interface MergedFileFacts {
+  readonly file: string;
+  /** The device the file merges, or "all". */
+  readonly target: string;
+  readonly bytes: number;
+  readonly modifiedAt: string;
+}
+
+export interface StatusFacts {
+  readonly outputDir: string;
+  readonly run: RunFile;
+  readonly disk: DiskState;
+  readonly claims: readonly ClaimFacts[];
+  readonly failedDirs: readonly FailedDirFacts[];
+  readonly merged: readonly MergedFileFacts[];
+}
+
+export interface DeviceStatus {
+  readonly name: string;
+  readonly committed: number;
+  readonly itemsCommitted: number;
+  readonly running: number;
+  readonly failed: number;
+}
+
+export interface RunningChunk {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly device: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly phasePid: number | null;
+  readonly attempt: number | null;
+  readonly claimedAgoMs: number;
+  readonly leaseAgeMs: number;
+  readonly leaseMs: number;
+  readonly progress: { readonly done: number; readonly total: number } | null;
+}
+
+export interface FailedChunk {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly device: string;
+  readonly attempts: number | null;
+  readonly reason: string | null;
+  readonly failedAt: string | null;
+  readonly log: string | null;
+  readonly logs: readonly string[];
+  readonly logTail: readonly string[];
+}
+
+export interface StaleClaim {
+  readonly name: string;
+  readonly device: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly why: string;
+}
+
+export type RunState = 'complete' | 'running' | 'incomplete';
+
+export interface StatusReport {
+  readonly version: 1;
+  readonly generatedAt: string;
+  readonly outputDir: string;
+  readonly run: Pick<RunFile, 'phase' | 'start' | 'end' | 'checkpointFrequency' | 'command' | 'createdAt'>;
+  readonly state: RunState;
+  readonly totals: {
+    readonly chunks: number;
+    readonly committed: number;
+    readonly running: number;
+    readonly failed: number;
+    readonly pending: number;
+    readonly items: number;
+    readonly itemsCommitted: number;
+  };
+  readonly devices: readonly DeviceStatus[];
+  readonly running: readonly RunningChunk[];
+  readonly failed: readonly FailedChunk[];
+  /** Pending chunks' index ranges, neighbours merged: "150-199, 300-488"; "" when none. */
+  readonly pendingRanges: string;
+  readonly staleClaims: readonly StaleClaim[];
+  /** Extra committed copies of a range committed in another device folder: never counted. */
+  readonly duplicates: readonly { readonly name: string; readonly device: string; readonly dir: string }[];
+  readonly merged: readonly MergedFileFacts[];
+}
+
+function runningChunk(facts: ClaimFacts, range: ChunkRange, now: number): RunningChunk {
+  const { claim, progress } = facts;
+  return {
+    name: claim.name,
+    ...range,
+    device: claim.device,
+    host: claim.host,
+    pid: claim.pid,
+    phasePid: claim.phasePid ?? null,
+    attempt: facts.attempt ?? null,
+    claimedAgoMs: Math.max(0, now - claim.acquiredAt),
+    leaseAgeMs: Math.max(0, now - claim.renewedAt),
+    leaseMs: claim.leaseMs,
+    progress: progress ? { done: progress.done, total: progress.total ?? itemCount(range) } : null,
+  };
+}
+
+function failedChunk(facts: FailedDirFacts): FailedChunk {
+  const { entry, record } = facts;
+  return {
+    name: entry.name,
+    ...entry.range,
+    device: entry.device,
+    attempts: record.attempts ?? null,
+    reason: record.reason ?? null,
+    failedAt: record.failedAt ?? null,
+    log: record.log ?? facts.logs[facts.logs.length - 1] ?? null,
+    logs: facts.logs,
+    logTail: facts.logTail,
+  };
+}
+
+export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
+  const { run, disk } = facts;
+  const width = nameWidthFor(run.end);
+  const plan = chunkGrid(run).map((range) => ({ range, name: chunkName(range, width) }));
+  const planned = new Map(plan.map((chunk) => [chunk.name, chunk.range]));
+
+  const running = new Map<string, RunningChunk>();
+  const staleClaims: StaleClaim[] = [];
+  for (const claimFacts of facts.claims) {
+    const { claim } = claimFacts;
+    const range = planned.get(claim.name);
+    if (!range || disk.committed.has(rangeKey(range))) continue;
+    const state = holderState(claim, here);
+    if (state.stale) staleClaims.push({ name: claim.name, device: claim.device, host: claim.host, pid: claim.pid, why: state.why });
+    else running.set(claim.name, runningChunk(claimFacts, range, here.now));
+  }
+
+  const failed = new Map<string, FailedChunk>();
+  for (const dir of facts.failedDirs) {
+    const { name, range } = dir.entry;
+    if (!planned.has(name) || disk.committed.has(rangeKey(range)) || running.has(name)) continue;
+    const chunk = failedChunk(dir);
+    const earlier = failed.get(name);
+    if (!earlier || (chunk.failedAt ?? '') > (earlier.failedAt ?? '')) failed.set(name, chunk);
+  }
+
+  const pending = plan.filter((chunk) => !disk.committed.has(rangeKey(chunk.range)) && !running.has(chunk.name) && !failed.has(chunk.name));
+  const committedInPlan = plan.map((chunk) => disk.committed.get(rangeKey(chunk.range))).filter((entry): entry is ChunkDirEntry => entry !== undefined);
+
+  const devices = new Map<string, { committed: number; itemsCommitted: number; running: number; failed: number }>();
+  const device = (name: string) => {
+    let found = devices.get(name);
+    if (!found) devices.set(name, (found = { committed: 0, itemsCommitted: 0, running: 0, failed: 0 }));
+    return found;
+  };
+  disk.devices.forEach(device);
+  for (const entry of committedInPlan) {
+    device(entry.device).committed++;
+    device(entry.device).itemsCommitted += itemCount(entry.range);
+  }
+  for (const chunk of running.values()) device(chunk.device).running++;
+  for (const chunk of failed.values()) device(chunk.device).failed++;
+
+  const byStart = (a: { start: number }, b: { start: number }) => a.start - b.start;
+  const totalItems = itemCount(run);
+  const itemsCommitted = committedInPlan.reduce((sum, entry) => sum + itemCount(entry.range), 0);
+  const state: RunState = committedInPlan.length === plan.length ? 'complete' : running.size > 0 ? 'running' : 'incomplete';
+  return {
+    version: 1,
+    generatedAt: new Date(here.now).toISOString(),
+    outputDir: facts.outputDir,
+    run: { phase: run.phase, start: run.start, end: run.end, checkpointFrequency: run.checkpointFrequency, command: run.command, createdAt: run.createdAt },
+    state,
+    totals: {
+      chunks: plan.length,
+      committed: committedInPlan.length,
+      running: running.size,
+      failed: failed.size,
+      pending: pending.length,
+      items: totalItems,
+      itemsCommitted,
+    },
+    devices: [...devices].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([name, counts]) => ({ name, ...counts })),
+    running: [...running.values()].sort(byStart),
+    failed: [...failed.values()].sort(byStart),
+    pendingRanges: describeRanges(pending.map((chunk) => chunk.range)),
+    staleClaims: staleClaims.sort((a, b) => a.name.localeCompare(b.name)),
+    duplicates: disk.duplicates.map((entry) => ({ name: entry.name, device: entry.device, dir: entry.dir })),
+    merged: facts.merged,
+  };
+}
