@@ -91,9 +91,18 @@ function claim(outputDir: string, device: string, range: ChunkRange, fields: Par
 
 function fail(outputDir: string, device: string, range: ChunkRange, attempts: number): string {
   const dir = chunkDir(outputDir, device, range);
-  for (let attempt = 1; attempt <= attempts; attempt++) writeFileSync(path.join(dir, attemptLogName(attempt)), `attempt ${attempt}\nTraceback: boom ${attempt}\n`);
+  for (let attempt = 1; attempt <= attempts; attempt++)
+    writeFileSync(path.join(dir, attemptLogName(attempt)), `attempt ${attempt}\nTraceback: boom ${attempt}\n`);
   const log = path.join(dir, attemptLogName(attempts));
-  writeJsonAtomic(path.join(dir, FAILED_FILE), { name: chunkName(range, WIDTH), ...range, device, attempts, reason: 'exit code 3', log, failedAt: '2026-11-26T11:30:00.000Z' });
+  writeJsonAtomic(path.join(dir, FAILED_FILE), {
+    name: chunkName(range, WIDTH),
+    ...range,
+    device,
+    attempts,
+    reason: 'exit code 3',
+    log,
+    failedAt: '2026-11-26T11:30:00.000Z',
+  });
   return log;
 }
 
@@ -124,15 +133,36 @@ describe('status model from disk facts', () => {
       { name: 'gpu1', committed: 1, itemsCommitted: 20, running: 0, failed: 1 },
     ]);
     expect(report.running).toEqual([
-      expect.objectContaining({ name: 'chunk_00040-00059', device: 'gpu0', host: HOST, pid: 4242, phasePid: 777, attempt: 2, claimedAgoMs: 30_000, leaseAgeMs: 5_000, leaseMs: 60_000, progress: { done: 7, total: 20 } }),
+      expect.objectContaining({
+        name: 'chunk_00040-00059',
+        device: 'gpu0',
+        host: HOST,
+        pid: 4242,
+        phasePid: 777,
+        attempt: 2,
+        claimedAgoMs: 30_000,
+        leaseAgeMs: 5_000,
+        leaseMs: 60_000,
+        progress: { done: 7, total: 20 },
+      }),
     ]);
     expect(report.failed).toEqual([
-      expect.objectContaining({ name: 'chunk_00060-00079', start: 60, end: 79, device: 'gpu1', attempts: 3, reason: 'exit code 3', logTail: ['attempt 3', 'Traceback: boom 3'] }),
+      expect.objectContaining({
+        name: 'chunk_00060-00079',
+        start: 60,
+        end: 79,
+        device: 'gpu1',
+        attempts: 3,
+        reason: 'exit code 3',
+        logTail: ['attempt 3', 'Traceback: boom 3'],
+      }),
     ]);
     expect(report.failed[0]!.logs.map((log) => path.basename(log))).toEqual(['run.log', 'run.attempt2.log', 'run.attempt3.log']);
     expect(report.failed[0]!.log).toMatch(/run\.attempt3\.log$/);
     expect(report.pendingRanges).toBe('80-99');
-    expect(report.staleClaims).toEqual([expect.objectContaining({ name: 'chunk_00080-00099', pid: 999, why: expect.stringContaining('gone') })]);
+    expect(report.staleClaims).toEqual([
+      expect.objectContaining({ name: 'chunk_00080-00099', pid: 999, why: expect.stringContaining('gone') }),
+    ]);
   });
 
   it('judges a claim of another host by its lease alone', () => {
@@ -171,7 +201,9 @@ describe('status model from disk facts', () => {
     writeFileSync(path.join(outputDir, 'notes.parquet'), 'not a merged file');
     const report = buildStatus(readStatusFacts(outputDir, RUN), here([]));
     expect(report.state).toBe('complete');
-    expect(report.merged).toEqual([expect.objectContaining({ target: 'gpu0', bytes: 3000, file: path.join(outputDir, 'dataset_gpu0_20261126T120000Z.parquet') })]);
+    expect(report.merged).toEqual([
+      expect.objectContaining({ target: 'gpu0', bytes: 3000, file: path.join(outputDir, 'dataset_gpu0_20261126T120000Z.parquet') }),
+    ]);
     const text = renderStatus(report, 'launcher --phase 1').join('\n');
     expect(text).toContain('complete');
     expect(text).toContain('dataset_gpu0_20261126T120000Z.parquet  2.9 KiB');
@@ -211,10 +243,13 @@ describe('launcher status (CLI)', () => {
   it('reports a live run from another terminal, then the finished run with its failed chunk', async () => {
     const cwd = workDir();
     writeTestConfig(cwd, { python: realPython(), retryBackoff: '100ms' });
-    const run = launcher(['--phase', '1', '--start', '0', '--end', '59', '--checkpoint-frequency', '20', '--devices', 'cpu:2', '--retries', '1'], {
-      cwd,
-      env: { CHUNKRUN_EXAMPLE_DELAY: '0.05', CHUNKRUN_EXAMPLE_FAIL_INDEX: '45' },
-    });
+    const run = launcher(
+      ['--phase', '1', '--start', '0', '--end', '59', '--checkpoint-frequency', '20', '--devices', 'cpu:2', '--retries', '1'],
+      {
+        cwd,
+        env: { CHUNKRUN_EXAMPLE_DELAY: '0.05', CHUNKRUN_EXAMPLE_FAIL_INDEX: '45' },
+      },
+    );
     let live: { totals: { running: number }; running: { progress: unknown; pid: number }[] } | undefined;
     await waitFor(async () => {
       const status = await launcher(['status', '--phase', '1', '--json'], { cwd });
@@ -233,6 +268,10 @@ describe('launcher status (CLI)', () => {
     expect(status.stdout).toContain('run.attempt2.log');
     expect(status.stdout).toContain('| phase1: simulated failure at index 45');
     const json = JSON.parse((await launcher(['status', '--phase', '1', '--json'], { cwd })).stdout);
-    expect(json).toMatchObject({ state: 'incomplete', totals: { committed: 2, failed: 1, pending: 0 }, failed: [{ start: 40, end: 59, attempts: 2 }] });
+    expect(json).toMatchObject({
+      state: 'incomplete',
+      totals: { committed: 2, failed: 1, pending: 0 },
+      failed: [{ start: 40, end: 59, attempts: 2 }],
+    });
   }, 60_000);
 });

@@ -21,14 +21,21 @@ export function formatBytes(bytes: number): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** `resumeCommand` is what finishes the run, shown when something is left to do and nothing runs. */
 export function renderStatus(report: StatusReport, resumeCommand: string): string[] {
   const { run, totals } = report;
   const lines: string[] = [];
-  lines.push(`phase ${run.phase}: indexes ${run.start}-${run.end} (${totals.items} items), ${totals.chunks} chunks of ${run.checkpointFrequency} — ${STATE_WORDS[report.state]}`);
+  lines.push(
+    `phase ${run.phase}: indexes ${run.start}-${run.end} (${totals.items} items), ${totals.chunks} chunks of ${run.checkpointFrequency} — ${STATE_WORDS[report.state]}`,
+  );
   lines.push(`output dir: ${report.outputDir}`);
   lines.push(
     `chunks: ${totals.committed} committed, ${totals.running} running, ${totals.failed} failed, ${totals.pending} pending; ` +
@@ -38,7 +45,8 @@ export function renderStatus(report: StatusReport, resumeCommand: string): strin
   if (report.devices.length > 0) {
     lines.push('');
     const rows = [['device', 'committed', 'items', 'running', 'failed']];
-    for (const device of report.devices) rows.push([device.name, String(device.committed), String(device.itemsCommitted), String(device.running), String(device.failed)]);
+    for (const device of report.devices)
+      rows.push([device.name, String(device.committed), String(device.itemsCommitted), String(device.running), String(device.failed)]);
     lines.push(...table(rows));
   }
 
@@ -78,7 +86,8 @@ export function renderStatus(report: StatusReport, resumeCommand: string): strin
 
   if (report.merged.length > 0) {
     lines.push('', 'merged files:');
-    for (const merged of report.merged) lines.push(`  ${merged.file}  ${formatBytes(merged.bytes)}  (${merged.target}, written ${merged.modifiedAt})`);
+    for (const merged of report.merged)
+      lines.push(`  ${merged.file}  ${formatBytes(merged.bytes)}  (${merged.target}, written ${merged.modifiedAt})`);
   }
 
   if (report.state === 'incomplete') lines.push('', `to finish: ${resumeCommand}`);

@@ -152,6 +152,29 @@ function failedChunk(facts: FailedDirFacts): FailedChunk {
   };
 }
 
+/** Per device folder: its committed chunks and items, and the running and failed chunks it holds. */
+function deviceCounts(
+  folders: readonly string[],
+  committed: readonly ChunkDirEntry[],
+  running: readonly RunningChunk[],
+  failed: readonly FailedChunk[],
+): DeviceStatus[] {
+  const devices = new Map<string, { committed: number; itemsCommitted: number; running: number; failed: number }>();
+  const device = (name: string) => {
+    let found = devices.get(name);
+    if (!found) devices.set(name, (found = { committed: 0, itemsCommitted: 0, running: 0, failed: 0 }));
+    return found;
+  };
+  folders.forEach(device);
+  for (const entry of committed) {
+    device(entry.device).committed++;
+    device(entry.device).itemsCommitted += itemCount(entry.range);
+  }
+  for (const chunk of running) device(chunk.device).running++;
+  for (const chunk of failed) device(chunk.device).failed++;
+  return [...devices].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([name, counts]) => ({ name, ...counts }));
+}
+
 export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
   const { run, disk } = facts;
   const width = nameWidthFor(run.end);
@@ -179,21 +202,9 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
   }
 
   const pending = plan.filter((chunk) => !disk.committed.has(rangeKey(chunk.range)) && !running.has(chunk.name) && !failed.has(chunk.name));
-  const committedInPlan = plan.map((chunk) => disk.committed.get(rangeKey(chunk.range))).filter((entry): entry is ChunkDirEntry => entry !== undefined);
-
-  const devices = new Map<string, { committed: number; itemsCommitted: number; running: number; failed: number }>();
-  const device = (name: string) => {
-    let found = devices.get(name);
-    if (!found) devices.set(name, (found = { committed: 0, itemsCommitted: 0, running: 0, failed: 0 }));
-    return found;
-  };
-  disk.devices.forEach(device);
-  for (const entry of committedInPlan) {
-    device(entry.device).committed++;
-    device(entry.device).itemsCommitted += itemCount(entry.range);
-  }
-  for (const chunk of running.values()) device(chunk.device).running++;
-  for (const chunk of failed.values()) device(chunk.device).failed++;
+  const committedInPlan = plan
+    .map((chunk) => disk.committed.get(rangeKey(chunk.range)))
+    .filter((entry): entry is ChunkDirEntry => entry !== undefined);
 
   const byStart = (a: { start: number }, b: { start: number }) => a.start - b.start;
   const totalItems = itemCount(run);
@@ -203,7 +214,14 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
     version: 1,
     generatedAt: new Date(here.now).toISOString(),
     outputDir: facts.outputDir,
-    run: { phase: run.phase, start: run.start, end: run.end, checkpointFrequency: run.checkpointFrequency, command: run.command, createdAt: run.createdAt },
+    run: {
+      phase: run.phase,
+      start: run.start,
+      end: run.end,
+      checkpointFrequency: run.checkpointFrequency,
+      command: run.command,
+      createdAt: run.createdAt,
+    },
     state,
     totals: {
       chunks: plan.length,
@@ -214,7 +232,7 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
       items: totalItems,
       itemsCommitted,
     },
-    devices: [...devices].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([name, counts]) => ({ name, ...counts })),
+    devices: deviceCounts(disk.devices, committedInPlan, [...running.values()], [...failed.values()]),
     running: [...running.values()].sort(byStart),
     failed: [...failed.values()].sort(byStart),
     pendingRanges: describeRanges(pending.map((chunk) => chunk.range)),

@@ -1,0 +1,93 @@
+/**
+ * Ctrl+C and SIGTERM mid-run: the first stops taking chunks and lets the running ones
+ * finish, a second stops at once; either way no process of the run remains, nothing is
+ * half-committed, the exit code says which signal, and the same command resumes.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listClaims } from '../src/core/claims.js';
+import { launcher, removeDir, tempWorkDir } from './support/cli.js';
+import {
+  committedNames,
+  committedProblems,
+  killAll,
+  leftoverProcesses,
+  phasePids,
+  processesMentioning,
+  sleep,
+  waitFor,
+  writeFaultConfig,
+} from './support/faults.js';
+
+const ARGS = ['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--devices', 'cpu:2', '--no-merge'];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) {
+    killAll(processesMentioning(dir));
+    removeDir(dir);
+  }
+});
+
+function setUp(): { cwd: string; outputDir: string } {
+  const cwd = tempWorkDir('chunkrun-signal-');
+  dirs.push(cwd);
+  writeFaultConfig(cwd);
+  return { cwd, outputDir: path.join(cwd, 'data', 'phase1_0') };
+}
+
+describe.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s mid-run', (signal, exitCode) => {
+  it(`lets running chunks finish, leaves no process, exits ${exitCode}, and resumes`, async () => {
+    const { cwd, outputDir } = setUp();
+    const env = { CHUNKRUN_EXAMPLE_DELAY: '0.03' };
+    const run = launcher(ARGS, { cwd, env });
+    await waitFor(
+      () => committedNames(outputDir).length >= 1 && phasePids(outputDir, cwd).length > 0,
+      30_000,
+      'a committed chunk and a running one',
+    );
+    const runningAtSignal = listClaims(outputDir).map((claim) => claim.name);
+    process.kill(run.pid!, signal);
+    const result = await run;
+
+    const left = await leftoverProcesses(cwd);
+    expect(left, 'processes of the run still alive after the launcher exited').toEqual([]);
+    expect(result.exitCode).toBe(exitCode);
+    expect(result.stdout).toContain('to resume, run the same command');
+    expect(committedNames(outputDir)).toEqual(expect.arrayContaining(runningAtSignal));
+    expect(committedNames(outputDir).length).toBeLessThan(10);
+    expect(committedProblems(outputDir, { complete: false })).toEqual([]);
+
+    const resumed = await launcher(ARGS, { cwd, env });
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(resumed.stdout).toMatch(/\d+ done this run, [1-9]\d* already committed \(skipped\)/);
+    expect(committedProblems(outputDir)).toEqual([]);
+  }, 90_000);
+});
+
+describe('a second Ctrl+C', () => {
+  it('stops running chunks at once, commits none of them, and leaves no process', async () => {
+    const { cwd, outputDir } = setUp();
+    // Chunks of 10 items at 0.5 s each: a graceful stop would wait for seconds.
+    const env = { CHUNKRUN_EXAMPLE_DELAY: '0.5' };
+    const run = launcher(ARGS, { cwd, env });
+    await waitFor(() => phasePids(outputDir, cwd).length === 2, 30_000, 'two running phases');
+    process.kill(run.pid!, 'SIGINT');
+    await sleep(200);
+    const secondAt = Date.now();
+    process.kill(run.pid!, 'SIGINT');
+    const result = await run;
+
+    expect(Date.now() - secondAt).toBeLessThan(3_000);
+    expect(await leftoverProcesses(cwd)).toEqual([]);
+    expect(result.exitCode).toBe(130);
+    expect(committedNames(outputDir)).toEqual([]);
+    expect(listClaims(outputDir)).toEqual([]);
+
+    const resumed = await launcher(ARGS, { cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0.01' } });
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(committedProblems(outputDir)).toEqual([]);
+  }, 90_000);
+});
