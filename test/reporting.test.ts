@@ -17,7 +17,7 @@ describe('failures', () => {
     const result = await launcher([...small, '--retries', '0'], { cwd: work });
     expect(result.exitCode, result.all).toBe(1);
     expect(result.stdout).toMatch(
-      /FAILED 0-9 on cpu\d after 1 attempt\(s\): exit code 0 but expected outputs missing: nothing_\*\.parquet \(no file matches\)/,
+      /FAILED 0-9 on cpu\d after 2 attempt\(s\): exit code 0 but expected outputs missing: nothing_\*\.parquet \(no file matches\)/,
     );
     expect(result.stdout).toMatch(/not committed: 0-29/);
   });

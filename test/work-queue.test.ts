@@ -50,3 +50,22 @@ describe('work queue', () => {
     expect(queue.attemptsOf('c0')).toBe(2);
   });
 });
+
+describe('a chunk that failed on one device', () => {
+  it('goes to another device once, then fails for good', () => {
+    const queue = queueFor(2);
+    const active = ['d0', 'd1'];
+    expect(queue.failOn('c0', 'd0', active)).toBe(true);
+    queue.release('c0');
+    expect(queue.next('d0', 0, active)?.name).toBe('c1');
+    expect(queue.next('d1', 0, active)?.name).toBe('c3');
+    expect(queue.failOn('c0', 'd1', active)).toBe(false);
+  });
+
+  it('stays with its device when no other device is left', () => {
+    const queue = queueFor(2);
+    expect(queue.failOn('c0', 'd0', ['d0'])).toBe(false);
+    queue.release('c0');
+    expect(queue.next('d0', 0, ['d0'])?.name).toBe('c0');
+  });
+});

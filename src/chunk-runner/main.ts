@@ -58,8 +58,12 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const stopWatching = options.supervised ? watchParent(runner) : () => {};
 
-  const summary = await runner.run();
-  stopWatching();
+  let summary;
+  try {
+    summary = await runner.run();
+  } finally {
+    stopWatching();
+  }
   if (exitSignal) return exitSignal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   if (summary.stopped) return EXIT.chunksFailed;
   return summary.failed > 0 ? EXIT.chunksFailed : EXIT.ok;

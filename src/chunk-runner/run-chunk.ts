@@ -9,7 +9,7 @@ import { lastLines } from '../core/log-tail.js';
 import { releaseClaim, renewClaim, stillHolds } from '../core/claims.js';
 import { processStartTicks } from '../core/process-info.js';
 import { errorMessage } from '../core/errors.js';
-import { outputDirFullReason } from '../core/free-space.js';
+import { isStorageError, outputDirFullReason, storageProblem } from '../core/free-space.js';
 import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
 import { runAttempt, describeOutcome } from './attempt.js';
@@ -25,9 +25,6 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 const PROGRESS_POLL_MS = 500;
 const LOG_TAIL_LINES = 20;
 
-/** Errors of the output filesystem: retrying cannot help, and new chunks would fail the same way. */
-const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
-
 export function backoffMs(base: number, attempt: number): number {
   return Math.min(MAX_BACKOFF_MS, base * 2 ** (attempt - 1));
 }
@@ -39,8 +36,13 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
   ctx.heldClaims.set(claimed.name, claimed);
   const currentClaim = () => ctx.heldClaims.get(claimed.name) ?? claimed;
   const keepClaim = (update: Partial<Claim>) => {
-    const renewed = renewClaim(spec.outputDir, currentClaim(), update);
-    if (renewed) ctx.heldClaims.set(claimed.name, renewed);
+    try {
+      const renewed = renewClaim(spec.outputDir, currentClaim(), update);
+      if (renewed) ctx.heldClaims.set(claimed.name, renewed);
+    } catch (error) {
+      // The attempt goes on: an unrecorded phase pid only weakens orphan clean-up, never commits.
+      ctx.emit({ type: 'warning', message: `${chunk.name}: cannot record the phase in its claim: ${errorMessage(error)}` });
+    }
   };
 
   try {
@@ -66,8 +68,7 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
         killGraceMs: spec.killGraceMs,
         stop: ctx.stopNow.signal,
         onSpawn: (pid) => keepClaim({ phasePid: pid, phasePidStart: processStartTicks(pid) }),
-      });
-      clearInterval(progressTimer);
+      }).finally(() => clearInterval(progressTimer));
       if (outcome.kind === 'stopped') return 'handed-back';
 
       let reason = outcome.kind === 'exited' && outcome.exitCode === 0 ? undefined : describeOutcome(outcome);
@@ -113,6 +114,11 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
       const retryInMs = retriesLeft ? backoffMs(spec.retryBackoffMs, attempt) : null;
       ctx.emit({ type: 'attempt-failed', device: device.name, name: chunk.name, ...chunk.range, attempt, reason, log, retryInMs });
       if (ctx.deviceFailed(device.name)) return 'handed-back';
+      if (retryInMs === null && ctx.queue.failOn(chunk.name, device.name, ctx.activeDevices())) {
+        // Failing on one device only may be the device's fault: another device tries it before it is failed for good.
+        ctx.emit({ type: 'warning', message: `${chunk.name} failed ${attempt} time(s) on ${device.name}; handing it to another device` });
+        return 'handed-back';
+      }
       if (retryInMs === null) {
         const logTail = lastLines(log, LOG_TAIL_LINES);
         writeJsonAtomic(path.join(dir, FAILED_FILE), {
@@ -145,9 +151,8 @@ function reportProgress(ctx: RunnerContext, device: Device, chunk: PlannedChunk,
 }
 
 function onStorageError(ctx: RunnerContext, device: Device, chunk: PlannedChunk, error: unknown): ChunkEnd {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (!code || !STORAGE_ERRORS.has(code)) throw error;
-  const reason = `output dir problem (${code}): ${errorMessage(error)}; free space or fix permissions, then rerun the same command`;
+  if (!isStorageError(error)) throw error;
+  const reason = storageProblem(error);
   ctx.emit({
     type: 'chunk-failed',
     device: device.name,

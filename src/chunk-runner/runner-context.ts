@@ -64,6 +64,11 @@ export class RunnerContext {
     return true;
   }
 
+  /** Devices of this runner still taking chunks. */
+  activeDevices(): string[] {
+    return this.spec.devices.map((device) => device.name).filter((name) => !this.removedDevices.has(name));
+  }
+
   /** Sleep, waking early when told to stop; false when stopped. */
   sleepUnlessStopped(ms: number): Promise<boolean> {
     if (this.stopping) return Promise.resolve(false);

@@ -11,6 +11,8 @@ import { writeJsonAtomic } from '../core/atomic-file.js';
 import { completedFilePath } from '../core/layout.js';
 import type { RunEvent } from '../core/events.js';
 import { errorMessage } from '../core/errors.js';
+import { isStorageError, storageProblem } from '../core/free-space.js';
+import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
 import { committedCopy } from './chunk-dirs.js';
 import { runClaimedChunk } from './run-chunk.js';
@@ -66,7 +68,17 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
     let committed = 0;
     let failed = 0;
     try {
-      const ends = await Promise.all(spec.devices.map((device) => this.deviceLoop(context, device)));
+      const loops = spec.devices.map((device) =>
+        this.deviceLoop(context, device).catch((error: unknown) => {
+          // A bug or an unexpected error: the other devices' phases must not run on unwatched.
+          context.stop('now', `runner error on ${device.name}: ${errorMessage(error)}`);
+          throw error;
+        }),
+      );
+      const settled = await Promise.allSettled(loops);
+      const broken = settled.find((result) => result.status === 'rejected');
+      if (broken) throw broken.reason;
+      const ends = settled.map((result) => (result.status === 'fulfilled' ? result.value : []));
       for (const end of ends.flat()) {
         if (end === 'committed') committed++;
         if (end === 'failed') failed++;
@@ -84,27 +96,17 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
     const ends: string[] = [];
     const { queue } = context;
     while (!context.stopping && !context.removedDevices.has(device.name)) {
-      const chunk = queue.next(device.name);
+      const chunk = queue.next(device.name, Date.now(), context.activeDevices());
       if (!chunk) {
-        if (!queue.hasHeld()) break;
+        // Running chunks may yet be handed back (stopped elsewhere, or failed on their device): stay until they settle.
+        if (!queue.hasHeld() && queue.count('running') === 0) break;
         if (!(await context.sleepUnlessStopped(HELD_RECHECK_MS / 2))) break;
         continue;
       }
       queue.start(chunk.name);
-      const claim = tryClaim(this.spec.outputDir, chunk.name, { device: device.name, leaseMs: this.spec.leaseMs });
-      if (!claim.acquired) {
-        queue.hold(chunk.name);
-        context.emit({ type: 'chunk-waiting', name: chunk.name, holder: claim.why });
-        continue;
-      }
-      const elsewhere = committedCopy(this.spec.outputDir, chunk.name);
-      if (elsewhere) {
-        queue.done(chunk.name);
-        releaseClaim(this.spec.outputDir, claim.claim);
-        context.emit({ type: 'chunk-already-committed', name: chunk.name, device: elsewhere.device });
-        continue;
-      }
-      const end = await runClaimedChunk(context, device, chunk, claim.claim);
+      const claim = this.claimUncommitted(context, device, chunk);
+      if (!claim) continue;
+      const end = await runClaimedChunk(context, device, chunk, claim);
       if (end === 'committed') queue.done(chunk.name);
       else if (end === 'failed') queue.fail(chunk.name);
       else queue.release(chunk.name);
@@ -112,6 +114,30 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
     }
     context.emit({ type: 'device-idle', device: device.name });
     return ends;
+  }
+
+  /** The chunk's claim, or undefined when another runner holds it or has committed it meanwhile. */
+  private claimUncommitted(context: RunnerContext, device: Device, chunk: PlannedChunk): Claim | undefined {
+    const { queue } = context;
+    try {
+      const claim = tryClaim(this.spec.outputDir, chunk.name, { device: device.name, leaseMs: this.spec.leaseMs });
+      if (!claim.acquired) {
+        queue.hold(chunk.name);
+        context.emit({ type: 'chunk-waiting', name: chunk.name, holder: claim.why });
+        return undefined;
+      }
+      const elsewhere = committedCopy(this.spec.outputDir, chunk.name);
+      if (!elsewhere) return claim.claim;
+      queue.done(chunk.name);
+      releaseClaim(this.spec.outputDir, claim.claim);
+      context.emit({ type: 'chunk-already-committed', name: chunk.name, device: elsewhere.device });
+      return undefined;
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      queue.release(chunk.name);
+      context.stop('graceful', storageProblem(error));
+      return undefined;
+    }
   }
 
   private renewHeldClaims(context: RunnerContext): void {

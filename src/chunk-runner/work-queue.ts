@@ -12,6 +12,8 @@ export class WorkQueue {
   private readonly state = new Map<string, ChunkState>();
   private readonly heldUntil = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
+  /** Devices a chunk failed on for good: it goes to another device while one is left. */
+  private readonly failedOn = new Map<string, Set<string>>();
 
   constructor(
     chunks: readonly PlannedChunk[],
@@ -24,8 +26,11 @@ export class WorkQueue {
   /** Per device, how far its order is settled (done or failed): scanning starts there. */
   private readonly settledPrefix = new Map<string, number>();
 
-  /** The next chunk this device should try: its own order, skipping what is taken or held. */
-  next(device: string, now = Date.now()): PlannedChunk | undefined {
+  /**
+   * The next chunk this device should try: its own order, skipping what is taken, held, or
+   * failed on this device while one of `activeDevices` has not tried it.
+   */
+  next(device: string, now = Date.now(), activeDevices: readonly string[] = [device]): PlannedChunk | undefined {
     const order = this.takeOrders.get(device) ?? [];
     let from = this.settledPrefix.get(device) ?? 0;
     while (from < order.length && this.isSettled(order[from]!.name)) from++;
@@ -33,10 +38,28 @@ export class WorkQueue {
     for (let i = from; i < order.length; i++) {
       const chunk = order[i]!;
       const state = this.state.get(chunk.name);
+      if (this.leftToOthers(chunk.name, device, activeDevices)) continue;
       if (state === 'pending') return chunk;
       if (state === 'held' && (this.heldUntil.get(chunk.name) ?? 0) <= now) return chunk;
     }
     return undefined;
+  }
+
+  /**
+   * Record that the chunk used up its attempts on this device. True when it should go to a
+   * second device first: a broken device fails everything, a broken chunk fails everywhere,
+   * and two devices are enough to tell them apart.
+   */
+  failOn(name: string, device: string, activeDevices: readonly string[]): boolean {
+    const devices = this.failedOn.get(name) ?? new Set<string>();
+    devices.add(device);
+    this.failedOn.set(name, devices);
+    return devices.size < 2 && activeDevices.some((other) => !devices.has(other));
+  }
+
+  private leftToOthers(name: string, device: string, activeDevices: readonly string[]): boolean {
+    const devices = this.failedOn.get(name);
+    return devices !== undefined && devices.has(device) && activeDevices.some((other) => !devices.has(other));
   }
 
   private isSettled(name: string): boolean {

@@ -79,9 +79,12 @@ function createExclusive(file: string, content: string): boolean {
   const fd = openSync(temp, 'wx');
   try {
     writeSync(fd, content);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    unlinkSync(temp);
+    throw error;
   }
+  closeSync(fd);
   try {
     linkSync(temp, file);
     return true;
