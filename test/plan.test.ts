@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  chunkGrid,
-  chunkName,
-  contiguousBlocks,
-  describeRanges,
-  nameWidthFor,
-  parseChunkName,
-  staticSlices,
-  takeOrderFor,
-} from '../src/core/plan.js';
+import { chunkGrid, chunkName, contiguousBlocks, describeRanges, nameWidthFor, parseChunkName, staticSlices } from '../src/core/plan.js';
 
 describe('chunk grid', () => {
   it('cuts 0..488 into 50-item chunks aligned at start, the last one short', () => {
@@ -77,18 +68,6 @@ describe('device order', () => {
 
   it('gives empty blocks when there are more devices than chunks', () => {
     expect(contiguousBlocks([0, 1], 4)).toEqual([[0], [1], [], []]);
-  });
-
-  it('takes its own block first, then steals from the far end of the others', () => {
-    const blocks = contiguousBlocks([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3);
-    expect(takeOrderFor(blocks, 1)).toEqual([4, 5, 6, 9, 8, 7, 3, 2, 1, 0]);
-    expect(takeOrderFor(blocks, 0)).toEqual([0, 1, 2, 3, 6, 5, 4, 9, 8, 7]);
-  });
-
-  it('every device order holds every chunk once', () => {
-    const chunks = Array.from({ length: 23 }, (_, i) => i);
-    const blocks = contiguousBlocks(chunks, 4);
-    for (let device = 0; device < 4; device++) expect([...takeOrderFor(blocks, device)].sort((a, b) => a - b)).toEqual(chunks);
   });
 });
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { WorkQueue, type PlannedChunk } from '../src/chunk-runner/work-queue.js';
-import { contiguousBlocks, takeOrderFor } from '../src/core/plan.js';
+import { contiguousBlocks } from '../src/core/plan.js';
 
 const chunks: PlannedChunk[] = Array.from({ length: 6 }, (_, i) => ({ name: `c${i}`, range: { start: i * 10, end: i * 10 + 9 } }));
-const queueFor = (devices: number) => {
-  const blocks = contiguousBlocks(chunks, devices);
-  const orders = new Map(Array.from({ length: devices }, (_, d) => [`d${d}`, takeOrderFor(blocks, d)] as const));
-  return new WorkQueue(chunks, orders, 1000);
+const queueFor = (devices: number, all: PlannedChunk[] = chunks) => {
+  const blocks = contiguousBlocks(all, devices);
+  return new WorkQueue(blocks, new Map(Array.from({ length: devices }, (_, d) => [`d${d}`, d] as const)), 1000);
 };
 
 describe('work queue', () => {
@@ -22,13 +21,27 @@ describe('work queue', () => {
     expect(queue.next('d0')).toBeUndefined();
   });
 
-  it('lets an idle device take what another has not reached', () => {
-    const queue = queueFor(2);
-    for (const name of ['c0', 'c1', 'c2']) {
+  it('sends an idle device to the far end of the block with the most chunks left', () => {
+    const twelve: PlannedChunk[] = Array.from({ length: 12 }, (_, i) => ({ name: `c${i}`, range: { start: i, end: i } }));
+    const queue = queueFor(3, twelve);
+    // Blocks: c0-c3 (d0), c4-c7 (d1), c8-c11 (d2). d0 finishes its block; d1 is slow, d2 has done two.
+    for (const name of ['c0', 'c1', 'c2', 'c3', 'c4', 'c8', 'c9']) {
       queue.start(name);
       queue.done(name);
     }
-    expect(queue.next('d0')?.name).toBe('c5');
+    expect(queue.next('d0')?.name).toBe('c7');
+  });
+
+  it('every chunk is handed out exactly once whoever asks', () => {
+    const queue = queueFor(4);
+    const seen: string[] = [];
+    for (let turn = 0; turn < 6; turn++) {
+      const chunk = queue.next(`d${turn % 3}`)!;
+      queue.start(chunk.name);
+      seen.push(chunk.name);
+    }
+    expect(seen.sort()).toEqual(chunks.map((c) => c.name).sort());
+    expect(queue.next('d0')).toBeUndefined();
   });
 
   it('offers a released chunk again, and a held one only after the recheck time', () => {

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { expandChunkCommand } from '../core/command.js';
 import { checkOutputs, commitChunk } from '../core/commit.js';
-import { writeJsonAtomic } from '../core/atomic-file.js';
-import { attemptLogName, chunkDirFor, FAILED_FILE, PROGRESS_FILE } from '../core/layout.js';
+import { attemptLogName, chunkDirFor, PROGRESS_FILE } from '../core/layout.js';
+import { writeFailedRecord } from '../core/failed-record.js';
 import { nameWidthFor } from '../core/plan.js';
 import { lastLines } from '../core/log-tail.js';
 import { releaseClaim, renewClaim, stillHolds } from '../core/claims.js';
@@ -121,15 +121,7 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
       }
       if (retryInMs === null) {
         const logTail = lastLines(log, LOG_TAIL_LINES);
-        writeJsonAtomic(path.join(dir, FAILED_FILE), {
-          name: chunk.name,
-          ...chunk.range,
-          device: device.name,
-          attempts: attempt,
-          reason,
-          log,
-          failedAt: new Date().toISOString(),
-        });
+        writeFailedRecord(dir, { attempts: attempt, reason, log, failedAt: new Date().toISOString() });
         ctx.emit({ type: 'chunk-failed', device: device.name, name: chunk.name, ...chunk.range, attempts: attempt, reason, log, logTail });
         return 'failed';
       }

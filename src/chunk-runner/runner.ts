@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { chunkGrid, chunkName, contiguousBlocks, nameWidthFor, takeOrderFor } from '../core/plan.js';
+import { chunkGrid, chunkName, contiguousBlocks, nameWidthFor } from '../core/plan.js';
 import { scanDisk, rangeKey } from '../core/scan.js';
 import { tryClaim, renewClaim, releaseClaim } from '../core/claims.js';
 import { writeJsonAtomic } from '../core/atomic-file.js';
@@ -49,9 +49,8 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
     const pending = grid.filter((chunk) => !disk.committed.has(rangeKey(chunk.range)));
 
     const blocks = contiguousBlocks(pending, spec.blockCount);
-    const takeOrders = new Map<string, PlannedChunk[]>();
-    spec.devices.forEach((device, i) => takeOrders.set(device.name, takeOrderFor(blocks, spec.blockOffset + i)));
-    const queue = new WorkQueue(pending, takeOrders, HELD_RECHECK_MS);
+    const ownBlock = new Map(spec.devices.map((device, i) => [device.name, spec.blockOffset + i] as const));
+    const queue = new WorkQueue(blocks, ownBlock, HELD_RECHECK_MS);
     const context = new RunnerContext(spec, queue, (event) => this.emit('event', event));
     this.context = context;
 

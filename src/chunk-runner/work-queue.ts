@@ -8,68 +8,52 @@ export interface PlannedChunk {
 
 type ChunkState = 'pending' | 'running' | 'done' | 'failed' | 'held';
 
+/**
+ * Each device starts on its own contiguous block of chunks, in order. A device whose block
+ * is used up helps the block with the most chunks left, from its far end: that block's
+ * owner is the one the run would otherwise wait for, and the two meet in its middle.
+ */
 export class WorkQueue {
   private readonly state = new Map<string, ChunkState>();
   private readonly heldUntil = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
-  /** Devices a chunk failed on for good: it goes to another device while one is left. */
+  /** Devices a chunk used up its attempts on: it goes to another device while one is left. */
   private readonly failedOn = new Map<string, Set<string>>();
 
   constructor(
-    chunks: readonly PlannedChunk[],
-    private readonly takeOrders: ReadonlyMap<string, readonly PlannedChunk[]>,
+    private readonly blocks: readonly (readonly PlannedChunk[])[],
+    /** Which block each device starts on. */
+    private readonly ownBlock: ReadonlyMap<string, number>,
     private readonly recheckMs: number,
   ) {
-    for (const chunk of chunks) this.state.set(chunk.name, 'pending');
+    for (const chunk of blocks.flat()) this.state.set(chunk.name, 'pending');
   }
 
-  /** Per device, how far its order is settled (done or failed): scanning starts there. */
-  private readonly settledPrefix = new Map<string, number>();
-
   /**
-   * The next chunk this device should try: its own order, skipping what is taken, held, or
-   * failed on this device while one of `activeDevices` has not tried it.
+   * The next chunk this device should try, skipping what is taken, held, or failed on this
+   * device while one of `activeDevices` has not tried it.
    */
   next(device: string, now = Date.now(), activeDevices: readonly string[] = [device]): PlannedChunk | undefined {
-    const order = this.takeOrders.get(device) ?? [];
-    let from = this.settledPrefix.get(device) ?? 0;
-    while (from < order.length && this.isSettled(order[from]!.name)) from++;
-    this.settledPrefix.set(device, from);
-    for (let i = from; i < order.length; i++) {
-      const chunk = order[i]!;
+    const takeable = (chunk: PlannedChunk) => {
+      if (this.leftToOthers(chunk.name, device, activeDevices)) return false;
       const state = this.state.get(chunk.name);
-      if (this.leftToOthers(chunk.name, device, activeDevices)) continue;
-      if (state === 'pending') return chunk;
-      if (state === 'held' && (this.heldUntil.get(chunk.name) ?? 0) <= now) return chunk;
-    }
-    return undefined;
-  }
-
-  /**
-   * Record that the chunk used up its attempts on this device. True when it should go to a
-   * second device first: a broken device fails everything, a broken chunk fails everywhere,
-   * and two devices are enough to tell them apart.
-   */
-  failOn(name: string, device: string, activeDevices: readonly string[]): boolean {
-    const devices = this.failedOn.get(name) ?? new Set<string>();
-    devices.add(device);
-    this.failedOn.set(name, devices);
-    return devices.size < 2 && activeDevices.some((other) => !devices.has(other));
-  }
-
-  private leftToOthers(name: string, device: string, activeDevices: readonly string[]): boolean {
-    const devices = this.failedOn.get(name);
-    return devices !== undefined && devices.has(device) && activeDevices.some((other) => !devices.has(other));
-  }
-
-  private isSettled(name: string): boolean {
-    const state = this.state.get(name);
-    return state === 'done' || state === 'failed';
+      return state === 'pending' || (state === 'held' && (this.heldUntil.get(chunk.name) ?? 0) <= now);
+    };
+    const own = this.blocks[this.ownBlock.get(device) ?? -1];
+    const mine = own?.find(takeable);
+    if (mine) return mine;
+    const others = this.blocks
+      .filter((block) => block !== own)
+      .map((block) => ({ block, left: block.filter(takeable).length }))
+      .filter(({ left }) => left > 0)
+      .sort((a, b) => b.left - a.left);
+    const victim = others[0]?.block;
+    return victim ? [...victim].reverse().find(takeable) : undefined;
   }
 
   /** True while some chunk is held by another runner and may yet need us. */
   hasHeld(): boolean {
-    return [...this.state.values()].includes('held');
+    return this.count('held') > 0;
   }
 
   start(name: string): void {
@@ -105,7 +89,26 @@ export class WorkQueue {
     return this.attempts.get(name) ?? 0;
   }
 
+  /**
+   * Record that the chunk used up its attempts on this device. True when it should go to a
+   * second device first: a broken device fails everything, a broken chunk fails everywhere,
+   * and two devices are enough to tell them apart.
+   */
+  failOn(name: string, device: string, activeDevices: readonly string[]): boolean {
+    const devices = this.failedOn.get(name) ?? new Set<string>();
+    devices.add(device);
+    this.failedOn.set(name, devices);
+    return devices.size < 2 && activeDevices.some((other) => !devices.has(other));
+  }
+
+  private leftToOthers(name: string, device: string, activeDevices: readonly string[]): boolean {
+    const devices = this.failedOn.get(name);
+    return devices !== undefined && devices.has(device) && activeDevices.some((other) => !devices.has(other));
+  }
+
   count(state: ChunkState): number {
-    return [...this.state.values()].filter((s) => s === state).length;
+    let count = 0;
+    for (const value of this.state.values()) if (value === state) count++;
+    return count;
   }
 }

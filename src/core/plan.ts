@@ -64,21 +64,6 @@ export function contiguousBlocks<T>(chunks: readonly T[], deviceCount: number): 
 }
 
 /**
- * The order in which one device looks for pending chunks: its own block first, then
- * the other blocks, each from its far end, so a helping device steals the work its owner
- * would reach last and the two rarely collide.
- */
-export function takeOrderFor<T>(blocks: readonly T[][], deviceIndex: number): T[] {
-  const own = blocks[deviceIndex] ?? [];
-  const order: T[] = [...own];
-  for (let offset = 1; offset < blocks.length; offset++) {
-    const other = blocks[(deviceIndex + offset) % blocks.length] ?? [];
-    order.push(...[...other].reverse());
-  }
-  return order;
-}
-
-/**
  * The static split of the seed system for --no-checkpoint: the range cut into one
  * contiguous slice per device, sizes differing by at most one item.
  */

@@ -9,7 +9,7 @@ import type { RunFile } from '../core/run-file.js';
 import { scanDisk } from '../core/scan.js';
 import { readLatestProgress } from '../chunk-runner/progress-tail.js';
 import { mergedFilesIn } from '../merge/merged-files.js';
-import { readFailedRecord } from './failed-record.js';
+import { readFailedRecord } from '../core/failed-record.js';
 import type { ClaimFacts, FailedDirFacts, MergedFileFacts, StatusFacts } from './status-model.js';
 
 const FAILED_LOG_TAIL_LINES = 5;

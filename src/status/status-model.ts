@@ -8,7 +8,7 @@ import { holderState } from '../core/claim-rules.js';
 import { chunkGrid, chunkName, describeRanges, itemCount, nameWidthFor, type ChunkRange } from '../core/plan.js';
 import type { RunFile } from '../core/run-file.js';
 import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
-import type { FailedRecord } from './failed-record.js';
+import type { FailedRecord } from '../core/failed-record.js';
 
 export interface ItemProgressFact {
   readonly done: number;

@@ -1,12 +1,13 @@
 /**
- * Reading the `_FAILED` record the runner leaves in a chunk dir whose last attempt failed
- * for good. Read leniently: a record from an older runner or a torn write still marks the
- * chunk failed, with whatever facts it holds.
+ * The `_FAILED` record the runner leaves in a chunk dir whose last attempt failed for good:
+ * one schema, one writer, one reader. Read leniently: a record from an older runner or a
+ * torn write still marks the chunk failed, with whatever facts it holds.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { FAILED_FILE } from '../core/layout.js';
+import { FAILED_FILE } from './layout.js';
+import { writeJsonAtomic } from './atomic-file.js';
 
 const failedRecordSchema = z.object({
   attempts: z.number().int().positive().optional(),
@@ -32,4 +33,8 @@ export function readFailedRecord(chunkDir: string): FailedRecord | undefined {
   } catch {
     return {};
   }
+}
+
+export function writeFailedRecord(chunkDir: string, record: Required<FailedRecord>): void {
+  writeJsonAtomic(path.join(chunkDir, FAILED_FILE), failedRecordSchema.parse(record));
 }
