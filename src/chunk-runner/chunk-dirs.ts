@@ -1,5 +1,5 @@
 /** A chunk's folders across device folders: is it committed somewhere, and clearing leftovers. */
-import { readdirSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chunksRoot } from '../core/layout.js';
 import { readMarker, type Marker } from '../core/marker.js';
@@ -30,17 +30,21 @@ const ATTEMPT_LOG = /^run(\.attempt\d+)?\.log$/;
 /**
  * Before an attempt, with the chunk's claim held: remove every uncommitted folder of this
  * chunk (another device's from a crash, ours from an earlier run), then make ours. A retry
- * within one run keeps the earlier attempts' logs and clears everything else.
+ * within one run keeps the earlier attempts' logs, moving them along when the chunk has
+ * changed device, and clears everything else.
  */
 export function prepareChunkDir(outputDir: string, name: string, ownDir: string, options: { keepLogs: boolean }): void {
+  mkdirSync(ownDir, { recursive: true });
   for (const device of deviceFolders(outputDir)) {
     const dir = path.join(chunksRoot(outputDir), device, name);
     if (!existsSync(dir) || readMarker(dir)) continue;
-    if (dir === ownDir && options.keepLogs) {
-      for (const entry of readdirSync(dir)) if (!ATTEMPT_LOG.test(entry)) rmSync(path.join(dir, entry), { recursive: true, force: true });
-    } else {
-      clearChunkDir(dir);
+    for (const entry of readdirSync(dir)) {
+      if (options.keepLogs && ATTEMPT_LOG.test(entry)) {
+        if (dir !== ownDir && !existsSync(path.join(ownDir, entry))) renameSync(path.join(dir, entry), path.join(ownDir, entry));
+      } else {
+        rmSync(path.join(dir, entry), { recursive: true, force: true });
+      }
     }
+    if (dir !== ownDir) clearChunkDir(dir);
   }
-  mkdirSync(ownDir, { recursive: true });
 }
