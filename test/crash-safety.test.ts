@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import path from 'node:path';
 import { launcher, readRecord, useWorkDir } from './support/cli.js';
 import { committedIndexes, expectExactlyOnce, markersMatchFiles } from './support/disk.js';
 import { processesMentioning, waitFor } from './support/processes.js';

@@ -16,10 +16,10 @@ export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Write a whole file so that readers see either the old content or the new, never a part. */
-export function writeFileAtomic(target: string, content: string | Uint8Array): void {
+/** Write `content` to a fresh temp file beside `target`, fsynced; the temp file is gone again if that fails. */
+export function writeTempFileFor(target: string, content: string | Uint8Array): string {
   const temp = tempNameFor(target);
-  const fd = openSync(temp, 'w');
+  const fd = openSync(temp, 'wx');
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
     fsyncSync(fd);
@@ -29,6 +29,12 @@ export function writeFileAtomic(target: string, content: string | Uint8Array): v
     throw error;
   }
   closeSync(fd);
+  return temp;
+}
+
+/** Write a whole file so that readers see either the old content or the new, never a part. */
+export function writeFileAtomic(target: string, content: string | Uint8Array): void {
+  const temp = writeTempFileFor(target, content);
   try {
     renameSync(temp, target);
   } catch (error) {

@@ -3,11 +3,11 @@
  * with O_EXCL so only one runner gets a chunk, renewed by their owner (a lease), and taken
  * over when their holder is gone. Works on a shared dir across hosts as on one host.
  */
-import { mkdirSync, openSync, writeSync, closeSync, readFileSync, unlinkSync, statSync, readdirSync, linkSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, statSync, readdirSync, linkSync } from 'node:fs';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { claimPathFor, claimsDir } from './layout.js';
-import { tempNameFor, writeJsonAtomic } from './atomic-file.js';
+import { writeTempFileFor, writeJsonAtomic } from './atomic-file.js';
 import { claimSchema, holderState, type Claim, type Liveness } from './claim-rules.js';
 import { isAlive, processStartTicks } from './process-info.js';
 import { killGroupNow } from './process-group.js';
@@ -75,16 +75,7 @@ function newClaim(name: string, owner: ClaimOwner): Claim {
  * (atomic on local filesystems and NFS alike).
  */
 function createExclusive(file: string, content: string): boolean {
-  const temp = tempNameFor(file);
-  const fd = openSync(temp, 'wx');
-  try {
-    writeSync(fd, content);
-  } catch (error) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw error;
-  }
-  closeSync(fd);
+  const temp = writeTempFileFor(file, content);
   try {
     linkSync(temp, file);
     return true;
