@@ -9,7 +9,13 @@ export function renderView(model: ProgressModel, now: number): string[] {
   const width = Math.max(6, ...[...model.devices.keys()].map((name) => name.length));
   const seconds = (now - model.startedAt) / 1000;
   for (const [name, device] of model.devices) {
-    const state = device.removed ? 'REMOVED' : device.chunk ? `${device.chunk} ${device.done}/${device.total}` : 'idle';
+    const state = device.removed
+      ? 'REMOVED'
+      : device.chunk
+        ? `${device.chunk} ${device.done}/${device.total}`
+        : device.finished
+          ? 'done'
+          : 'idle';
     const rate = seconds > 0 ? (device.itemsThisRun + device.done) / seconds : 0;
     const failures = device.failures > 0 ? `  failures ${device.failures}` : '';
     lines.push(`${name.padEnd(width)}  ${state.padEnd(28)} ${rate.toFixed(1).padStart(7)} items/s  chunks ${device.committed}${failures}`);

@@ -8,6 +8,8 @@ export interface DeviceProgress {
   committed: number;
   failures: number;
   removed: boolean;
+  /** No chunk left for it to take. */
+  finished: boolean;
   /** Items of this device committed during this run, and when the device started. */
   itemsThisRun: number;
 }
@@ -46,7 +48,7 @@ export class ProgressModel {
   private device(name: string): DeviceProgress {
     let device = this.devices.get(name);
     if (!device) {
-      device = { chunk: undefined, done: 0, total: 0, committed: 0, failures: 0, removed: false, itemsThisRun: 0 };
+      device = { chunk: undefined, done: 0, total: 0, committed: 0, failures: 0, removed: false, finished: false, itemsThisRun: 0 };
       this.devices.set(name, device);
     }
     return device;
@@ -89,6 +91,9 @@ export class ProgressModel {
       case 'device-removed':
         this.device(event.device).removed = true;
         this.warnings.push(`${event.device} removed: ${event.reason}`);
+        break;
+      case 'device-idle':
+        this.device(event.device).finished = true;
         break;
       case 'warning':
         this.warnings.push(event.message);
