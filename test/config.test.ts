@@ -88,6 +88,10 @@ describe('command templates', () => {
     ]);
   });
 
+  it('normalizes paths built on {configDir}', () => {
+    expect(expandRunCommand(['{python}', '{configDir}/../python/p.py'], values, [], 'w')).toEqual(['python3', '/python/p.py']);
+  });
+
   it('refuses unknown placeholders and a {model} with no model', () => {
     expect(() => expandRunCommand(['{pyhton}'], values, [], 'phases.1')).toThrow(/phases\.1: unknown placeholder \{pyhton\}/);
     expect(() => expandRunCommand(['{model}'], { ...values, model: undefined }, [], 'phases.1')).toThrow(/sets no "model"/);

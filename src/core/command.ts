@@ -1,4 +1,5 @@
 /** The phase's argv template: run-wide placeholders filled at launch, chunk ones per chunk. Pure. */
+import path from 'node:path';
 import { UsageError } from './errors.js';
 
 const RUN_PLACEHOLDERS = ['python', 'model', 'phase', 'configDir'] as const;
@@ -36,13 +37,15 @@ export function expandRunCommand(template: readonly string[], values: RunValues,
       }
     }
   }
-  const filled = template.map((arg) =>
-    arg
+  const filled = template.map((arg) => {
+    const value = arg
       .replaceAll('{python}', values.python)
       .replaceAll('{model}', values.model ?? '')
       .replaceAll('{phase}', values.phase)
-      .replaceAll('{configDir}', values.configDir),
-  );
+      .replaceAll('{configDir}', values.configDir);
+    // "{configDir}/../python/x.py" reads better in logs and run.json as ".../python/x.py".
+    return arg.startsWith('{configDir}') ? path.normalize(value) : value;
+  });
   return [...filled, ...extraArgs];
 }
 
