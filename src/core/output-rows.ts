@@ -1,34 +1,19 @@
 /** Row counts of chunk outputs, read cheaply: a Parquet footer, or the lines of a JSONL file. */
-import { openSync, readSync, closeSync, fstatSync, createReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { parquetMetadata } from 'hyparquet';
-import { DataError, errorMessage } from './errors.js';
+import { errorMessage } from './errors.js';
+import { corruptParquet, readFooterBytes } from './parquet-footer-bytes.js';
 
-const PARQUET_MAGIC = 'PAR1';
-
-/** Rows recorded in a Parquet file's footer; throws a DataError naming the file when it is not valid Parquet. */
+/**
+ * Rows of a Parquet file, summed over its row groups as readers count them (a few writers
+ * left the file-level num_rows at 0); throws a DataError naming the file when it is not valid Parquet.
+ */
 export function parquetRowCount(file: string): number {
-  const fd = openSync(file, 'r');
+  const { buffer } = readFooterBytes(file);
   try {
-    const size = fstatSync(fd).size;
-    if (size < 12) throw new DataError(`${file} is not a Parquet file (only ${size} bytes)`);
-    const tail = Buffer.alloc(8);
-    readSync(fd, tail, 0, 8, size - 8);
-    if (tail.toString('latin1', 4, 8) !== PARQUET_MAGIC) {
-      throw new DataError(`${file} is not a Parquet file or is truncated (no PAR1 footer)`);
-    }
-    const metadataLength = tail.readUInt32LE(0);
-    if (metadataLength + 12 > size)
-      throw new DataError(`${file} is truncated (footer says ${metadataLength} bytes of metadata, file has ${size})`);
-    const footer = Buffer.alloc(metadataLength + 8);
-    readSync(fd, footer, 0, footer.length, size - footer.length);
-    const arrayBuffer = footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length);
-    try {
-      return Number(parquetMetadata(arrayBuffer).num_rows);
-    } catch (error) {
-      throw new DataError(`${file} has a corrupt Parquet footer: ${errorMessage(error)}`);
-    }
-  } finally {
-    closeSync(fd);
+    return parquetMetadata(buffer).row_groups.reduce((rows, group) => rows + Number(group.num_rows), 0);
+  } catch (error) {
+    throw corruptParquet(file, `corrupt footer (${errorMessage(error)})`);
   }
 }
 

@@ -1,8 +1,8 @@
 /** A chunk's Parquet footer, parsed twice: typed (for decisions) and raw thrift (to copy verbatim). */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
-import { DataError, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
+import { corruptParquet, readFooterBytes } from '../core/parquet-footer-bytes.js';
 
 export type RawThrift = { [key: `field_${number}`]: any };
 
@@ -16,41 +16,19 @@ export interface ParquetFooter {
   readonly dataEnd: number;
 }
 
-const MAGIC = 0x31524150; // "PAR1" little-endian
-
-function corrupt(file: string, what: string): DataError {
-  return new DataError(`${file} is not a valid Parquet file: ${what}`);
-}
-
 export function readParquetFooter(file: string): ParquetFooter {
-  const fd = openSync(file, 'r');
+  const { size, metadataLength, buffer } = readFooterBytes(file);
+  let metadata: FileMetaData;
+  let raw: RawThrift;
   try {
-    const size = fstatSync(fd).size;
-    if (size < 12) throw corrupt(file, `only ${size} bytes`);
-    const edges = Buffer.alloc(8);
-    readSync(fd, edges, 0, 4, 0);
-    if (edges.readUInt32LE(0) !== MAGIC) throw corrupt(file, 'no PAR1 header');
-    readSync(fd, edges, 0, 8, size - 8);
-    if (edges.readUInt32LE(4) !== MAGIC) throw corrupt(file, 'no PAR1 footer (truncated?)');
-    const metadataLength = edges.readUInt32LE(0);
-    if (metadataLength + 12 > size) throw corrupt(file, `footer says ${metadataLength} bytes of metadata, the file has ${size}`);
-    const footer = Buffer.alloc(metadataLength + 8);
-    readSync(fd, footer, 0, footer.length, size - footer.length);
-    const buffer = footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length);
-    let metadata: FileMetaData;
-    let raw: RawThrift;
-    try {
-      metadata = parquetMetadata(buffer);
-      raw = deserializeTCompactProtocol({ view: new DataView(buffer, 0, metadataLength), offset: 0 });
-    } catch (error) {
-      throw corrupt(file, `corrupt footer (${errorMessage(error)})`);
-    }
-    const parsed = { file, size, metadata, raw, dataEnd: size - metadataLength - 8 };
-    checkFooter(parsed);
-    return parsed;
-  } finally {
-    closeSync(fd);
+    metadata = parquetMetadata(buffer);
+    raw = deserializeTCompactProtocol({ view: new DataView(buffer, 0, metadataLength), offset: 0 });
+  } catch (error) {
+    throw corruptParquet(file, `corrupt footer (${errorMessage(error)})`);
   }
+  const parsed = { file, size, metadata, raw, dataEnd: size - metadataLength - 8 };
+  checkFooter(parsed);
+  return parsed;
 }
 
 /**
@@ -60,19 +38,19 @@ export function readParquetFooter(file: string): ParquetFooter {
 function checkFooter({ file, metadata, dataEnd }: ParquetFooter): void {
   const leaves = metadata.schema.filter((element) => !element.num_children).length;
   metadata.row_groups.forEach((group, groupIndex) => {
-    if (group.num_rows < 0n) throw corrupt(file, `row group ${groupIndex} has ${group.num_rows} rows`);
+    if (group.num_rows < 0n) throw corruptParquet(file, `row group ${groupIndex} has ${group.num_rows} rows`);
     if (group.columns.length !== leaves) {
-      throw corrupt(file, `row group ${groupIndex} has ${group.columns.length} column chunks for ${leaves} columns`);
+      throw corruptParquet(file, `row group ${groupIndex} has ${group.columns.length} column chunks for ${leaves} columns`);
     }
     for (const column of group.columns) {
       const meta = column.meta_data;
       const name = meta?.path_in_schema.join('.') ?? '?';
       if (column.file_path)
-        throw corrupt(file, `column ${name} lives in another file (${column.file_path}); merge needs self-contained files`);
-      if (!meta || column.encrypted_column_metadata) throw corrupt(file, `column ${name} has no readable metadata (encrypted?)`);
+        throw corruptParquet(file, `column ${name} lives in another file (${column.file_path}); merge needs self-contained files`);
+      if (!meta || column.encrypted_column_metadata) throw corruptParquet(file, `column ${name} has no readable metadata (encrypted?)`);
       const { start, end } = columnChunkRange(column.meta_data!);
       if (start < 4 || end > dataEnd || end < start) {
-        throw corrupt(
+        throw corruptParquet(
           file,
           `column ${name} of row group ${groupIndex} points at bytes ${start}-${end}, outside the data region 4-${dataEnd}`,
         );
