@@ -71,3 +71,22 @@ export function timeLauncher(args, { cwd, env = {} }) {
 }
 
 export const fmt = (value, digits = 2) => value.toFixed(digits);
+
+/** The launcher line every bench runs: the bench phase over 0..items-1, quiet, no merge. */
+export function benchLaunchArgs({ items, frequency, devices, extra = [] }) {
+  return [
+    '--phase',
+    'bench',
+    '--start',
+    '0',
+    '--end',
+    String(items - 1),
+    '--checkpoint-frequency',
+    String(frequency),
+    '--devices',
+    `cpu:${devices}`,
+    '--no-merge',
+    '--quiet',
+    ...extra,
+  ];
+}

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, fmt, option, realPython, scratchDir, timeLauncher, writeBenchConfig } from './bench-support.mjs';
+import { benchDir, fmt, option, realPython, scratchDir, timeLauncher, writeBenchConfig, benchLaunchArgs } from './bench-support.mjs';
 
 const chunks = Number(option('chunks', '2000'));
 const python = realPython();
@@ -42,20 +42,7 @@ async function launcherRun(name, count) {
   const cwd = path.join(dir, name);
   mkdirSync(cwd);
   writeBenchConfig(cwd, python, script);
-  const args = [
-    '--phase',
-    'bench',
-    '--start',
-    '0',
-    '--end',
-    String(count - 1),
-    '--checkpoint-frequency',
-    '1',
-    '--devices',
-    'cpu:1',
-    '--no-merge',
-    '--quiet',
-  ];
+  const args = benchLaunchArgs({ items: count, frequency: 1, devices: 1 });
   return (await timeLauncher(args, { cwd })).ms;
 }
 

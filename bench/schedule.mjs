@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, fmt, option, realPython, scratchDir, timeLauncher, writeBenchConfig } from './bench-support.mjs';
+import { benchDir, fmt, option, realPython, scratchDir, timeLauncher, writeBenchConfig, benchLaunchArgs } from './bench-support.mjs';
 
 const items = Number(option('items', '4000'));
 const baseMs = Number(option('base-ms', '15'));
@@ -66,21 +66,7 @@ async function measure(name, extraArgs) {
   mkdirSync(cwd);
   writeBenchConfig(cwd, python, path.join(benchDir, 'skewed_phase.py'));
   const record = path.join(cwd, 'record.jsonl');
-  const args = [
-    '--phase',
-    'bench',
-    '--start',
-    '0',
-    '--end',
-    String(items - 1),
-    '--checkpoint-frequency',
-    String(frequency),
-    '--devices',
-    `cpu:${deviceCount}`,
-    '--no-merge',
-    '--quiet',
-    ...extraArgs,
-  ];
+  const args = benchLaunchArgs({ items, frequency, devices: deviceCount, extra: extraArgs });
   const { ms } = await timeLauncher(args, { cwd, env: { ...env, BENCH_RECORD: record } });
   return { name, wallMs: ms, ...phaseTimes(record) };
 }

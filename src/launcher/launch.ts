@@ -70,7 +70,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   const startedAt = Date.now();
   const before = pendingRanges(prepared);
   const model = new ProgressModel(startedAt, itemCount(prepared.identity));
-  model.setSkippedItems(before.grid.filter((r) => !before.missing.includes(r)).reduce((sum, r) => sum + itemCount(r), 0));
+  model.setSkippedItems(itemCount(prepared.identity) - before.missing.reduce((sum, r) => sum + itemCount(r), 0));
   const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher');
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
