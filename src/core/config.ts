@@ -111,3 +111,8 @@ export function phaseConfig(loaded: LoadedConfig, phase: string): PhaseConfig {
 export function durationMs(value: string | number): number {
   return parseDuration(value)!;
 }
+
+/** A run's output dir: `--output-dir` when given, else the phase's `outputDir`, relative to the working dir. */
+export function outputDirFor(cwd: string, explicit: string | undefined, phase: () => PhaseConfig): string {
+  return path.resolve(cwd, explicit ?? phase().outputDir);
+}

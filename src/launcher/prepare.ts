@@ -1,7 +1,6 @@
 /** From flags to a checked launch: every bad input is refused here, before anything starts. */
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { loadConfig, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
+import { loadConfig, outputDirFor, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
 import { expandRunCommand } from '../core/command.js';
 import { parseDeviceSpecs, selectGpus, type Device } from '../core/devices.js';
 import { detectDevices } from '../core/device-detect.js';
@@ -92,7 +91,7 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
 
   const warnings: string[] = [];
   const devices = chooseDevices(options, warnings);
-  const outputDir = path.resolve(cwd, options.outputDir ?? phase.outputDir);
+  const outputDir = outputDirFor(cwd, options.outputDir, () => phase);
   const identity: RunIdentity = {
     phase: options.phase,
     start,

@@ -1,7 +1,6 @@
 /** `launcher status`: a run's progress from disk, from another terminal while it runs, or after. */
-import path from 'node:path';
 import { localLiveness } from '../core/claims.js';
-import { loadConfig, phaseConfig } from '../core/config.js';
+import { loadConfig, outputDirFor, phaseConfig } from '../core/config.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { runFilePath } from '../core/layout.js';
 import { readRunFile, type RunFile } from '../core/run-file.js';
@@ -10,12 +9,6 @@ import { readStatusFacts } from '../status/read-status-facts.js';
 import { buildStatus } from '../status/status-model.js';
 import { renderStatus } from '../status/render-status.js';
 import { buildStatusProgram, type StatusOptions } from './status-cli.js';
-
-/** --output-dir wins; otherwise the phase's outputDir from the config (which must know the phase). */
-function outputDirFor(options: StatusOptions, cwd: string): string {
-  if (options.outputDir !== undefined) return path.resolve(cwd, options.outputDir);
-  return path.resolve(cwd, phaseConfig(loadConfig(options.config, cwd), options.phase).outputDir);
-}
 
 function readRun(options: StatusOptions, outputDir: string): RunFile {
   const run = readRunFile(outputDir);
@@ -49,7 +42,7 @@ export async function statusMain(argv: string[], cwd = process.cwd()): Promise<n
   }
   const options = program.opts<StatusOptions>();
   try {
-    const outputDir = outputDirFor(options, cwd);
+    const outputDir = outputDirFor(cwd, options.outputDir, () => phaseConfig(loadConfig(options.config, cwd), options.phase));
     const run = readRun(options, outputDir);
     const report = buildStatus(readStatusFacts(outputDir, run), localLiveness());
     const text = options.json ? JSON.stringify(report, null, 2) : renderStatus(report, resumeCommandFor(run, options)).join('\n');

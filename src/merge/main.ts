@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** merge-chunks: merge a checkpointed run's committed chunks into Parquet, per device or in one file. */
 import path from 'node:path';
-import { loadConfig, phaseConfig } from '../core/config.js';
+import { loadConfig, outputDirFor, phaseConfig } from '../core/config.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { readRunFile } from '../core/run-file.js';
 import { buildMergeProgram, type MergeCliOptions } from './cli.js';
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<void> {
   const cwd = process.cwd();
   const loaded = options.phase !== undefined || options.config !== undefined ? loadConfig(options.config, cwd) : undefined;
   const phase = loaded && options.phase !== undefined ? phaseConfig(loaded, options.phase) : undefined;
-  const outputDir = path.resolve(cwd, options.outputDir ?? phase!.outputDir);
+  const outputDir = outputDirFor(cwd, options.outputDir, () => phase!);
   const run = readRunFile(outputDir);
   if (run && options.phase !== undefined && run.phase !== options.phase) {
     throw new UsageError(
