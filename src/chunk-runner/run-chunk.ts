@@ -1,6 +1,5 @@
 /** One claimed chunk, from its first attempt to committed, failed, or handed back. */
 import path from 'node:path';
-import { expandChunkCommand } from '../core/command.js';
 import { checkOutputs, commitChunk } from '../core/commit.js';
 import { attemptLogName, chunkDirFor, PROGRESS_FILE } from '../core/layout.js';
 import { writeFailedRecord } from '../core/failed-record.js';
@@ -12,7 +11,7 @@ import { errorMessage } from '../core/errors.js';
 import { isStorageError, outputDirFullReason, storageProblem } from '../core/free-space.js';
 import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
-import { runAttempt, describeOutcome } from './attempt.js';
+import { describeOutcome } from '../attempt/outcome.js';
 import { prepareChunkDir } from './chunk-dirs.js';
 import { phaseEnvFor } from './phase-env.js';
 import { readLatestProgress } from './progress-tail.js';
@@ -32,7 +31,6 @@ export function backoffMs(base: number, attempt: number): number {
 export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk: PlannedChunk, claimed: Claim): Promise<ChunkEnd> {
   const { spec } = ctx;
   const dir = chunkDirFor(spec.outputDir, device.name, chunk.range, nameWidthFor(spec.run.end));
-  const argv = expandChunkCommand(spec.run.command, { ...chunk.range, device: device.name, chunkDir: dir });
   ctx.heldClaims.set(claimed.name, claimed);
   const currentClaim = () => ctx.heldClaims.get(claimed.name) ?? claimed;
   const keepClaim = (update: Partial<Claim>) => {
@@ -54,18 +52,20 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
       ctx.emit({ type: 'chunk-started', device: device.name, name: chunk.name, ...chunk.range, attempt, dir, log });
 
       const progressTimer = setInterval(() => reportProgress(ctx, device, chunk, dir), PROGRESS_POLL_MS);
-      const outcome = await runAttempt({
-        argv,
+      const outcome = await ctx.executorFor(device).execute({
+        name: chunk.name,
+        range: chunk.range,
+        device,
+        attempt,
+        dir,
         env: phaseEnvFor(spec.baseEnv, spec.phaseEnv, device, spec.deviceEnv, {
           range: chunk.range,
           chunkDir: dir,
           attempt,
           outputDirEnv: spec.outputDirEnv,
         }),
-        cwd: spec.cwd,
         logFile: log,
         timeoutMs: spec.chunkTimeoutMs,
-        killGraceMs: spec.killGraceMs,
         stop: ctx.stopNow.signal,
         onSpawn: (pid) => keepClaim({ phasePid: pid, phasePidStart: processStartTicks(pid) }),
       }).finally(() => clearInterval(progressTimer));

@@ -1,6 +1,9 @@
 /** What the device loops of one runner share: the queue, the stop signals, device health, events. */
 import type { Claim } from '../core/claim-rules.js';
 import type { RunEvent } from '../core/events.js';
+import type { Device } from '../core/devices.js';
+import type { AttemptExecutor } from '../attempt/executor.js';
+import { executorFor } from '../attempt/executor-for.js';
 import type { RunnerSpec } from './spec.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -14,6 +17,7 @@ export class RunnerContext {
   private readonly consecutiveFailures = new Map<string, number>();
   private readonly succeededDevices = new Set<string>();
   private graceTimer: NodeJS.Timeout | undefined;
+  private readonly executors = new Map<string, AttemptExecutor>();
 
   constructor(
     readonly spec: RunnerSpec,
@@ -37,8 +41,19 @@ export class RunnerContext {
     this.graceTimer.unref();
   }
 
-  dispose(): void {
+  /** The device's executor, made on first use and kept for the device's loop. */
+  executorFor(device: Device): AttemptExecutor {
+    let executor = this.executors.get(device.name);
+    if (!executor) {
+      executor = executorFor(this.spec, device);
+      this.executors.set(device.name, executor);
+    }
+    return executor;
+  }
+
+  async dispose(): Promise<void> {
     clearTimeout(this.graceTimer);
+    await Promise.all([...this.executors.values()].map((executor) => executor.close()));
   }
 
   deviceSucceeded(device: string): void {

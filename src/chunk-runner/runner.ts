@@ -84,7 +84,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
       }
     } finally {
       clearInterval(renewer);
-      context.dispose();
+      await context.dispose();
     }
     if (!context.stopping) this.writeCompletedFiles(grid);
     context.emit({ type: 'runner-finished', committed, failed, stopped: context.stopping });

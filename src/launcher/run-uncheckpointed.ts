@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { expandChunkCommand } from '../core/command.js';
 import { fileTimestamp, logsDir } from '../core/layout.js';
 import { staticSlices } from '../core/plan.js';
-import { runAttempt, describeOutcome } from '../chunk-runner/attempt.js';
+import { runPhaseProcess } from '../attempt/phase-process.js';
+import { describeOutcome } from '../attempt/outcome.js';
 import { phaseEnvFor } from '../chunk-runner/phase-env.js';
 import type { PreparedLaunch } from './prepare.js';
 
@@ -27,7 +28,7 @@ export async function runUncheckpointed(launch: PreparedLaunch, stop: AbortSigna
       const device = devices[i]!;
       const log = path.join(logsDir(launch.outputDir), `${device.name}-${slice.start}-${slice.end}-${stamp}.log`);
       say(`${device.name}: indexes ${slice.start}-${slice.end}, log ${log}`);
-      const outcome = await runAttempt({
+      const outcome = await runPhaseProcess({
         argv: expandChunkCommand(identity.command, { ...slice, device: device.name, chunkDir: '' }),
         env: phaseEnvFor(process.env, launch.phase.env ?? {}, device, launch.loaded.config.deviceEnv, undefined),
         cwd: launch.cwd,

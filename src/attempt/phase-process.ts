@@ -1,10 +1,10 @@
-/** One attempt: spawn the phase in its own process group, log to a file, watch it until it ends. */
+/** A phase process: spawned in its own process group, logging to a file, watched until it ends. */
 import { openSync, closeSync } from 'node:fs';
 import { execa } from 'execa';
 import { stopGroup } from '../core/process-group.js';
-import { formatDuration } from '../core/duration.js';
+import type { AttemptOutcome } from './outcome.js';
 
-export interface AttemptSpec {
+export interface PhaseProcessSpec {
   readonly argv: readonly string[];
   readonly env: Record<string, string>;
   readonly cwd: string;
@@ -16,35 +16,13 @@ export interface AttemptSpec {
   readonly onSpawn?: (pid: number) => void;
 }
 
-export type AttemptOutcome =
-  | { readonly kind: 'exited'; readonly exitCode: number }
-  | { readonly kind: 'signaled'; readonly signal: string }
-  | { readonly kind: 'timed-out'; readonly timeoutMs: number }
-  | { readonly kind: 'stopped' }
-  | { readonly kind: 'spawn-failed'; readonly message: string };
-
-export function describeOutcome(outcome: AttemptOutcome): string {
-  switch (outcome.kind) {
-    case 'exited':
-      return `exit code ${outcome.exitCode}`;
-    case 'signaled':
-      return `killed by ${outcome.signal}`;
-    case 'timed-out':
-      return `timed out after ${formatDuration(outcome.timeoutMs)}`;
-    case 'stopped':
-      return 'stopped by the runner';
-    case 'spawn-failed':
-      return `could not start: ${outcome.message}`;
-  }
-}
-
 /**
  * The log file's descriptor goes straight to the child, so output never passes through
  * this process. execa's types list only fds 3-9, its runtime hands any fd to spawn().
  */
 const logFd = (fd: number) => fd as unknown as 3;
 
-export async function runAttempt(spec: AttemptSpec): Promise<AttemptOutcome> {
+export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOutcome> {
   const log = openSync(spec.logFile, 'a');
   let subprocess;
   try {
