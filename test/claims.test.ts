@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { thisProcess } from '../src/core/holder.js';
 import { spawn } from 'node:child_process';
 import { holderState, type Claim } from '../src/core/claim-rules.js';
 import { readClaim, releaseClaim, renewClaim, stillHolds, tryClaim, stopPhasesOfDeadRunner } from '../src/core/claims.js';
@@ -23,21 +23,41 @@ const claimOf = (overrides: Partial<Claim>): Claim => ({
 });
 
 describe('who holds a claim (pure rules)', () => {
-  it('on the holder host, a live pid holds whatever the lease says', () => {
-    const here = { host: 'host-a', now: 10_000_000, isAlive: () => true };
-    expect(holderState(claimOf({}), here).stale).toBe(false);
+  const here = { host: 'host-a', bootId: 'boot-1', pidNamespace: 'pid:[1]', pid: 1 };
+  const ours = { host: 'host-a', bootId: 'boot-1', pidNamespace: 'pid:[1]' };
+
+  it('in our process table, a live pid holds while its lease is fresh', () => {
+    expect(holderState(claimOf(ours), 30_000, { here, isAlive: () => true }).stale).toBe(false);
   });
 
-  it('on the holder host, a dead pid is gone at once', () => {
-    const here = { host: 'host-a', now: 2_000, isAlive: () => false };
-    expect(holderState(claimOf({}), here)).toEqual({ stale: true, why: 'holder pid 100 on this host is gone' });
+  it('in our process table, a dead pid is gone at once', () => {
+    expect(holderState(claimOf(ours), 0, { here, isAlive: () => false })).toEqual({
+      stale: true,
+      why: 'holder pid 100 on this host is gone',
+    });
   });
 
-  it('from another host, only an expired lease frees the chunk', () => {
-    const fresh = { host: 'host-b', now: 30_000, isAlive: () => false };
-    expect(holderState(claimOf({}), fresh).stale).toBe(false);
-    const expired = { host: 'host-b', now: 1_000 + 60_001, isAlive: () => true };
-    expect(holderState(claimOf({}), expired).stale).toBe(true);
+  it('a claim unchanged for its lease is stale whatever pid it names (paused holder, forged claim)', () => {
+    const state = holderState(claimOf(ours), 60_001, { here, isAlive: () => true });
+    expect(state.stale).toBe(true);
+    expect(state.why).toMatch(/not renewed for 60s/);
+  });
+
+  it('another host, boot or pid namespace: the pid proves nothing, only the lease decides', () => {
+    for (const other of [
+      { ...ours, host: 'host-b' },
+      { ...ours, bootId: 'boot-2' },
+      { ...ours, pidNamespace: 'pid:[2]' },
+      { host: 'host-a' },
+    ]) {
+      expect(holderState(claimOf(other), 30_000, { here, isAlive: () => false }).stale).toBe(false);
+      expect(holderState(claimOf(other), 60_001, { here, isAlive: () => true }).stale).toBe(true);
+    }
+  });
+
+  it("never reads the holder's own clock: a renewedAt far in the past or future does not matter", () => {
+    const skewed = [claimOf({ renewedAt: -90_000 }), claimOf({ renewedAt: 1e15 })];
+    for (const claim of skewed) expect(holderState(claim, 1_000, { here, isAlive: () => true }).stale).toBe(false);
   });
 });
 
@@ -54,7 +74,7 @@ describe('claim files', () => {
     expect(first.acquired).toBe(true);
     const second = tryClaim(dir, 'c1', { device: 'cpu1', leaseMs: 60_000 });
     expect(second.acquired).toBe(false);
-    if (!second.acquired) expect(second.why).toMatch(/held by pid \d+ on this host \(cpu0\)/);
+    if (!second.acquired) expect(second.why).toMatch(/held by .* pid \d+ \(cpu0\), lease renewed 0s ago/);
     if (first.acquired) releaseClaim(dir, first.claim);
     expect(tryClaim(dir, 'c1', owner).acquired).toBe(true);
   });
@@ -65,19 +85,34 @@ describe('claim files', () => {
     mkdirSync(claimsDir(dir), { recursive: true });
     writeFileSync(
       claimPathFor(dir, 'c2'),
-      JSON.stringify(claimOf({ name: 'c2', host: os.hostname(), pid: child.pid!, renewedAt: Date.now() })),
+      JSON.stringify(claimOf({ name: 'c2', ...thisProcess(), pid: child.pid!, pidStart: undefined })),
     );
     const taken = tryClaim(dir, 'c2', owner);
     expect(taken.acquired).toBe(true);
     expect(readClaim(dir, 'c2')?.pid).toBe(process.pid);
   });
 
-  it('takes over an expired lease of another host, and not a fresh one', () => {
+  it("judges another host's lease by the claim file's own age, not by the times written in it", () => {
     mkdirSync(claimsDir(dir), { recursive: true });
-    writeFileSync(claimPathFor(dir, 'fresh'), JSON.stringify(claimOf({ name: 'fresh', host: 'elsewhere', renewedAt: Date.now() })));
-    writeFileSync(claimPathFor(dir, 'old'), JSON.stringify(claimOf({ name: 'old', host: 'elsewhere', renewedAt: Date.now() - 61_000 })));
+    // A host whose clock runs 90 s behind writes old-looking times into a claim it renews now.
+    writeFileSync(claimPathFor(dir, 'fresh'), JSON.stringify(claimOf({ name: 'fresh', host: 'elsewhere', renewedAt: Date.now() - 90_000 })));
+    // One 90 s ahead writes a future time into a claim nobody has renewed for 61 s.
+    writeFileSync(claimPathFor(dir, 'old'), JSON.stringify(claimOf({ name: 'old', host: 'elsewhere', renewedAt: Date.now() + 90_000 })));
+    const longAgo = new Date(Date.now() - 61_000);
+    utimesSync(claimPathFor(dir, 'old'), longAgo, longAgo);
     expect(tryClaim(dir, 'fresh', owner).acquired).toBe(false);
-    expect(tryClaim(dir, 'old', owner).acquired).toBe(true);
+    const taken = tryClaim(dir, 'old', owner);
+    expect(taken.acquired && taken.tookOver).toBe(true);
+  });
+
+  it('takes over a forged claim naming a live pid of this host once its lease has run out', () => {
+    mkdirSync(claimsDir(dir), { recursive: true });
+    const forged = claimOf({ name: 'forged', ...thisProcess(), pid: 1, pidStart: undefined, leaseMs: 60_000 });
+    writeFileSync(claimPathFor(dir, 'forged'), JSON.stringify(forged));
+    expect(tryClaim(dir, 'forged', owner).acquired).toBe(false);
+    const longAgo = new Date(Date.now() - 61_000);
+    utimesSync(claimPathFor(dir, 'forged'), longAgo, longAgo);
+    expect(tryClaim(dir, 'forged', owner).acquired).toBe(true);
   });
 
   it('a holder that lost its claim can neither renew nor release it', () => {
@@ -104,7 +139,7 @@ describe('claim files', () => {
     mkdirSync(claimsDir(dir), { recursive: true });
     writeFileSync(
       claimPathFor(dir, 'c5'),
-      JSON.stringify(claimOf({ name: 'c5', host: os.hostname(), pid: 999_999, phasePid: orphan.pid })),
+      JSON.stringify(claimOf({ name: 'c5', ...thisProcess(), pid: 999_999, pidStart: undefined, phasePid: orphan.pid })),
     );
     expect(stopPhasesOfDeadRunner(dir, 999_999)).toBe(1);
     expect(await waitFor(() => !isAlive(orphan.pid!) || orphan.exitCode !== null || orphan.signalCode !== null, 5_000)).toBe(true);

@@ -48,7 +48,7 @@ describe.each([
       30_000,
       'a committed chunk and a running one',
     );
-    const runningAtSignal = listClaims(outputDir).map((claim) => claim.name);
+    const runningAtSignal = listClaims(outputDir).map(({ claim }) => claim.name);
     process.kill(run.pid!, signal);
     const result = await run;
 

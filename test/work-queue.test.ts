@@ -64,21 +64,26 @@ describe('work queue', () => {
   });
 });
 
-describe('a chunk that failed on one device', () => {
-  it('goes to another device once, then fails for good', () => {
+describe('a chunk whose attempt failed on one device', () => {
+  const c0 = chunks[0]!;
+
+  it('waits out its backoff, then goes first to a device that has not failed it', () => {
     const queue = queueFor(2);
     const active = ['d0', 'd1'];
-    expect(queue.failOn('c0', 'd0', active)).toBe(true);
-    queue.release('c0');
-    expect(queue.next('d0', 0, active)?.name).toBe('c1');
-    expect(queue.next('d1', 0, active)?.name).toBe('c3');
-    expect(queue.failOn('c0', 'd1', active)).toBe(false);
+    queue.start('c0');
+    queue.retryLater(c0, 'd0', 1_000);
+    expect(queue.next('d1', 500, active)?.name).toBe('c3');
+    expect(queue.next('d0', 2_000, active)?.name).toBe('c1');
+    expect(queue.next('d1', 2_000, active)?.name).toBe('c0');
   });
 
-  it('stays with its device when no other device is left', () => {
+  it('goes back to a device that failed it when every active device has', () => {
     const queue = queueFor(2);
-    expect(queue.failOn('c0', 'd0', ['d0'])).toBe(false);
-    queue.release('c0');
+    queue.start('c0');
+    queue.retryLater(c0, 'd0', 0);
     expect(queue.next('d0', 0, ['d0'])?.name).toBe('c0');
+    queue.start('c0');
+    queue.retryLater(c0, 'd1', 0);
+    expect(queue.next('d0', 0, ['d0', 'd1'])?.name).toBe('c0');
   });
 });

@@ -3,6 +3,7 @@ rows, progress reporting, and reading only the rows a chunk needs. Standard libr
 pyarrow is used when it is installed."""
 
 from .chunk_env import Chunk, current_chunk, output_dir
+from .empty_chunk import mark_empty
 from .phase_args import PhaseArgumentParser, parse_phase_args
 from .progress_reporting import ProgressReporter, items, progress
 from .row_reader import read_rows
@@ -14,6 +15,7 @@ __all__ = [
     "ProgressReporter",
     "current_chunk",
     "items",
+    "mark_empty",
     "output_dir",
     "parse_phase_args",
     "progress",

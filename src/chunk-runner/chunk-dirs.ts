@@ -1,17 +1,25 @@
-/** A chunk's folders across device folders: is it committed somewhere, and clearing leftovers. */
+/**
+ * A chunk's folders: attempt dirs while it runs, the chunk dir once published. Publishing
+ * is one rename(2) of a whole attempt dir, so a chunk dir only ever holds one attempt's files.
+ */
 import { readdirSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chunksRoot } from '../core/layout.js';
+import { randomBytes } from 'node:crypto';
+import { fsyncDir } from '../core/atomic-file.js';
+import { ATTEMPTS_DIR, attemptsDirFor, chunksRoot } from '../core/layout.js';
 import { readMarker, type Marker } from '../core/marker.js';
-import { clearChunkDir } from '../core/commit.js';
 
-function deviceFolders(outputDir: string): string[] {
+function listOrEmpty(dir: string): string[] {
   try {
-    return readdirSync(chunksRoot(outputDir));
+    return readdirSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw error;
   }
+}
+
+function deviceFolders(outputDir: string): string[] {
+  return listOrEmpty(chunksRoot(outputDir)).filter((name) => !name.startsWith('.'));
 }
 
 /** A valid commit of this chunk in any device folder (another runner may have committed it since our scan). */
@@ -25,26 +33,81 @@ export function committedCopy(outputDir: string, name: string): { device: string
   return undefined;
 }
 
-const ATTEMPT_LOG = /^run(\.attempt\d+)?\.log$/;
+/**
+ * Move a folder out of every reader's way in one rename, then delete it. A rename is atomic
+ * against a concurrent rename of the same folder: of a late publisher and us, one wins.
+ */
+function setAside(dir: string, attemptsDir: string): boolean {
+  const aside = path.join(attemptsDir, `.stale-${randomBytes(6).toString('hex')}`);
+  try {
+    mkdirSync(attemptsDir, { recursive: true });
+    renameSync(dir, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  rmSync(aside, { recursive: true, force: true });
+  return true;
+}
 
 /**
- * Before an attempt, with the chunk's claim held: remove every uncommitted folder of this
- * chunk (another device's from a crash, ours from an earlier run), then make ours. A retry
- * within one run keeps the earlier attempts' logs, moving them along when the chunk has
- * changed device, and clears everything else.
+ * With the chunk's claim just taken: every attempt dir of this chunk but `keep` belongs to a
+ * holder that lost its claim (crashed, paused past its lease). Set them aside before looking
+ * for a committed copy, so a paused loser can no longer publish one after that look.
  */
-export function prepareChunkDir(outputDir: string, name: string, ownDir: string, options: { keepLogs: boolean }): void {
-  mkdirSync(ownDir, { recursive: true });
+export function setAsideStaleAttempts(outputDir: string, name: string, keep: string | undefined): number {
+  let count = 0;
+  for (const device of deviceFolders(outputDir)) {
+    const attempts = path.join(chunksRoot(outputDir), device, ATTEMPTS_DIR);
+    for (const entry of listOrEmpty(attempts)) {
+      const dir = path.join(attempts, entry);
+      if (entry.startsWith(`${name}.`) && dir !== keep && setAside(dir, attempts)) count++;
+    }
+  }
+  return count;
+}
+
+const ATTEMPT_LOG = /^run(\.attempt\d+)?\.log(\.\d+)?$/;
+
+/** A new attempt's folder, with the logs of the chunk's earlier attempts (if any) carried into it. */
+export function makeAttemptDir(dir: string, previous: string | undefined): void {
+  mkdirSync(dir, { recursive: true });
+  if (!previous || previous === dir) return;
+  for (const entry of listOrEmpty(previous)) {
+    if (ATTEMPT_LOG.test(entry)) renameSync(path.join(previous, entry), path.join(dir, entry));
+  }
+  setAside(previous, path.dirname(previous));
+}
+
+export type Publication = 'published' | 'already-committed';
+
+/**
+ * Publish an attempt dir as the chunk dir in one rename. A chunk dir already there with a
+ * valid marker is another attempt's commit and wins; one without (a failed or crashed run's
+ * leftovers) is set aside first. Callers hold the chunk's claim and checked it just before.
+ */
+export function publishAttemptDir(attemptDir: string, chunkDir: string): Publication {
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      renameSync(attemptDir, chunkDir);
+      fsyncDir(path.dirname(chunkDir));
+      return 'published';
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    }
+    if (readMarker(chunkDir)) return 'already-committed';
+    setAside(chunkDir, path.join(path.dirname(chunkDir), ATTEMPTS_DIR));
+  }
+  if (readMarker(chunkDir)) return 'already-committed';
+  throw new Error(`cannot publish ${attemptDir} as ${chunkDir}: the chunk dir keeps reappearing without a commit marker`);
+}
+
+/** After a commit: leftovers of this chunk in other device folders (failed runs' dirs) go. */
+export function clearUncommittedCopies(outputDir: string, name: string, committedDir: string): void {
   for (const device of deviceFolders(outputDir)) {
     const dir = path.join(chunksRoot(outputDir), device, name);
-    if (!existsSync(dir) || readMarker(dir)) continue;
-    for (const entry of readdirSync(dir)) {
-      if (options.keepLogs && ATTEMPT_LOG.test(entry)) {
-        if (dir !== ownDir && !existsSync(path.join(ownDir, entry))) renameSync(path.join(dir, entry), path.join(ownDir, entry));
-      } else {
-        rmSync(path.join(dir, entry), { recursive: true, force: true });
-      }
-    }
-    if (dir !== ownDir) clearChunkDir(dir);
+    if (dir === committedDir || !existsSync(dir) || readMarker(dir)) continue;
+    setAside(dir, attemptsDirFor(outputDir, device));
   }
 }

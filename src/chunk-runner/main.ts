@@ -4,6 +4,7 @@
  * an SSH host can start it the same way. Reads the run's identity from run.json.
  */
 import path from 'node:path';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { loadConfig, phaseConfig } from '../core/config.js';
 import { parseDeviceSpecs } from '../core/devices.js';
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
   const runner = new ChunkRunner({
     ...settings,
     outputDir,
+    hostId: os.hostname(),
     cwd,
     run,
     outputDirEnv: phase.outputDirEnv,

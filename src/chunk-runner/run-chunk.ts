@@ -1,7 +1,10 @@
-/** One claimed chunk, from its first attempt to committed, failed, or handed back. */
+/**
+ * One attempt at a claimed chunk: execute it in its own attempt dir, judge what it left,
+ * and commit it fenced by the claim, or say what comes next (retry, fail, hand back).
+ */
 import path from 'node:path';
-import { checkOutputs, commitChunk } from '../core/commit.js';
-import { attemptLogName, chunkDirFor, PROGRESS_FILE } from '../core/layout.js';
+import { verifyOutputs, writeCommitMarker } from '../core/commit.js';
+import { attemptDirFor, attemptLogName, chunkDirFor, PROGRESS_FILE } from '../core/layout.js';
 import { writeFailedRecord } from '../core/failed-record.js';
 import { nameWidthFor } from '../core/plan.js';
 import { lastLines } from '../core/log-tail.js';
@@ -11,127 +14,178 @@ import { errorMessage } from '../core/errors.js';
 import { isStorageError, outputDirFullReason, storageProblem } from '../core/free-space.js';
 import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
-import { describeOutcome } from '../attempt/outcome.js';
-import { prepareChunkDir } from './chunk-dirs.js';
+import { describeOutcome, type AttemptOutcome } from '../attempt/outcome.js';
+import { nextStepAfterFailure } from '../attempt/retry-policy.js';
+import { makeAttemptDir, publishAttemptDir, clearUncommittedCopies } from './chunk-dirs.js';
+import { failureSignature } from './failure-evidence.js';
 import { phaseEnvFor } from './phase-env.js';
 import { readLatestProgress } from './progress-tail.js';
 import type { PlannedChunk } from './work-queue.js';
 import type { RunnerContext } from './runner-context.js';
 
-export type ChunkEnd = 'committed' | 'failed' | 'handed-back';
+/**
+ * committed: this attempt's dir is the chunk dir now. already-committed: another attempt's is.
+ * retry: back to the queue until `retryAt`. failed: out of attempts. lost: another runner
+ * holds the claim now. handed-back: stopped, or the device was taken out.
+ */
+export type ChunkEnd =
+  | { readonly kind: 'committed' | 'already-committed' | 'failed' | 'lost' | 'handed-back' }
+  | { readonly kind: 'retry'; readonly retryAt: number };
 
-const MAX_BACKOFF_MS = 5 * 60_000;
 const PROGRESS_POLL_MS = 500;
 const LOG_TAIL_LINES = 20;
 
-export function backoffMs(base: number, attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, base * 2 ** (attempt - 1));
-}
-
 export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk: PlannedChunk, claimed: Claim): Promise<ChunkEnd> {
   const { spec } = ctx;
-  const dir = chunkDirFor(spec.outputDir, device.name, chunk.range, nameWidthFor(spec.run.end));
-  ctx.heldClaims.set(claimed.name, claimed);
-  const currentClaim = () => ctx.heldClaims.get(claimed.name) ?? claimed;
-  const keepClaim = (update: Partial<Claim>) => {
-    try {
-      const renewed = renewClaim(spec.outputDir, currentClaim(), update);
-      if (renewed) ctx.heldClaims.set(claimed.name, renewed);
-    } catch (error) {
-      // The attempt goes on: an unrecorded phase pid only weakens orphan clean-up, never commits.
-      ctx.emit({ type: 'warning', message: `${chunk.name}: cannot record the phase in its claim: ${errorMessage(error)}` });
-    }
-  };
-
+  const claim = ctx.holdClaim(claimed);
   try {
-    for (;;) {
-      const attempt = ctx.queue.nextAttempt(chunk.name);
-      const log = path.join(dir, attemptLogName(attempt));
-      const startedAt = new Date();
-      prepareChunkDir(spec.outputDir, chunk.name, dir, { keepLogs: attempt > 1 });
-      ctx.emit({ type: 'chunk-started', device: device.name, name: chunk.name, ...chunk.range, attempt, dir, log });
+    const attempt = ctx.queue.nextAttempt(chunk.name);
+    const dir = attemptDirFor(spec.outputDir, device.name, chunk.name, claimed.token, attempt);
+    const chunkDir = chunkDirFor(spec.outputDir, device.name, chunk.range, nameWidthFor(spec.run.end));
+    const log = path.join(dir, attemptLogName(attempt));
+    const startedAt = new Date();
+    makeAttemptDir(dir, ctx.lastAttemptDir.get(chunk.name));
+    ctx.lastAttemptDir.set(chunk.name, dir);
+    renewOrWarn(ctx, chunk, claim, { attemptDir: path.relative(spec.outputDir, dir) });
+    ctx.emit({ type: 'chunk-started', device: device.name, name: chunk.name, ...chunk.range, attempt, dir, log });
 
-      const progressTimer = setInterval(() => reportProgress(ctx, device, chunk, dir), PROGRESS_POLL_MS);
-      const outcome = await ctx.executorFor(device).execute({
-        name: chunk.name,
-        range: chunk.range,
-        device,
-        attempt,
-        dir,
-        env: phaseEnvFor(spec.baseEnv, spec.phaseEnv, device, spec.deviceEnv, {
-          range: chunk.range,
-          chunkDir: dir,
-          attempt,
-          outputDirEnv: spec.outputDirEnv,
-        }),
-        logFile: log,
-        timeoutMs: spec.chunkTimeoutMs,
-        stop: ctx.stopNow.signal,
-        onSpawn: (pid) => keepClaim({ phasePid: pid, phasePidStart: processStartTicks(pid) }),
-      }).finally(() => clearInterval(progressTimer));
-      if (outcome.kind === 'stopped') return 'handed-back';
-
-      let reason = outcome.kind === 'exited' && outcome.exitCode === 0 ? undefined : describeOutcome(outcome);
-      if (!reason) {
-        const outputs = checkOutputs(dir, spec.run.outputs);
-        if (outputs.missing.length > 0) reason = `exit code 0 but expected outputs missing: ${outputs.missing.join('; ')}`;
-        else if (!stillHolds(spec.outputDir, currentClaim())) {
-          ctx.emit({
-            type: 'warning',
-            message: `${chunk.name}: lost its claim while running (lease expired and another runner took it over); not committing`,
-          });
-          return 'handed-back';
-        } else {
-          reportProgress(ctx, device, chunk, dir);
-          const marker = await commitChunk(dir, outputs.files, {
-            name: chunk.name,
-            range: chunk.range,
-            device: device.name,
-            attempt,
-            startedAt,
-          });
-          const rows = marker.files.some((f) => f.rows !== null) ? marker.files.reduce((sum, f) => sum + (f.rows ?? 0), 0) : null;
-          ctx.deviceSucceeded(device.name);
-          ctx.emit({
-            type: 'chunk-committed',
-            device: device.name,
-            name: chunk.name,
-            ...chunk.range,
-            attempt,
-            durationMs: marker.durationMs,
-            rows,
-          });
-          return 'committed';
-        }
-      }
-
-      const diskFull = outputDirFullReason(spec.outputDir);
-      if (diskFull) {
-        reason = `${reason}; ${diskFull}`;
-        ctx.stop('graceful', diskFull);
-      }
-      const retriesLeft = attempt <= spec.retries && !ctx.stopping;
-      const retryInMs = retriesLeft ? backoffMs(spec.retryBackoffMs, attempt) : null;
-      ctx.emit({ type: 'attempt-failed', device: device.name, name: chunk.name, ...chunk.range, attempt, reason, log, retryInMs });
-      if (ctx.deviceFailed(device.name)) return 'handed-back';
-      if (retryInMs === null && ctx.queue.failOn(chunk.name, device.name, ctx.activeDevices())) {
-        // Failing on one device only may be the device's fault: another device tries it before it is failed for good.
-        ctx.emit({ type: 'warning', message: `${chunk.name} failed ${attempt} time(s) on ${device.name}; handing it to another device` });
-        return 'handed-back';
-      }
-      if (retryInMs === null) {
-        const logTail = lastLines(log, LOG_TAIL_LINES);
-        writeFailedRecord(dir, { attempts: attempt, reason, log, failedAt: new Date().toISOString() });
-        ctx.emit({ type: 'chunk-failed', device: device.name, name: chunk.name, ...chunk.range, attempts: attempt, reason, log, logTail });
-        return 'failed';
-      }
-      if (!(await ctx.sleepUnlessStopped(retryInMs))) return 'handed-back';
+    const outcome = await executeAttempt(ctx, device, chunk, claim, { attempt, dir, log });
+    if (claim.lost.signal.aborted) return lostClaim(ctx, chunk, 'while its attempt ran');
+    if (outcome.kind === 'stopped') return { kind: 'handed-back' };
+    if (outcome.kind === 'device-failed') {
+      ctx.removeDevice(device.name, `${device.name} cannot run chunks: ${outcome.message}`);
+      return { kind: 'handed-back' };
     }
+
+    let reason: string;
+    if (outcome.kind === 'exited' && outcome.exitCode === 0) {
+      const verdict = await verifyOutputs(dir, { outputs: spec.run.outputs, indexColumn: spec.run.indexColumn, range: chunk.range });
+      if (verdict.ok) {
+        reportProgress(ctx, device, chunk, dir);
+        const marker = writeCommitMarker(dir, verdict, {
+          name: chunk.name,
+          range: chunk.range,
+          device: device.name,
+          host: spec.hostId,
+          attempt,
+          startedAt,
+          run: spec.run,
+          token: claimed.token,
+          indexColumn: spec.run.indexColumn,
+        });
+        // The fence: nothing is published unless the claim is still ours right now.
+        if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before its commit');
+        if (publishAttemptDir(dir, chunkDir) === 'already-committed') {
+          ctx.emit({ type: 'chunk-already-committed', name: chunk.name, device: device.name });
+          return { kind: 'already-committed' };
+        }
+        ctx.lastAttemptDir.delete(chunk.name);
+        clearUncommittedCopies(spec.outputDir, chunk.name, chunkDir);
+        ctx.chunkCommitted(device.name, chunk.name);
+        ctx.emit({
+          type: 'chunk-committed',
+          device: device.name,
+          name: chunk.name,
+          ...chunk.range,
+          attempt,
+          durationMs: marker.durationMs,
+          rows: marker.rows ?? null,
+        });
+        return { kind: 'committed' };
+      }
+      reason = verdict.reason;
+    } else {
+      reason = describeOutcome(outcome);
+    }
+    return afterFailedAttempt(ctx, device, chunk, claim, { attempt, dir, chunkDir, log, reason });
   } catch (error) {
     return onStorageError(ctx, device, chunk, error);
   } finally {
-    releaseClaim(spec.outputDir, currentClaim());
-    ctx.heldClaims.delete(claimed.name);
+    ctx.releaseHeldClaim(chunk.name);
+    releaseClaim(spec.outputDir, claim.current());
+  }
+}
+
+interface AttemptPlace {
+  readonly attempt: number;
+  readonly dir: string;
+  readonly log: string;
+}
+
+type HeldClaim = ReturnType<RunnerContext['holdClaim']>;
+
+function executeAttempt(ctx: RunnerContext, device: Device, chunk: PlannedChunk, claim: HeldClaim, place: AttemptPlace): Promise<AttemptOutcome> {
+  const { spec } = ctx;
+  const progressTimer = setInterval(() => reportProgress(ctx, device, chunk, place.dir), PROGRESS_POLL_MS);
+  return ctx
+    .executorFor(device)
+    .execute({
+      name: chunk.name,
+      range: chunk.range,
+      device,
+      attempt: place.attempt,
+      dir: place.dir,
+      logFile: place.log,
+      env: phaseEnvFor(spec.baseEnv, spec.phaseEnv, device, spec.deviceEnv, {
+        range: chunk.range,
+        chunkDir: place.dir,
+        attempt: place.attempt,
+        outputDirEnv: spec.outputDirEnv,
+      }),
+      timeoutMs: spec.chunkTimeoutMs,
+      stop: AbortSignal.any([ctx.stopNow.signal, claim.lost.signal]),
+      onSpawn: (pid) => renewOrWarn(ctx, chunk, claim, { phasePid: pid, phasePidStart: processStartTicks(pid) }),
+    })
+    .finally(() => clearInterval(progressTimer));
+}
+
+function afterFailedAttempt(
+  ctx: RunnerContext,
+  device: Device,
+  chunk: PlannedChunk,
+  claim: HeldClaim,
+  failed: AttemptPlace & { readonly chunkDir: string; readonly reason: string },
+): ChunkEnd {
+  const { spec } = ctx;
+  let { reason } = failed;
+  const diskFull = outputDirFullReason(spec.outputDir);
+  if (diskFull) {
+    reason = `${reason}; ${diskFull}`;
+    ctx.stop('graceful', diskFull);
+  }
+  const logTail = lastLines(failed.log, LOG_TAIL_LINES);
+  const next = nextStepAfterFailure(failed.attempt, spec.retries, spec.retryBackoffMs, ctx.stopping);
+  const retryInMs = next.kind === 'retry' ? next.inMs : null;
+  ctx.emit({ type: 'attempt-failed', device: device.name, name: chunk.name, ...chunk.range, attempt: failed.attempt, reason, log: failed.log, retryInMs });
+  ctx.attemptFailed(device.name, chunk.name, failureSignature(reason, logTail), { log: failed.log, logTail });
+  if (ctx.removedDevices.has(device.name)) return { kind: 'handed-back' };
+  if (next.kind === 'retry') return { kind: 'retry', retryAt: Date.now() + next.inMs };
+  if (ctx.stopping && !diskFull && failed.attempt <= spec.retries) return { kind: 'handed-back' };
+
+  writeFailedRecord(failed.dir, { attempts: failed.attempt, reason, log: path.join(failed.chunkDir, path.basename(failed.log)), failedAt: new Date().toISOString() });
+  if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before recording its failure');
+  if (publishAttemptDir(failed.dir, failed.chunkDir) === 'already-committed') return { kind: 'already-committed' };
+  ctx.lastAttemptDir.delete(chunk.name);
+  const finalLog = path.join(failed.chunkDir, path.basename(failed.log));
+  ctx.emit({ type: 'chunk-failed', device: device.name, name: chunk.name, ...chunk.range, attempts: failed.attempt, reason, log: finalLog, logTail });
+  return { kind: 'failed' };
+}
+
+function lostClaim(ctx: RunnerContext, chunk: PlannedChunk, when: string): ChunkEnd {
+  ctx.emit({
+    type: 'warning',
+    message: `${chunk.name}: lost its claim ${when} (lease not renewed in time, another runner took it over); this runner does not write it again`,
+  });
+  return { kind: 'lost' };
+}
+
+function renewOrWarn(ctx: RunnerContext, chunk: PlannedChunk, claim: HeldClaim, update: Partial<Claim>): void {
+  try {
+    const renewed = renewClaim(ctx.spec.outputDir, claim.current(), update);
+    if (renewed) claim.update(renewed);
+  } catch (error) {
+    // The attempt goes on: an unrecorded phase pid only weakens orphan clean-up, never commits.
+    ctx.emit({ type: 'warning', message: `${chunk.name}: cannot record the attempt in its claim: ${errorMessage(error)}` });
   }
 }
 
@@ -156,5 +210,5 @@ function onStorageError(ctx: RunnerContext, device: Device, chunk: PlannedChunk,
     logTail: [],
   });
   ctx.stop('graceful', reason);
-  return 'failed';
+  return { kind: 'failed' };
 }

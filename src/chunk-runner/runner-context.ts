@@ -1,21 +1,30 @@
-/** What the device loops of one runner share: the queue, the stop signals, device health, events. */
+/** What the device loops of one runner share: the queue, the stop signals, held claims, failure evidence, events. */
 import type { Claim } from '../core/claim-rules.js';
 import type { RunEvent } from '../core/events.js';
 import type { Device } from '../core/devices.js';
 import type { AttemptExecutor } from '../attempt/executor.js';
 import { executorFor } from '../attempt/executor-for.js';
+import { FailureEvidence } from './failure-evidence.js';
 import type { RunnerSpec } from './spec.js';
 import type { WorkQueue } from './work-queue.js';
+
+/** A claim this runner holds: kept fresh by renewal; `lost` aborts when renewal finds it taken over. */
+export interface HeldClaim {
+  current(): Claim;
+  update(claim: Claim): void;
+  readonly lost: AbortController;
+}
 
 export class RunnerContext {
   stopping = false;
   /** Aborted to stop running attempts at once (second Ctrl+C, grace period over, parent gone). */
   readonly stopNow = new AbortController();
-  /** The claims this runner holds now, kept fresh by lease renewal. */
-  readonly heldClaims = new Map<string, Claim>();
+  /** The claims this runner holds now. */
+  readonly heldClaims = new Map<string, HeldClaim>();
+  /** A chunk's latest attempt dir in this runner, so its next attempt keeps the earlier logs. */
+  readonly lastAttemptDir = new Map<string, string>();
   readonly removedDevices = new Set<string>();
-  private readonly consecutiveFailures = new Map<string, number>();
-  private readonly succeededDevices = new Set<string>();
+  private readonly evidence: FailureEvidence;
   private graceTimer: NodeJS.Timeout | undefined;
   private readonly executors = new Map<string, AttemptExecutor>();
 
@@ -23,20 +32,22 @@ export class RunnerContext {
     readonly spec: RunnerSpec,
     readonly queue: WorkQueue,
     readonly emit: (event: RunEvent) => void,
-  ) {}
+  ) {
+    this.evidence = new FailureEvidence(spec.maxConsecutiveDeviceFailures);
+  }
 
-  stop(how: 'graceful' | 'now', why: string): void {
+  stop(how: 'graceful' | 'now', why: string, details: { log?: string; logTail?: readonly string[] } = {}): void {
     if (how === 'now') {
       if (this.stopNow.signal.aborted) return;
       this.stopping = true;
       clearTimeout(this.graceTimer);
-      this.emit({ type: 'stopping', how, why });
+      this.emit({ type: 'stopping', how, why, ...details });
       this.stopNow.abort();
       return;
     }
     if (this.stopping) return;
     this.stopping = true;
-    this.emit({ type: 'stopping', how, why });
+    this.emit({ type: 'stopping', how, why, ...details });
     this.graceTimer = setTimeout(() => this.stop('now', 'grace period over'), this.spec.stopGraceMs);
     this.graceTimer.unref();
   }
@@ -56,27 +67,37 @@ export class RunnerContext {
     await Promise.all([...this.executors.values()].map((executor) => executor.close()));
   }
 
-  deviceSucceeded(device: string): void {
-    this.consecutiveFailures.set(device, 0);
-    this.succeededDevices.add(device);
+  holdClaim(claimed: Claim): HeldClaim {
+    let current = claimed;
+    const held: HeldClaim = { current: () => current, update: (claim) => (current = claim), lost: new AbortController() };
+    this.heldClaims.set(claimed.name, held);
+    return held;
   }
 
-  /**
-   * Count a failed attempt; true when the device is taken out of the run: it failed N times
-   * in a row while another device succeeded, so the fault is the device's, not the phase's.
-   */
-  deviceFailed(device: string): boolean {
-    const failures = (this.consecutiveFailures.get(device) ?? 0) + 1;
-    this.consecutiveFailures.set(device, failures);
-    const othersWork = [...this.succeededDevices].some((other) => other !== device && !this.removedDevices.has(other));
-    if (failures < this.spec.maxConsecutiveDeviceFailures || !othersWork) return false;
+  releaseHeldClaim(name: string): void {
+    this.heldClaims.delete(name);
+  }
+
+  chunkCommitted(device: string, chunk: string): void {
+    for (const verdict of this.evidence.committed(device, chunk, this.activeDevices())) this.removeDevice(verdict.device, verdict.reason);
+  }
+
+  attemptFailed(device: string, chunk: string, signature: string, details: { log: string; logTail: readonly string[] }): void {
+    this.evidence.attemptFailed(device, chunk, signature);
+    const verdict = this.evidence.failFast(this.activeDevices());
+    if (!verdict) return;
+    this.stop(
+      'graceful',
+      `every device failed the same way before any chunk committed (${verdict.attempts} attempts): ${verdict.failure}; fix it and rerun the same command`,
+      details,
+    );
+  }
+
+  removeDevice(device: string, reason: string): void {
+    if (this.removedDevices.has(device)) return;
     this.removedDevices.add(device);
-    this.emit({
-      type: 'device-removed',
-      device,
-      reason: `${failures} attempts in a row failed on ${device} while other devices succeeded; its chunks go to the other devices`,
-    });
-    return true;
+    this.emit({ type: 'device-removed', device, reason });
+    if (this.activeDevices().length === 0) this.stop('graceful', `no device left to run on (${reason})`);
   }
 
   /** Devices of this runner still taking chunks. */

@@ -3,7 +3,6 @@
  * so no device idles while work remains. Emits RunEvents; knows nothing of terminals.
  */
 import { EventEmitter } from 'node:events';
-import os from 'node:os';
 import { chunkGrid, chunkName, contiguousBlocks, nameWidthFor } from '../core/plan.js';
 import { scanDisk, rangeKey } from '../core/scan.js';
 import { tryClaim, renewClaim, releaseClaim } from '../core/claims.js';
@@ -14,8 +13,8 @@ import { errorMessage } from '../core/errors.js';
 import { isStorageError, storageProblem } from '../core/free-space.js';
 import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
-import { committedCopy } from './chunk-dirs.js';
-import { runClaimedChunk } from './run-chunk.js';
+import { committedCopy, setAsideStaleAttempts } from './chunk-dirs.js';
+import { runClaimedChunk, type ChunkEnd } from './run-chunk.js';
 import { RunnerContext } from './runner-context.js';
 import { WorkQueue, type PlannedChunk } from './work-queue.js';
 import type { RunnerSpec } from './spec.js';
@@ -45,7 +44,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
     const { spec } = this;
     const width = nameWidthFor(spec.run.end);
     const grid: PlannedChunk[] = chunkGrid(spec.run).map((range) => ({ name: chunkName(range, width), range }));
-    const disk = scanDisk(spec.outputDir);
+    const disk = scanDisk(spec.outputDir, spec.run);
     const pending = grid.filter((chunk) => !disk.committed.has(rangeKey(chunk.range)));
 
     const blocks = contiguousBlocks(pending, spec.blockCount);
@@ -56,7 +55,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
 
     context.emit({
       type: 'runner-started',
-      host: os.hostname(),
+      host: spec.hostId,
       pid: process.pid,
       devices: spec.devices.map((d) => d.name),
       total: grid.length,
@@ -79,8 +78,8 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
       if (broken) throw broken.reason;
       const ends = settled.map((result) => (result.status === 'fulfilled' ? result.value : []));
       for (const end of ends.flat()) {
-        if (end === 'committed') committed++;
-        if (end === 'failed') failed++;
+        if (end.kind === 'committed') committed++;
+        if (end.kind === 'failed') failed++;
       }
     } finally {
       clearInterval(renewer);
@@ -91,8 +90,8 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
     return { committed, failed, skipped: grid.length - pending.length, stopped: context.stopping };
   }
 
-  private async deviceLoop(context: RunnerContext, device: Device): Promise<string[]> {
-    const ends: string[] = [];
+  private async deviceLoop(context: RunnerContext, device: Device): Promise<ChunkEnd[]> {
+    const ends: ChunkEnd[] = [];
     const { queue } = context;
     while (!context.stopping && !context.removedDevices.has(device.name)) {
       const chunk = queue.next(device.name, Date.now(), context.activeDevices());
@@ -106,8 +105,10 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
       const claim = this.claimUncommitted(context, device, chunk);
       if (!claim) continue;
       const end = await runClaimedChunk(context, device, chunk, claim);
-      if (end === 'committed') queue.done(chunk.name);
-      else if (end === 'failed') queue.fail(chunk.name);
+      if (end.kind === 'committed' || end.kind === 'already-committed') queue.done(chunk.name);
+      else if (end.kind === 'failed') queue.fail(chunk.name);
+      else if (end.kind === 'retry') queue.retryLater(chunk, device.name, end.retryAt);
+      else if (end.kind === 'lost') queue.hold(chunk.name);
       else queue.release(chunk.name);
       ends.push(end);
     }
@@ -125,6 +126,8 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
         context.emit({ type: 'chunk-waiting', name: chunk.name, holder: claim.why });
         return undefined;
       }
+      // Before looking for a commit: a late publish by a holder that lost this claim is no longer possible after this.
+      setAsideStaleAttempts(this.spec.outputDir, chunk.name, context.lastAttemptDir.get(chunk.name));
       const elsewhere = committedCopy(this.spec.outputDir, chunk.name);
       if (!elsewhere) return claim.claim;
       queue.done(chunk.name);
@@ -140,10 +143,13 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   private renewHeldClaims(context: RunnerContext): void {
-    for (const [name, claim] of context.heldClaims) {
+    for (const [name, held] of context.heldClaims) {
+      if (held.lost.signal.aborted) continue;
       try {
-        const renewed = renewClaim(this.spec.outputDir, claim);
-        if (renewed) context.heldClaims.set(name, renewed);
+        const renewed = renewClaim(this.spec.outputDir, held.current());
+        if (renewed) held.update(renewed);
+        // Taken over while we were not renewing (paused, partitioned): stop the attempt, it may no longer write.
+        else held.lost.abort();
       } catch (error) {
         // The lease keeps running; a claim that cannot be renewed only risks a takeover, never a double commit.
         context.emit({ type: 'warning', message: `cannot renew the claim on ${name}: ${errorMessage(error)}` });
@@ -153,7 +159,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
 
   /** completed.json in each device folder once every chunk of the run is committed. */
   private writeCompletedFiles(grid: readonly PlannedChunk[]): void {
-    const disk = scanDisk(this.spec.outputDir);
+    const disk = scanDisk(this.spec.outputDir, this.spec.run);
     if (!grid.every((chunk) => disk.committed.has(rangeKey(chunk.range)))) return;
     const byDevice = new Map<string, string[]>();
     for (const entry of disk.committed.values()) byDevice.set(entry.device, [...(byDevice.get(entry.device) ?? []), entry.name]);

@@ -6,6 +6,8 @@ import type { RunSettings } from '../core/settings.js';
 export interface RunnerSpec extends RunSettings {
   /** Absolute. */
   readonly outputDir: string;
+  /** This host's id: recorded in claims' companions, markers and events. */
+  readonly hostId: string;
   /** Where phases run: the launcher's working directory. */
   readonly cwd: string;
   readonly run: RunFile;

@@ -17,8 +17,10 @@ export class WorkQueue {
   private readonly state = new Map<string, ChunkState>();
   private readonly heldUntil = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
-  /** Devices a chunk used up its attempts on: it goes to another device while one is left. */
+  /** Devices an attempt of the chunk failed on: its retry goes to another device while one is left. */
   private readonly failedOn = new Map<string, Set<string>>();
+  /** Chunks waiting for a retry: taken before new chunks, so a failure is retried (and judged) soon. */
+  private readonly retrying = new Map<string, PlannedChunk>();
 
   constructor(
     private readonly blocks: readonly (readonly PlannedChunk[])[],
@@ -39,6 +41,7 @@ export class WorkQueue {
       const state = this.state.get(chunk.name);
       return state === 'pending' || (state === 'held' && (this.heldUntil.get(chunk.name) ?? 0) <= now);
     };
+    for (const chunk of this.retrying.values()) if (takeable(chunk)) return chunk;
     const own = this.blocks[this.ownBlock.get(device) ?? -1];
     const mine = own?.find(takeable);
     if (mine) return mine;
@@ -58,6 +61,7 @@ export class WorkQueue {
 
   start(name: string): void {
     this.state.set(name, 'running');
+    this.retrying.delete(name);
   }
 
   done(name: string): void {
@@ -79,6 +83,20 @@ export class WorkQueue {
     this.heldUntil.set(name, now + this.recheckMs);
   }
 
+  /**
+   * A failed attempt on `device`: the chunk waits until `at` (its backoff), then goes to a
+   * device that has not failed it yet while one is active, else to any.
+   */
+  retryLater(chunk: PlannedChunk, device: string, at: number): void {
+    const { name } = chunk;
+    this.retrying.set(name, chunk);
+    const devices = this.failedOn.get(name) ?? new Set<string>();
+    devices.add(device);
+    this.failedOn.set(name, devices);
+    this.state.set(name, 'held');
+    this.heldUntil.set(name, at);
+  }
+
   nextAttempt(name: string): number {
     const attempt = (this.attempts.get(name) ?? 0) + 1;
     this.attempts.set(name, attempt);
@@ -87,18 +105,6 @@ export class WorkQueue {
 
   attemptsOf(name: string): number {
     return this.attempts.get(name) ?? 0;
-  }
-
-  /**
-   * Record that the chunk used up its attempts on this device. True when it should go to a
-   * second device first: a broken device fails everything, a broken chunk fails everywhere,
-   * and two devices are enough to tell them apart.
-   */
-  failOn(name: string, device: string, activeDevices: readonly string[]): boolean {
-    const devices = this.failedOn.get(name) ?? new Set<string>();
-    devices.add(device);
-    this.failedOn.set(name, devices);
-    return devices.size < 2 && activeDevices.some((other) => !devices.has(other));
   }
 
   private leftToOthers(name: string, device: string, activeDevices: readonly string[]): boolean {

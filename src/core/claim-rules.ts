@@ -1,45 +1,46 @@
 /** Pure rules for claims: who holds a chunk, and when a holder counts as gone. */
 import { z } from 'zod';
+import { holderSchema, sharesProcessTable, type Holder } from './holder.js';
 
-export const claimSchema = z.object({
+export const claimSchema = holderSchema.extend({
   version: z.literal(1),
   token: z.string(),
   name: z.string(),
-  host: z.string(),
-  /** The runner process holding the claim, and its start time (pid reuse guard). */
-  pid: z.number().int(),
-  pidStart: z.string().optional(),
   device: z.string(),
+  /** The holder's own clock: shown to people, never compared with another host's clock. */
   acquiredAt: z.number(),
   renewedAt: z.number(),
   leaseMs: z.number().positive(),
   /** The phase process group of the running attempt, so a takeover can stop an orphan. */
   phasePid: z.number().int().optional(),
   phasePidStart: z.string().optional(),
+  /** The running attempt's folder, relative to the output dir: where its progress is. */
+  attemptDir: z.string().optional(),
 });
 
 export type Claim = z.infer<typeof claimSchema>;
 
-export type HolderState = { readonly stale: false; readonly why: string } | { readonly stale: true; readonly why: string };
+export type HolderState = { readonly stale: boolean; readonly why: string };
 
 export interface Liveness {
-  readonly host: string;
-  readonly now: number;
+  /** This process, to tell whether a holder's pid can be checked here at all. */
+  readonly here: Holder;
   readonly isAlive: (pid: number, start?: string) => boolean;
 }
 
 /**
- * On the holder's own host the process table is the truth: a dead holder is gone at once.
- * From another host only the lease can tell, so an unrenewed lease is gone when it expires.
+ * A lease is the truth: a claim file that has not changed for its lease is stale, whoever
+ * it names (a paused runner, a forged claim, a host whose clock is off). Before that, a
+ * holder is gone at once only when its pid is provably dead in our own process table.
+ * `ageMs` is how long the claim file has not changed, on the filesystem's clock.
  */
-export function holderState(claim: Claim, here: Liveness): HolderState {
-  const age = here.now - claim.renewedAt;
-  if (claim.host === here.host) {
-    return here.isAlive(claim.pid, claim.pidStart)
-      ? { stale: false, why: `held by pid ${claim.pid} on this host (${claim.device})` }
-      : { stale: true, why: `holder pid ${claim.pid} on this host is gone` };
+export function holderState(claim: Claim, ageMs: number, liveness: Liveness): HolderState {
+  const who = `${claim.host} pid ${claim.pid} (${claim.device})`;
+  if (ageMs > claim.leaseMs) {
+    return { stale: true, why: `lease of ${who} not renewed for ${Math.round(ageMs / 1000)}s (lease ${Math.round(claim.leaseMs / 1000)}s)` };
   }
-  return age > claim.leaseMs
-    ? { stale: true, why: `lease of ${claim.host} pid ${claim.pid} expired ${Math.round((age - claim.leaseMs) / 1000)}s ago` }
-    : { stale: false, why: `held by ${claim.host} pid ${claim.pid} (${claim.device}), lease renewed ${Math.round(age / 1000)}s ago` };
+  if (sharesProcessTable(claim, liveness.here) && !liveness.isAlive(claim.pid, claim.pidStart)) {
+    return { stale: true, why: `holder pid ${claim.pid} on this host is gone` };
+  }
+  return { stale: false, why: `held by ${who}, lease renewed ${Math.round(ageMs / 1000)}s ago` };
 }

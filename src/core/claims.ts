@@ -1,15 +1,16 @@
 /**
  * Claims: files in <outputDir>/claims that say which runner is running a chunk. Created
- * with O_EXCL so only one runner gets a chunk, renewed by their owner (a lease), and taken
+ * exclusively so only one runner gets a chunk, renewed by their owner (a lease), and taken
  * over when their holder is gone. Works on a shared dir across hosts as on one host.
  */
-import { mkdirSync, readFileSync, unlinkSync, statSync, readdirSync, linkSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, unlinkSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { claimPathFor, claimsDir } from './layout.js';
-import { writeTempFileFor, writeJsonAtomic } from './atomic-file.js';
+import { writeJsonAtomic } from './atomic-file.js';
 import { claimSchema, holderState, type Claim, type Liveness } from './claim-rules.js';
-import { isAlive, processStartTicks } from './process-info.js';
+import { sharesProcessTable, thisProcess } from './holder.js';
+import { createExclusive, readLeaseFile } from './lease-file.js';
+import { isAlive } from './process-info.js';
 import { killGroupNow } from './process-group.js';
 
 export interface ClaimOwner {
@@ -18,31 +19,43 @@ export interface ClaimOwner {
 }
 
 export type ClaimAttempt =
-  | { readonly acquired: true; readonly claim: Claim }
+  | { readonly acquired: true; readonly claim: Claim; readonly tookOver: boolean }
   | { readonly acquired: false; readonly holder: Claim | undefined; readonly why: string };
 
-export function localLiveness(now = Date.now()): Liveness {
-  return { host: os.hostname(), now, isAlive };
+/** A claim as a reader sees it: its content, and how long the file has not changed. */
+export interface ObservedClaim {
+  readonly claim: Claim;
+  readonly ageMs: number;
 }
 
-export function readClaim(outputDir: string, name: string): Claim | undefined {
-  let text: string;
-  try {
-    text = readFileSync(claimPathFor(outputDir, name), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+export function localLiveness(): Liveness {
+  return { here: thisProcess(), isAlive };
+}
+
+/** Claims are published whole (link) and replaced whole (rename): one that does not parse is foreign or damaged. */
+function parseClaim(text: string): Claim | undefined {
   try {
     const parsed = claimSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   } catch {
-    // Claims are published whole (link) and replaced whole (rename): one that does not parse was damaged.
     return undefined;
   }
 }
 
-export function listClaims(outputDir: string): Claim[] {
+type ClaimFileState = { readonly exists: false } | { readonly exists: true; readonly claim: Claim | undefined; readonly ageMs: number };
+
+function observeClaimFile(outputDir: string, name: string): ClaimFileState {
+  const read = readLeaseFile(claimPathFor(outputDir, name));
+  if (!read) return { exists: false };
+  return { exists: true, claim: parseClaim(read.text), ageMs: read.ageMs };
+}
+
+export function readClaim(outputDir: string, name: string): Claim | undefined {
+  const state = observeClaimFile(outputDir, name);
+  return state.exists ? state.claim : undefined;
+}
+
+export function listClaims(outputDir: string): ObservedClaim[] {
   let names: string[];
   try {
     names = readdirSync(claimsDir(outputDir)).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
@@ -50,7 +63,12 @@ export function listClaims(outputDir: string): Claim[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return names.map((name) => readClaim(outputDir, name.slice(0, -'.json'.length))).filter((c): c is Claim => c !== undefined);
+  const observed: ObservedClaim[] = [];
+  for (const name of names) {
+    const state = observeClaimFile(outputDir, name.slice(0, -'.json'.length));
+    if (state.exists && state.claim) observed.push({ claim: state.claim, ageMs: state.ageMs });
+  }
+  return observed;
 }
 
 function newClaim(name: string, owner: ClaimOwner): Claim {
@@ -59,9 +77,7 @@ function newClaim(name: string, owner: ClaimOwner): Claim {
     version: 1,
     token: randomBytes(8).toString('hex'),
     name,
-    host: os.hostname(),
-    pid: process.pid,
-    pidStart: processStartTicks(process.pid),
+    ...thisProcess(),
     device: owner.device,
     acquiredAt: now,
     renewedAt: now,
@@ -69,22 +85,14 @@ function newClaim(name: string, owner: ClaimOwner): Claim {
   };
 }
 
-/**
- * Create `file` with `content` only if it does not exist, never showing a reader a part of
- * it: the content goes to a temp file first, then link() publishes it or fails with EEXIST
- * (atomic on local filesystems and NFS alike).
- */
-function createExclusive(file: string, content: string): boolean {
-  const temp = writeTempFileFor(file, content);
-  try {
-    linkSync(temp, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(temp);
-  }
+/** A claim file that does not parse (foreign, damaged) has no lease of its own: the default one decides. */
+const UNREADABLE_CLAIM_LEASE_MS = 60_000;
+
+function staleness(state: ClaimFileState & { exists: true }): { stale: boolean; why: string } {
+  if (state.claim) return holderState(state.claim, state.ageMs, localLiveness());
+  return state.ageMs > UNREADABLE_CLAIM_LEASE_MS
+    ? { stale: true, why: `unreadable claim file unchanged for ${Math.round(state.ageMs / 1000)}s` }
+    : { stale: false, why: `unreadable claim file, changed ${Math.round(state.ageMs / 1000)}s ago` };
 }
 
 /** A takeover lock left by a taker that died mid-takeover is itself stale after this long. */
@@ -93,8 +101,9 @@ const TAKEOVER_LOCK_STALE_MS = 30_000;
 function withTakeoverLock<T>(outputDir: string, name: string, action: () => T): T | undefined {
   const lock = `${claimPathFor(outputDir, name)}.takeover`;
   if (!createExclusive(lock, String(process.pid))) {
+    const read = readLeaseFile(lock);
     try {
-      if (Date.now() - statSync(lock).mtimeMs > TAKEOVER_LOCK_STALE_MS) unlinkSync(lock);
+      if (read && read.ageMs > TAKEOVER_LOCK_STALE_MS) unlinkSync(lock);
     } catch {
       // Another taker removed it first; either way this attempt yields.
     }
@@ -107,9 +116,9 @@ function withTakeoverLock<T>(outputDir: string, name: string, action: () => T): 
   }
 }
 
-/** Stop an orphaned phase of a dead holder on this host before its chunk is run again. */
+/** Stop an orphaned phase of a dead holder in our process table before its chunk is run again. */
 function stopOrphanedPhase(holder: Claim): void {
-  if (holder.host !== os.hostname() || holder.phasePid === undefined) return;
+  if (!sharesProcessTable(holder, thisProcess()) || holder.phasePid === undefined) return;
   if (isAlive(holder.phasePid, holder.phasePidStart)) killGroupNow(holder.phasePid);
 }
 
@@ -117,39 +126,42 @@ export function tryClaim(outputDir: string, name: string, owner: ClaimOwner): Cl
   mkdirSync(claimsDir(outputDir), { recursive: true });
   const file = claimPathFor(outputDir, name);
   const claim = newClaim(name, owner);
-  if (createExclusive(file, JSON.stringify(claim))) return { acquired: true, claim };
+  if (createExclusive(file, JSON.stringify(claim))) return { acquired: true, claim, tookOver: false };
 
-  const holder = readClaim(outputDir, name);
-  if (holder) {
-    const state = holderState(holder, localLiveness());
-    if (!state.stale) return { acquired: false, holder, why: state.why };
+  const seen = observeClaimFile(outputDir, name);
+  if (seen.exists) {
+    const state = staleness(seen);
+    if (!state.stale) return { acquired: false, holder: seen.claim, why: state.why };
   }
   const taken = withTakeoverLock(outputDir, name, () => {
     // Judged again under the lock: another taker may have replaced the stale claim meanwhile.
-    const current = readClaim(outputDir, name);
-    if (current && (current.token !== holder?.token || !holderState(current, localLiveness()).stale)) return false;
-    if (current) stopOrphanedPhase(current);
-    try {
-      unlinkSync(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const current = observeClaimFile(outputDir, name);
+    if (current.exists) {
+      const sameAsSeen = seen.exists && current.claim?.token === seen.claim?.token;
+      if (!sameAsSeen || !staleness(current).stale) return false;
+      if (current.claim) stopOrphanedPhase(current.claim);
+      try {
+        unlinkSync(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
     return createExclusive(file, JSON.stringify(claim));
   });
-  if (taken) return { acquired: true, claim };
-  return { acquired: false, holder, why: 'another runner is taking it over' };
+  if (taken) return { acquired: true, claim, tookOver: seen.exists };
+  return { acquired: false, holder: seen.exists ? seen.claim : undefined, why: 'another runner is taking it over' };
 }
 
-/** Still ours? A runner that lost its claim (its lease expired and another took it) must not commit. */
+/** Still ours? A runner that lost its claim (its lease expired and another took it) must not write that chunk again. */
 export function stillHolds(outputDir: string, claim: Claim): boolean {
   return readClaim(outputDir, claim.name)?.token === claim.token;
 }
 
-/** Renew the lease (and record the running phase); false when the claim is no longer ours. */
+/** Renew the lease (and record the running attempt); undefined when the claim is no longer ours. */
 export function renewClaim(
   outputDir: string,
   claim: Claim,
-  update: Partial<Pick<Claim, 'phasePid' | 'phasePidStart'>> = {},
+  update: Partial<Pick<Claim, 'phasePid' | 'phasePidStart' | 'attemptDir'>> = {},
 ): Claim | undefined {
   if (!stillHolds(outputDir, claim)) return undefined;
   const renewed: Claim = { ...claim, ...update, renewedAt: Date.now() };
@@ -167,13 +179,14 @@ export function releaseClaim(outputDir: string, claim: Claim): void {
 }
 
 /**
- * After a runner on this host died without cleaning up (SIGKILL, OOM): stop the phases its
- * claims name. Its claims stay; they are stale and the next runner takes them over.
+ * After a runner in our process table died without cleaning up (SIGKILL, OOM): stop the
+ * phases its claims name. Its claims stay; they are stale and the next runner takes them over.
  */
 export function stopPhasesOfDeadRunner(outputDir: string, runnerPid: number): number {
   let stopped = 0;
-  for (const claim of listClaims(outputDir)) {
-    if (claim.host !== os.hostname() || claim.pid !== runnerPid || claim.phasePid === undefined) continue;
+  const here = thisProcess();
+  for (const { claim } of listClaims(outputDir)) {
+    if (!sharesProcessTable(claim, here) || claim.pid !== runnerPid || claim.phasePid === undefined) continue;
     if (isAlive(claim.phasePid, claim.phasePidStart)) {
       killGroupNow(claim.phasePid);
       stopped++;

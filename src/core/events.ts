@@ -42,7 +42,7 @@ export type RunEvent =
   | { type: 'chunk-already-committed'; name: string; device: string }
   | { type: 'device-removed'; device: string; reason: string }
   | { type: 'device-idle'; device: string }
-  | { type: 'stopping'; how: 'graceful' | 'now'; why: string }
+  | { type: 'stopping'; how: 'graceful' | 'now'; why: string; log?: string; logTail?: readonly string[] }
   | { type: 'warning'; message: string }
   | { type: 'runner-finished'; committed: number; failed: number; stopped: boolean };
 

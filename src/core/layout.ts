@@ -22,6 +22,21 @@ export function chunkDirFor(outputDir: string, device: string, range: ChunkRange
   return path.join(deviceDirFor(outputDir, device), chunkName(range, width));
 }
 
+/** Attempts in progress, one folder each, beside the chunk dirs they may become. */
+export const ATTEMPTS_DIR = '.attempts';
+
+export function attemptsDirFor(outputDir: string, device: string): string {
+  return path.join(deviceDirFor(outputDir, device), ATTEMPTS_DIR);
+}
+
+/** An attempt's own folder: named by its chunk, its claim's token and its number, so no two attempts share one. */
+export function attemptDirFor(outputDir: string, device: string, name: string, token: string, attempt: number): string {
+  return path.join(attemptsDirFor(outputDir, device), `${name}.${token}.a${attempt}`);
+}
+
+/** The phase's declaration that its chunk has no rows (written by the Python helper's mark_empty). */
+export const EMPTY_FILE = '_EMPTY';
+
 export function markerPathIn(chunkDir: string): string {
   return path.join(chunkDir, MARKER_FILE);
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeJsonAtomic } from './atomic-file.js';
 import { markerPathIn } from './layout.js';
+import { runIdentitySchema, sameRunIdentity, type RunIdentity } from './run-file.js';
 
 export const markerFileSchema = z.object({
   path: z.string(),
@@ -12,7 +13,8 @@ export const markerFileSchema = z.object({
 });
 
 export const markerSchema = z.object({
-  version: z.literal(1),
+  /** 1: before markers recorded their run; 2: with `run` and `token`. */
+  version: z.union([z.literal(1), z.literal(2)]),
   name: z.string(),
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
@@ -23,6 +25,16 @@ export const markerSchema = z.object({
   finishedAt: z.string(),
   durationMs: z.number().nonnegative(),
   files: z.array(markerFileSchema),
+  /** The run identity the chunk was made under: run.json can be rebuilt from it, and a different run refused. */
+  run: runIdentitySchema.optional(),
+  /** The claim the commit was fenced by. */
+  token: z.string().optional(),
+  /** Rows over the data files (.parquet, .jsonl); null when the outputs hold none of those. */
+  rows: z.number().int().nonnegative().nullable().optional(),
+  /** Set when the index column was checked: each index of the chunk exactly once. */
+  indexColumn: z.string().optional(),
+  /** The phase declared the chunk has no rows (the helper's mark_empty), with its reason. */
+  empty: z.object({ reason: z.string() }).optional(),
 });
 
 export type Marker = z.infer<typeof markerSchema>;
@@ -50,4 +62,9 @@ export function readMarker(chunkDir: string): Marker | undefined {
 
 export function writeMarker(chunkDir: string, marker: Marker): void {
   writeJsonAtomic(markerPathIn(chunkDir), markerSchema.parse(marker));
+}
+
+/** True when a marker was made under another run than `run` (markers from before identities were recorded match any). */
+export function madeUnderOtherRun(marker: Marker, run: RunIdentity): boolean {
+  return marker.run !== undefined && !sameRunIdentity(marker.run, run);
 }

@@ -63,6 +63,10 @@ export function runDifferences(recorded: RunIdentity, requested: RunIdentity): s
   return differences;
 }
 
+export function sameRunIdentity(a: RunIdentity, b: RunIdentity): boolean {
+  return runDifferences(a, b).length === 0;
+}
+
 export function writeRunFile(outputDir: string, run: RunFile): void {
   writeJsonAtomic(runFilePath(outputDir), runFileSchema.parse(run));
 }

@@ -2,7 +2,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { chunksRoot } from './layout.js';
-import { readMarker, type Marker } from './marker.js';
+import { madeUnderOtherRun, readMarker, type Marker } from './marker.js';
+import type { RunIdentity } from './run-file.js';
 import { parseChunkName, type ChunkRange } from './plan.js';
 
 export interface ChunkDirEntry {
@@ -21,6 +22,8 @@ export interface DiskState {
   readonly committed: Map<string, ChunkDirEntry>;
   /** Extra committed copies of a range that is already committed elsewhere: never counted. */
   readonly duplicates: ChunkDirEntry[];
+  /** Chunks committed under another run identity (another model, command or plan): never counted. */
+  readonly foreign: ChunkDirEntry[];
   readonly devices: string[];
 }
 
@@ -40,11 +43,13 @@ function listDirs(dir: string): string[] {
   }
 }
 
-export function scanDisk(outputDir: string): DiskState {
+/** What is committed in `outputDir`; with `run`, chunks made under another run are set apart as foreign. */
+export function scanDisk(outputDir: string, run?: RunIdentity): DiskState {
   const root = chunksRoot(outputDir);
   const devices = listDirs(root);
   const entries: ChunkDirEntry[] = [];
   for (const device of devices) {
+    if (device.startsWith('.')) continue;
     for (const name of listDirs(path.join(root, device))) {
       const range = parseChunkName(name);
       if (!range) continue;
@@ -54,8 +59,13 @@ export function scanDisk(outputDir: string): DiskState {
   }
   const committed = new Map<string, ChunkDirEntry>();
   const duplicates: ChunkDirEntry[] = [];
+  const foreign: ChunkDirEntry[] = [];
   for (const entry of entries) {
     if (!entry.marker) continue;
+    if (run && madeUnderOtherRun(entry.marker, run)) {
+      foreign.push(entry);
+      continue;
+    }
     const key = rangeKey(entry.range);
     const existing = committed.get(key);
     if (!existing) {
@@ -67,5 +77,5 @@ export function scanDisk(outputDir: string): DiskState {
       duplicates.push(entry);
     }
   }
-  return { entries, committed, duplicates, devices };
+  return { entries, committed, duplicates, foreign, devices };
 }

@@ -19,7 +19,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 function pendingRanges(launch: PreparedLaunch) {
-  const disk = scanDisk(launch.outputDir);
+  const disk = scanDisk(launch.outputDir, launch.identity);
   const grid = chunkGrid(launch.identity);
   return { grid, missing: grid.filter((range) => !disk.committed.has(rangeKey(range))) };
 }
@@ -74,6 +74,8 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher');
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
+  const run = new CheckpointedRun(prepared);
+  run.recordRun();
   if (before.missing.length === 0) {
     const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
     report(options, { type: 'summary', nothingToDo: true, chunks: before.grid.length, merged, mergeError: error });
@@ -85,8 +87,6 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     return error ? EXIT.chunksFailed : EXIT.ok;
   }
 
-  const run = new CheckpointedRun(prepared);
-  run.recordRun();
   const tty = process.stderr.isTTY && !options.quiet && !options.json;
   const view = tty ? new LiveView(model, process.stderr) : undefined;
   const terminalLog = !tty && !options.quiet && !options.json ? stderrLogger() : undefined;
@@ -122,7 +122,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   if (runner.stderr) err(runner.stderr);
 
   const after = pendingRanges(prepared);
-  const stoppedBy = signals.first ?? (model.stopping ? 'a problem with the output dir' : undefined);
+  const stoppedBy = signals.first ?? model.stopReason?.why;
   const { merged, error: mergeError } =
     after.missing.length === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
   const lines = summaryLines({

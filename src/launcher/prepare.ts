@@ -9,6 +9,7 @@ import { findExecutable } from '../core/executable.js';
 import { resolveSettings, type RunSettings } from '../core/settings.js';
 import { readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
+import { scanDisk } from '../core/scan.js';
 import type { LaunchOptions } from './cli.js';
 
 export interface PreparedLaunch {
@@ -102,12 +103,38 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
   if (!options.dryRun) checkWritable(outputDir);
   const recorded = options.checkpoint ? readRunFile(outputDir) : undefined;
   if (recorded) {
-    const differences = runDifferences(recorded, identity);
+    const differences = [...runDifferences(recorded, identity), ...checkDifferences(recorded, phase)];
     if (differences.length > 0) {
       throw new UsageError(
         `${runFilePath(outputDir)} records a different run (${differences.join('; ')}); rerun with the recorded values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
       );
     }
   }
+  if (options.checkpoint) refuseChunksOfAnotherRun(outputDir, identity);
   return { cwd, loaded, phase, identity, outputDir, devices, settings, recorded, warnings };
+}
+
+/** How a commit is judged is part of a run: a changed glob or index column would judge old and new chunks apart. */
+function checkDifferences(recorded: RunFile, phase: PhaseConfig): string[] {
+  const differences: string[] = [];
+  if (JSON.stringify(recorded.outputs) !== JSON.stringify(phase.outputs)) {
+    differences.push(`outputs ${JSON.stringify(recorded.outputs)} -> ${JSON.stringify(phase.outputs)}`);
+  }
+  if (recorded.indexColumn !== phase.indexColumn) {
+    differences.push(`indexColumn ${JSON.stringify(recorded.indexColumn ?? null)} -> ${JSON.stringify(phase.indexColumn ?? null)}`);
+  }
+  return differences;
+}
+
+/**
+ * Every marker records the run it was made under, so a lost or replaced run.json cannot make
+ * chunks of another model or command count as this run's.
+ */
+function refuseChunksOfAnotherRun(outputDir: string, identity: RunIdentity): void {
+  const { foreign } = scanDisk(outputDir, identity);
+  const first = foreign[0];
+  if (!first?.marker?.run) return;
+  throw new UsageError(
+    `${foreign.length} committed chunk(s) in ${outputDir} were made under a different run (${runDifferences(first.marker.run, identity).join('; ')}; e.g. ${first.dir}); rerun with those values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
+  );
 }

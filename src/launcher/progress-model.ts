@@ -37,6 +37,8 @@ export class ProgressModel {
   skippedItems = 0;
   committedItems = 0;
   stopping = false;
+  /** Why the runner stopped itself (the first reason it gave), with the log that shows it. */
+  stopReason: { why: string; log: string | undefined; logTail: readonly string[] } | undefined;
 
   constructor(
     readonly startedAt: number,
@@ -100,6 +102,7 @@ export class ProgressModel {
         break;
       case 'stopping':
         this.stopping = true;
+        this.stopReason ??= { why: event.why, log: event.log, logTail: event.logTail ?? [] };
         break;
       default:
         break;

@@ -41,6 +41,11 @@ export function summaryLines(facts: SummaryFacts): string[] {
   lines.push(`outputs: ${launch.outputDir}/chunks/<device>/chunk_*  (log ${facts.logFile})`);
   for (const merged of facts.merged) lines.push(`merged: ${merged.file} (${merged.rows} rows${merged.unchanged ? ', unchanged' : ''})`);
   if (facts.stoppedBy) {
+    const reason = model.stopReason;
+    if (reason && reason.why === facts.stoppedBy) {
+      if (reason.log) lines.push(`  log: ${reason.log}`);
+      for (const tail of reason.logTail.slice(-5)) lines.push(`  | ${tail}`);
+    }
     lines.push(
       `stopped by ${facts.stoppedBy}; ${facts.missing.length > 0 ? `not yet committed: ${describeRanges(facts.missing)}` : 'everything is committed'}`,
     );

@@ -37,16 +37,18 @@ function mergedFiles(outputDir: string): MergedFileFacts[] {
 }
 
 export function readStatusFacts(outputDir: string, run: RunFile): StatusFacts {
-  const disk = scanDisk(outputDir);
+  const disk = scanDisk(outputDir, run);
   const width = nameWidthFor(run.end);
 
   const claims: ClaimFacts[] = [];
-  for (const claim of listClaims(outputDir)) {
+  for (const { claim, ageMs } of listClaims(outputDir)) {
     const range = parseChunkName(claim.name);
-    const chunkDir = range ? chunkDirFor(outputDir, claim.device, range, width) : undefined;
+    const attemptDir = claim.attemptDir !== undefined ? path.join(outputDir, claim.attemptDir) : undefined;
+    const chunkDir = attemptDir ?? (range ? chunkDirFor(outputDir, claim.device, range, width) : undefined);
     const attempts = chunkDir ? attemptLogsIn(chunkDir).length : 0;
     claims.push({
       claim,
+      ageMs,
       progress: chunkDir ? readLatestProgress(path.join(chunkDir, PROGRESS_FILE)) : undefined,
       attempt: attempts > 0 ? attempts : undefined,
     });

@@ -17,6 +17,8 @@ export interface ItemProgressFact {
 
 export interface ClaimFacts {
   readonly claim: Claim;
+  /** How long the claim file has not changed, on the filesystem's clock. */
+  readonly ageMs: number;
   /** The newest line of the chunk dir's progress file, when the phase reports progress. */
   readonly progress: ItemProgressFact | undefined;
   /** The attempt running now, from the attempt logs in the chunk dir. */
@@ -131,7 +133,7 @@ function runningChunk(facts: ClaimFacts, range: ChunkRange, now: number): Runnin
     phasePid: claim.phasePid ?? null,
     attempt: facts.attempt ?? null,
     claimedAgoMs: Math.max(0, now - claim.acquiredAt),
-    leaseAgeMs: Math.max(0, now - claim.renewedAt),
+    leaseAgeMs: facts.ageMs,
     leaseMs: claim.leaseMs,
     progress: progress ? { done: progress.done, total: progress.total ?? itemCount(range) } : null,
   };
@@ -175,7 +177,7 @@ function deviceCounts(
   return [...devices].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([name, counts]) => ({ name, ...counts }));
 }
 
-export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
+export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()): StatusReport {
   const { run, disk } = facts;
   const width = nameWidthFor(run.end);
   const plan = chunkGrid(run).map((range) => ({ range, name: chunkName(range, width) }));
@@ -187,9 +189,9 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
     const { claim } = claimFacts;
     const range = planned.get(claim.name);
     if (!range || disk.committed.has(rangeKey(range))) continue;
-    const state = holderState(claim, here);
+    const state = holderState(claim, claimFacts.ageMs, here);
     if (state.stale) staleClaims.push({ name: claim.name, device: claim.device, host: claim.host, pid: claim.pid, why: state.why });
-    else running.set(claim.name, runningChunk(claimFacts, range, here.now));
+    else running.set(claim.name, runningChunk(claimFacts, range, now));
   }
 
   const failed = new Map<string, FailedChunk>();
@@ -212,7 +214,7 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
   const state: RunState = committedInPlan.length === plan.length ? 'complete' : running.size > 0 ? 'running' : 'incomplete';
   return {
     version: 1,
-    generatedAt: new Date(here.now).toISOString(),
+    generatedAt: new Date(now).toISOString(),
     outputDir: facts.outputDir,
     run: {
       phase: run.phase,

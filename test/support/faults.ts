@@ -97,7 +97,7 @@ export function isPhaseProcess(command: string): boolean {
 /** The pids of running phases: from the claims (phasePid), else from the process table. */
 export function phasePids(outputDir: string, marker: string): number[] {
   const fromClaims = listClaims(outputDir)
-    .map((claim) => claim.phasePid)
+    .map(({ claim }) => claim.phasePid)
     .filter((pid): pid is number => pid !== undefined && existsSync(`/proc/${pid}`));
   if (fromClaims.length > 0) return fromClaims;
   return processesMentioning(marker)
