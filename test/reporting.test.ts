@@ -14,11 +14,10 @@ const small = ['--phase', '1', '--start', '0', '--end', '29', '--checkpoint-freq
 describe('failures', () => {
   it('a phase that exits 0 but leaves no expected output fails its chunks, naming ranges and logs', async () => {
     writeTestConfig(work, {}, { outputs: ['nothing_*.parquet'] });
-    const result = await launcher([...small, '--retries', '0'], { cwd: work });
+    const result = await launcher([...small.map((arg) => (arg === 'cpu:2' ? 'cpu:1' : arg)), '--retries', '0'], { cwd: work });
     expect(result.exitCode, result.all).toBe(1);
-    expect(result.stdout).toMatch(
-      /FAILED 0-9 on cpu\d after 2 attempt\(s\): exit code 0 but expected outputs missing: nothing_\*\.parquet \(no file matches\)/,
-    );
+    expect(result.stdout).toMatch(/FAILED 3 chunks the same way \(0-29\) on cpu0: exit code 0 but expected outputs missing: nothing_\*\.parquet \(no file matches\)/);
+    expect(result.stdout).toMatch(/log: .*chunks\/cpu0\/chunk_00000-00009\/run\.log \(and the same in the others\)/);
     expect(result.stdout).toMatch(/not committed: 0-29/);
   });
 

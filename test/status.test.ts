@@ -287,3 +287,12 @@ describe('launcher status (CLI)', () => {
     expect(json.failed[0].logs.map((log: string) => path.basename(log))).toEqual(['run.log', 'run.attempt2.log']);
   }, 60_000);
 });
+
+describe('percent done', () => {
+  it('never rounds up to 100%', async () => {
+    const { percentDone } = await import('../src/status/render-status.js');
+    expect(percentDone(99_985, 100_000)).toBe('99.9%');
+    expect(percentDone(100_000, 100_000)).toBe('100%');
+    expect(percentDone(40, 60)).toBe('66.6%');
+  });
+});

@@ -24,10 +24,12 @@ export class FailureEvidence {
   private readonly signatures = new Set<string>();
   private readonly failedChunks = new Set<string>();
   private failedAttempts = 0;
+  private failedRetries = 0;
 
   constructor(private readonly threshold: number) {}
 
-  attemptFailed(device: string, chunk: string, signature: string): void {
+  attemptFailed(device: string, chunk: string, attempt: number, signature: string): void {
+    if (attempt > 1) this.failedRetries++;
     this.setOf(this.failedSinceCommit, device).add(chunk);
     this.failuresByDevice.set(device, (this.failuresByDevice.get(device) ?? 0) + 1);
     this.signatures.add(signature);
@@ -60,10 +62,11 @@ export class FailureEvidence {
   /**
    * Stop the run? Only before any commit, once every active device failed, on at least two
    * chunks (one bad chunk fails the same way every time, and is no reason to stop the others),
-   * and every failure looked the same.
+   * a retry failed too (a hiccup that every first attempt met passes), and every failure
+   * looked the same.
    */
   failFast(activeDevices: readonly string[]): FailFastVerdict | undefined {
-    if (this.anyCommitted || this.signatures.size !== 1 || this.failedChunks.size < 2) return undefined;
+    if (this.anyCommitted || this.signatures.size !== 1 || this.failedChunks.size < 2 || this.failedRetries === 0) return undefined;
     if (!activeDevices.every((device) => (this.failuresByDevice.get(device) ?? 0) > 0)) return undefined;
     return { failure: [...this.signatures][0]!, attempts: this.failedAttempts };
   }

@@ -157,7 +157,7 @@ function afterFailedAttempt(
   const next = nextStepAfterFailure(failed.attempt, spec.retries, spec.retryBackoffMs, ctx.stopping);
   const retryInMs = next.kind === 'retry' ? next.inMs : null;
   ctx.emit({ type: 'attempt-failed', device: device.name, name: chunk.name, ...chunk.range, attempt: failed.attempt, reason, log: failed.log, retryInMs });
-  ctx.attemptFailed(device.name, chunk.name, failureSignature(reason, logTail), { log: failed.log, logTail });
+  ctx.attemptFailed(device.name, chunk.name, failed.attempt, failureSignature(reason, logTail), { log: failed.log, logTail });
   if (ctx.removedDevices.has(device.name)) return { kind: 'handed-back' };
   if (next.kind === 'retry') return { kind: 'retry', retryAt: Date.now() + next.inMs };
   if (ctx.stopping && !diskFull && failed.attempt <= spec.retries) return { kind: 'handed-back' };

@@ -82,8 +82,8 @@ export class RunnerContext {
     for (const verdict of this.evidence.committed(device, chunk, this.activeDevices())) this.removeDevice(verdict.device, verdict.reason);
   }
 
-  attemptFailed(device: string, chunk: string, signature: string, details: { log: string; logTail: readonly string[] }): void {
-    this.evidence.attemptFailed(device, chunk, signature);
+  attemptFailed(device: string, chunk: string, attempt: number, signature: string, details: { log: string; logTail: readonly string[] }): void {
+    this.evidence.attemptFailed(device, chunk, attempt, signature);
     const verdict = this.evidence.failFast(this.activeDevices());
     if (!verdict) return;
     this.stop(

@@ -1,6 +1,7 @@
 /** The end-of-run summary, as lines. Pure. */
 import { formatDuration } from '../core/duration.js';
 import { describeRanges } from '../core/plan.js';
+import { failureSignature } from '../chunk-runner/failure-evidence.js';
 import type { PreparedLaunch } from './prepare.js';
 import type { ProgressModel } from './progress-model.js';
 
@@ -32,10 +33,16 @@ export function summaryLines(facts: SummaryFacts): string[] {
   lines.push(
     `chunks: ${model.committedChunks} done this run, ${model.skippedChunks} already committed (skipped), ${model.failed.length} failed; wall time ${formatDuration(facts.wallMs)}`,
   );
-  for (const failure of model.failed) {
-    lines.push(`  FAILED ${failure.start}-${failure.end} on ${failure.device} after ${failure.attempts} attempt(s): ${failure.reason}`);
-    if (failure.log) lines.push(`    log: ${failure.log}`);
-    for (const tail of failure.logTail.slice(-5)) lines.push(`    | ${tail}`);
+  for (const group of groupFailures(model.failed)) {
+    const [first] = group;
+    if (group.length === 1) {
+      lines.push(`  FAILED ${first.start}-${first.end} on ${first.device} after ${first.attempts} attempt(s): ${first.reason}`);
+    } else {
+      const devices = [...new Set(group.map((failure) => failure.device))].sort().join(', ');
+      lines.push(`  FAILED ${group.length} chunks the same way (${describeRanges(group)}) on ${devices}: ${first.reason}`);
+    }
+    if (first.log) lines.push(`    log: ${first.log}${group.length > 1 ? ' (and the same in the others)' : ''}`);
+    for (const tail of first.logTail.slice(-5)) lines.push(`    | ${tail}`);
   }
   for (const warning of model.warnings) lines.push(`  warning: ${warning}`);
   lines.push(`outputs: ${launch.outputDir}/chunks/<device>/chunk_*  (log ${facts.logFile})`);
@@ -54,6 +61,21 @@ export function summaryLines(facts: SummaryFacts): string[] {
     lines.push(`not committed: ${describeRanges(facts.missing)}; rerun the same command to retry exactly these: ${facts.resumeCommand}`);
   }
   return lines;
+}
+
+type Failure = ProgressModel['failed'][number];
+
+/**
+ * Failures with the same reason and the same last log line (numbers aside: they name the
+ * chunk), each group sorted by range, groups by their first range.
+ */
+function groupFailures(failures: readonly Failure[]): [Failure, ...Failure[]][] {
+  const groups = new Map<string, Failure[]>();
+  for (const failure of [...failures].sort((a, b) => a.start - b.start)) {
+    const key = failureSignature(failure.reason, failure.logTail).replace(/\d+/g, '#');
+    groups.set(key, [...(groups.get(key) ?? []), failure]);
+  }
+  return [...groups.values()] as [Failure, ...Failure[]][];
 }
 
 export function nothingToDoLine(launch: PreparedLaunch, chunks: number): string {

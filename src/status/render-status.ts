@@ -39,7 +39,7 @@ export function renderStatus(report: StatusReport, resumeCommand: string): strin
   lines.push(`output dir: ${report.outputDir}`);
   lines.push(
     `chunks: ${totals.committed} committed, ${totals.running} running, ${totals.failed} failed, ${totals.pending} pending; ` +
-      `${totals.itemsCommitted}/${totals.items} items committed (${((100 * totals.itemsCommitted) / totals.items).toFixed(1)}%)`,
+      `${totals.itemsCommitted}/${totals.items} items committed (${percentDone(totals.itemsCommitted, totals.items)})`,
   );
 
   if (report.devices.length > 0) {
@@ -92,4 +92,10 @@ export function renderStatus(report: StatusReport, resumeCommand: string): strin
 
   if (report.state === 'incomplete') lines.push('', `to finish: ${resumeCommand}`);
   return lines;
+}
+
+/** Rounded down, so 99985 of 100000 reads 99.9%, never 100.0%: 100% means every item. */
+export function percentDone(done: number, total: number): string {
+  if (done >= total) return '100%';
+  return `${(Math.floor((1000 * done) / total) / 10).toFixed(1)}%`;
 }
