@@ -4,24 +4,12 @@
  */
 import path from 'node:path';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanDisk } from '../src/core/scan.js';
-import { launcher, removeDir, repoRoot, tempWorkDir } from './support/cli.js';
-import { committedProblems, killAll, processesMentioning, realPython, wrapperCommand, writeFaultConfig } from './support/faults.js';
+import { launcher, repoRoot } from './support/cli.js';
+import { committedProblems, faultWorkDirs, realPython, wrapperCommand, writeFaultConfig } from './support/faults.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) {
-    killAll(processesMentioning(dir));
-    removeDir(dir);
-  }
-});
-
-function workDir(): { cwd: string; outputDir: string } {
-  const cwd = tempWorkDir('chunkrun-commit-');
-  dirs.push(cwd);
-  return { cwd, outputDir: path.join(cwd, 'data', 'phase1_0') };
-}
+const workDir = faultWorkDirs('chunkrun-commit-');
 
 /** A phase that is a shell script of its own (it gets CHUNK_* and PHASE1_OUTPUT_DIR). */
 function shellPhase(cwd: string, body: string): string[] {

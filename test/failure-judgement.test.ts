@@ -3,26 +3,13 @@
  * stops the run after the first attempts with one line and its log, instead of burning every retry.
  */
 import path from 'node:path';
-import { readFileSync, existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { scanDisk } from '../src/core/scan.js';
-import { launcher, removeDir, tempWorkDir } from './support/cli.js';
-import { killAll, leftoverProcesses, processesMentioning, realPython, writeFaultConfig } from './support/faults.js';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { launcher } from './support/cli.js';
+import { faultWorkDirs, leftoverProcesses, realPython, writeFaultConfig } from './support/faults.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) {
-    killAll(processesMentioning(dir));
-    removeDir(dir);
-  }
-});
-
-function workDir(): { cwd: string; outputDir: string } {
-  const cwd = tempWorkDir('chunkrun-judge-');
-  dirs.push(cwd);
-  return { cwd, outputDir: path.join(cwd, 'data', 'phase1_0') };
-}
+const workDir = faultWorkDirs('chunkrun-judge-');
 
 const jsonEvents = (stdout: string) =>
   stdout

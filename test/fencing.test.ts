@@ -5,28 +5,15 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { claimPathFor, claimsDir } from '../src/core/layout.js';
 import { listClaims } from '../src/core/claims.js';
-import { launcher, launcherBin, removeDir, tempWorkDir } from './support/cli.js';
-import { committedProblems, invocationCounts, killAll, leftoverProcesses, processesMentioning, sleep, waitFor, writeFaultConfig } from './support/faults.js';
+import { launcher, launcherBin } from './support/cli.js';
+import { committedProblems, faultWorkDirs, invocationCounts, leftoverProcesses, processesMentioning, sleep, waitFor, writeFaultConfig } from './support/faults.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) {
-    killAll(processesMentioning(dir));
-    removeDir(dir);
-  }
-});
-
-function workDir(): { cwd: string; outputDir: string; record: string } {
-  const cwd = tempWorkDir('chunkrun-fence-');
-  dirs.push(cwd);
-  return { cwd, outputDir: path.join(cwd, 'data', 'phase1_0'), record: path.join(cwd, 'record.jsonl') };
-}
+const workDir = faultWorkDirs('chunkrun-fence-');
 
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

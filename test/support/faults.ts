@@ -6,7 +6,8 @@ import { listClaims } from '../../src/core/claims.js';
 import { chunkGrid, chunkName, nameWidthFor } from '../../src/core/plan.js';
 import { readRunFile } from '../../src/core/run-file.js';
 import { rangeKey, scanDisk } from '../../src/core/scan.js';
-import { launcher, repoRoot, writeTestConfig } from './cli.js';
+import { afterEach } from 'vitest';
+import { launcher, removeDir, repoRoot, tempWorkDir, writeTestConfig } from './cli.js';
 
 let python: string | undefined;
 
@@ -219,5 +220,24 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Fresh temp working dirs for fault tests: `const newWorkDir = faultWorkDirs('chunkrun-x-')`,
+ * then `newWorkDir()` in a test. After each test every process of its runs is killed and its dir removed.
+ */
+export function faultWorkDirs(prefix: string): () => { cwd: string; outputDir: string; record: string } {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) {
+      killAll(processesMentioning(dir));
+      removeDir(dir);
+    }
+  });
+  return () => {
+    const cwd = tempWorkDir(prefix);
+    dirs.push(cwd);
+    return { cwd, outputDir: path.join(cwd, 'data', 'phase1_0'), record: path.join(cwd, 'record.jsonl') };
   };
 }
