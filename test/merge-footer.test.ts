@@ -1,11 +1,11 @@
 /** The merged footer is re-serialized from raw thrift: what readers are strict about must survive. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
 import { lockMergeTarget } from '../src/merge/merge-lock.js';
+import { thisProcess } from '../src/core/holder.js';
 import { mergeCommitted } from '../src/merge/index.js';
 import { serializeRawStruct, ThriftByte } from '../src/merge/thrift-raw.js';
 import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
@@ -52,7 +52,8 @@ describe('the merge lock', () => {
     await expect(mergeCommitted({ outputDir: dir })).rejects.toThrow(/another merge of gpu0 is running/);
     release();
     const deadPid = spawnSync('true').pid;
-    writeFileSync(path.join(dir, '.merge-gpu0.lock'), `${hostname()}:${deadPid}\n`);
+    const deadHolder = { ...thisProcess(), pid: deadPid, pidStart: undefined, leaseMs: 120_000, target: 'gpu0', token: 'dead' };
+    writeFileSync(path.join(dir, '.merge-gpu0.lock'), JSON.stringify(deadHolder));
     expect((await mergeCommitted({ outputDir: dir }))[0]!.rows).toBe(20);
     expect(existsSync(path.join(dir, '.merge-gpu0.lock'))).toBe(false);
   });
