@@ -65,8 +65,10 @@ export class WorkQueue {
   private readonly byName = new Map<string, Touched>();
   private readonly touchedCounts: Record<ChunkState, number> = { pending: 0, running: 0, done: 0, failed: 0, held: 0 };
   private readonly attempts = new Map<string, number>();
-  /** Devices a chunk used up its attempts on: it goes to another device while one is left. */
+  /** Devices a chunk failed on: it goes to another device while one is left. */
   private readonly failedOn = new Map<string, Set<string>>();
+  /** Chunks waiting for a retry: taken before new chunks, so a failure is retried (and judged) soon. */
+  private readonly retrying = new Set<Touched>();
 
   constructor(
     blocks: ChunkBlocks | readonly (readonly PlannedChunk[])[],
@@ -86,6 +88,7 @@ export class WorkQueue {
     const takeable = (entry: Touched) =>
       (entry.state === 'pending' || (entry.state === 'held' && entry.heldUntil <= now)) &&
       !this.leftToOthers(entry.chunk.name, device, activeDevices);
+    for (const entry of this.retrying) if (takeable(entry)) return entry.chunk;
     const ownIndex = this.ownBlock.get(device);
     const own = ownIndex !== undefined ? this.cursors[ownIndex] : undefined;
     if (own) {
@@ -145,6 +148,17 @@ export class WorkQueue {
     this.setState(name, 'held').heldUntil = now + this.recheckMs;
   }
 
+  /**
+   * A failed attempt on `device`: the chunk waits until `at` (its backoff), then goes to a
+   * device that has not failed it yet while one is active, else to any.
+   */
+  retryLater(chunk: PlannedChunk, device: string, at: number): void {
+    const entry = this.setState(chunk.name, 'held');
+    entry.heldUntil = at;
+    this.retrying.add(entry);
+    this.failedOn.set(chunk.name, (this.failedOn.get(chunk.name) ?? new Set<string>()).add(device));
+  }
+
   nextAttempt(name: string): number {
     const attempt = (this.attempts.get(name) ?? 0) + 1;
     this.attempts.set(name, attempt);
@@ -186,7 +200,10 @@ export class WorkQueue {
     this.touchedCounts[state]++;
     entry.state = state;
     if (state === 'pending' || state === 'held') cursor.revisit.add(entry);
-    else cursor.revisit.delete(entry);
+    else {
+      cursor.revisit.delete(entry);
+      this.retrying.delete(entry);
+    }
     return entry;
   }
 
