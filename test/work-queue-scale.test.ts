@@ -88,7 +88,7 @@ describe('the queue over a computed plan', () => {
         // The owner goes through its block in order, and only helps once it is used up.
         expect(helping.has(device)).toBe(false);
         expect(offset).toBe(fromOwn[device]);
-        fromOwn[device]++;
+        fromOwn[device] = fromOwn[device]! + 1;
       } else {
         expect(fromOwn[device]).toBe(blocks.sizeOf(device));
         helping.add(device);
