@@ -13,6 +13,7 @@ import { resolveSettings, parseNonNegativeInt } from '../core/settings.js';
 import { runFilePath } from '../core/layout.js';
 import { checkPlanSize, MAX_RUN_DEVICES } from '../core/limits.js';
 import { ChunkRunner } from './runner.js';
+import { resolveInterpreter, spawnCommandFor } from './interpreter.js';
 import { describeEvent } from './describe-event.js';
 import { buildProgram, type RunnerOptions } from './cli.js';
 
@@ -34,13 +35,20 @@ async function main(argv: string[]): Promise<number> {
   const blockOffset = parseNonNegativeInt('--block-offset', options.blockOffset);
   const blockCount = options.blockCount !== undefined ? parseNonNegativeInt('--block-count', options.blockCount) : devices.length;
   checkBlocks(blockOffset, blockCount, devices.length);
+  const phaseEnv = phase.env ?? {};
+  // One interpreter start through the shim here instead of one per chunk.
+  const interpreter = phase.command.includes('{python}')
+    ? await resolveInterpreter(loaded.config.python, cwd, { ...process.env, ...phaseEnv })
+    : undefined;
   const runner = new ChunkRunner({
     ...settings,
     outputDir,
     cwd,
     run,
+    spawnCommand: spawnCommandFor(run.command, phase.command, interpreter),
+    interpreter,
     outputDirEnv: phase.outputDirEnv,
-    phaseEnv: phase.env ?? {},
+    phaseEnv,
     deviceEnv: loaded.config.deviceEnv,
     devices,
     baseEnv: process.env,

@@ -63,6 +63,13 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
       committed: total - pending,
       pending,
     });
+    const { interpreter } = spec;
+    if (interpreter?.resolved && interpreter.executable !== interpreter.python) {
+      const { python, executable, version } = interpreter;
+      context.emit({ type: 'interpreter-resolved', python, executable, version });
+    } else if (interpreter && !interpreter.resolved) {
+      context.emit({ type: 'warning', message: `{python} ${interpreter.python} is started as given for every chunk: ${interpreter.why}` });
+    }
     const renewer = setInterval(() => this.renewHeldClaims(context), Math.max(250, spec.leaseMs / 4));
     let committed = 0;
     let failed = 0;
