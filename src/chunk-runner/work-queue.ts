@@ -28,8 +28,20 @@ class BlockCursor {
   readonly touched = new Map<number, Touched>();
   readonly revisit = new Set<Touched>();
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    /** Called for a done chunk whose record is dropped: done is final, and the cursors have passed it. */
+    private readonly forget: (entry: Touched) => void,
+  ) {
     this.back = size;
+  }
+
+  /** Drop a done chunk's record once no cursor can reach it, so memory follows what is in flight, not the run. */
+  dropIfPassed(entry: Touched): void {
+    const passed = entry.offset < this.front || entry.offset >= this.back;
+    if (!passed || entry.state !== 'done') return;
+    this.touched.delete(entry.offset);
+    this.forget(entry);
   }
 
   untouched(): number {
@@ -38,17 +50,19 @@ class BlockCursor {
 
   /** The first untouched offset, or undefined when none is left. */
   firstUntouched(): number | undefined {
-    while (this.front < this.back && this.touched.has(this.front)) {
+    for (let entry = this.touched.get(this.front); this.front < this.back && entry; entry = this.touched.get(this.front)) {
       this.front++;
       this.inside--;
+      this.dropIfPassed(entry);
     }
     return this.front < this.back ? this.front : undefined;
   }
 
   lastUntouched(): number | undefined {
-    while (this.back > this.front && this.touched.has(this.back - 1)) {
+    for (let entry = this.touched.get(this.back - 1); this.back > this.front && entry; entry = this.touched.get(this.back - 1)) {
       this.back--;
       this.inside--;
+      this.dropIfPassed(entry);
     }
     return this.back > this.front ? this.back - 1 : undefined;
   }
@@ -63,6 +77,8 @@ export class WorkQueue {
   private readonly blocks: ChunkBlocks;
   private readonly cursors: BlockCursor[];
   private readonly byName = new Map<string, Touched>();
+  /** The untouched chunk next() handed out last: the caller starts it at once, found without parsing its name. */
+  private offered: { readonly block: number; readonly offset: number; readonly chunk: PlannedChunk } | undefined;
   private readonly touchedCounts: Record<ChunkState, number> = { pending: 0, running: 0, done: 0, failed: 0, held: 0 };
   private readonly attempts = new Map<string, number>();
   /** Devices a chunk failed on: it goes to another device while one is left. */
@@ -77,7 +93,8 @@ export class WorkQueue {
     private readonly recheckMs: number,
   ) {
     this.blocks = Array.isArray(blocks) ? listedBlocks(blocks as readonly (readonly PlannedChunk[])[]) : (blocks as ChunkBlocks);
-    this.cursors = Array.from({ length: this.blocks.count }, (_, block) => new BlockCursor(this.blocks.sizeOf(block)));
+    const forget = (entry: Touched) => this.byName.delete(entry.chunk.name);
+    this.cursors = Array.from({ length: this.blocks.count }, (_, block) => new BlockCursor(this.blocks.sizeOf(block), forget));
   }
 
   /**
@@ -115,7 +132,11 @@ export class WorkQueue {
     let best: Touched | undefined;
     for (const entry of cursor.revisit) if (takeable(entry) && (!best || better(entry.offset, best.offset))) best = entry;
     const untouched = end === 'first' ? cursor.firstUntouched() : cursor.lastUntouched();
-    if (untouched !== undefined && (!best || better(untouched, best.offset))) return this.blocks.chunkAt(block, untouched);
+    if (untouched !== undefined && (!best || better(untouched, best.offset))) {
+      const chunk = this.blocks.chunkAt(block, untouched);
+      this.offered = { block, offset: untouched, chunk };
+      return chunk;
+    }
     return best?.chunk;
   }
 
@@ -129,9 +150,10 @@ export class WorkQueue {
   }
 
   done(name: string): void {
-    this.setState(name, 'done');
+    const entry = this.setState(name, 'done');
     this.attempts.delete(name);
     this.failedOn.delete(name);
+    this.cursors[entry.block]!.dropIfPassed(entry);
   }
 
   fail(name: string): void {
@@ -211,11 +233,13 @@ export class WorkQueue {
   private touch(name: string): Touched {
     const known = this.byName.get(name);
     if (known) return known;
-    const position = this.blocks.locate(name);
+    const offered = this.offered?.chunk.name === name ? this.offered : undefined;
+    const position = offered ?? this.blocks.locate(name);
     if (!position) throw new Error(`work queue: ${name} is not a chunk of this runner's plan`);
     const { block, offset } = position;
     const cursor = this.cursors[block]!;
-    const entry: Touched = { block, offset, chunk: this.blocks.chunkAt(block, offset), state: 'pending', heldUntil: 0 };
+    const chunk = offered?.chunk ?? this.blocks.chunkAt(block, offset);
+    const entry: Touched = { block, offset, chunk, state: 'pending', heldUntil: 0 };
     this.touchedCounts.pending++;
     cursor.touched.set(offset, entry);
     if (offset >= cursor.front && offset < cursor.back) cursor.inside++;
