@@ -180,22 +180,17 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
   const { run, disk } = facts;
   const width = nameWidthFor(run.end);
   const total = chunkCount(run);
-  /** The range of a chunk of the plan named `name`; undefined for any other name. */
-  const planned = {
-    get(name: string): ChunkRange | undefined {
-      const range = parseChunkName(name);
-      return range && chunkName(range, width) === name && chunkIndexOf(run, range) !== undefined ? range : undefined;
-    },
-    has(name: string): boolean {
-      return this.get(name) !== undefined;
-    },
+  /** The range of the plan's chunk named `name`; undefined for any other name. */
+  const plannedRange = (name: string): ChunkRange | undefined => {
+    const range = parseChunkName(name);
+    return range && chunkName(range, width) === name && chunkIndexOf(run, range) !== undefined ? range : undefined;
   };
 
   const running = new Map<string, RunningChunk>();
   const staleClaims: StaleClaim[] = [];
   for (const claimFacts of facts.claims) {
     const { claim } = claimFacts;
-    const range = planned.get(claim.name);
+    const range = plannedRange(claim.name);
     if (!range || disk.committed.has(rangeKey(range))) continue;
     const state = holderState(claim, here);
     if (state.stale) staleClaims.push({ name: claim.name, device: claim.device, host: claim.host, pid: claim.pid, why: state.why });
@@ -205,7 +200,7 @@ export function buildStatus(facts: StatusFacts, here: Liveness): StatusReport {
   const failed = new Map<string, FailedChunk>();
   for (const dir of facts.failedDirs) {
     const { name, range } = dir.entry;
-    if (!planned.has(name) || disk.committed.has(rangeKey(range)) || running.has(name)) continue;
+    if (!plannedRange(name) || disk.committed.has(rangeKey(range)) || running.has(name)) continue;
     const chunk = failedChunk(dir);
     const earlier = failed.get(name);
     if (!earlier || (chunk.failedAt ?? '') > (earlier.failedAt ?? '')) failed.set(name, chunk);
