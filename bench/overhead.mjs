@@ -123,7 +123,13 @@ async function measureParts() {
   });
   const chunkDir = await measurePart((i) => {
     prepareChunkDir(outputDir, name(i), dirOf(i), { keepLogs: false });
-    phaseEnvFor(process.env, {}, device, {}, { range: { start: i, end: i }, chunkDir: dirOf(i), attempt: 1, outputDirEnv: 'BENCH_OUTPUT_DIR' });
+    phaseEnvFor(
+      process.env,
+      {},
+      device,
+      {},
+      { range: { start: i, end: i }, chunkDir: dirOf(i), attempt: 1, outputDirEnv: 'BENCH_OUTPUT_DIR' },
+    );
   });
   // The phase as the runner starts it (own process group, log file, group stopped after), against a bare spawn.
   const spawns = { runner: [], bare: [], fsyncs: 0, fsyncMs: 0 };
@@ -157,7 +163,13 @@ async function measureParts() {
     const outputs = checkOutputs(dirOf(i), ['dataset_*']);
     if (outputs.missing.length > 0) throw new Error(`${name(i)}: ${outputs.missing.join('; ')}`);
     if (!stillHolds(outputDir, claims.get(i))) throw new Error(`${name(i)}: claim lost`);
-    await commitChunk(dirOf(i), outputs.files, { name: name(i), range: { start: i, end: i }, device: 'cpu0', attempt: 1, startedAt: new Date() });
+    await commitChunk(dirOf(i), outputs.files, {
+      name: name(i),
+      range: { start: i, end: i },
+      device: 'cpu0',
+      attempt: 1,
+      startedAt: new Date(),
+    });
   });
   const release = await measurePart((i) => releaseClaim(outputDir, claims.get(i)));
   const event = await measurePart((i) => {
@@ -186,11 +198,15 @@ try {
     `launcher: ${fmt(launcherPerChunk)} ms per chunk after its start-up (one-chunk run ${fmt(median(single), 0)} ms; ` +
       `${chunks}-chunk runs ${full.map((ms) => fmt(ms, 0)).join(', ')} ms)`,
   );
-  console.log(`fixed cost per chunk above the phase's own start: ${fmt(launcherPerChunk - barePerSpawn)} ms (launcher / bare = ${fmt(launcherPerChunk / barePerSpawn, 2)})`);
+  console.log(
+    `fixed cost per chunk above the phase's own start: ${fmt(launcherPerChunk - barePerSpawn)} ms (launcher / bare = ${fmt(launcherPerChunk / barePerSpawn, 2)})`,
+  );
 
   const parts = await measureParts();
   const row = (label, part, note = '') =>
-    console.log(`  ${label.padEnd(14)} ${fmt(part.ms).padStart(7)} ms  + ${fmt(part.fsyncs, 1)} fsync(s) ${fmt(part.fsyncMs).padStart(6)} ms${note}`);
+    console.log(
+      `  ${label.padEnd(14)} ${fmt(part.ms).padStart(7)} ms  + ${fmt(part.fsyncs, 1)} fsync(s) ${fmt(part.fsyncMs).padStart(6)} ms${note}`,
+    );
   console.log(`per part, in process, median of ${partRepeats} (fsyncs timed apart):`);
   row('claim', parts.claim, ' (claim file, look for a commit elsewhere)');
   row('chunk dir', parts.chunkDir, ' (prepare the dir, the phase env)');

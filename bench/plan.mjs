@@ -131,7 +131,9 @@ try {
   const rss = (key) => Math.max(...results[key].map((r) => r.rssMb));
   const nodeMs = ms('node');
   console.log(`bare \`node -e ''\` start (baseline): median ${fmt(nodeMs, 0)} ms`);
-  console.log(`queue, ${queueChunks} chunks handed out: median ${fmt(ms('queue'), 0)} ms CPU (${fmt(ms('queue') / nodeMs, 2)}x a node start; goal < 1000 ms: ${ms('queue') < 1000 ? 'met' : 'NOT met'})`);
+  console.log(
+    `queue, ${queueChunks} chunks handed out: median ${fmt(ms('queue'), 0)} ms CPU (${fmt(ms('queue') / nodeMs, 2)}x a node start; goal < 1000 ms: ${ms('queue') < 1000 ? 'met' : 'NOT met'})`,
+  );
   for (const [key, label] of [
     ['dryRun', '--dry-run'],
     ['status', 'status'],

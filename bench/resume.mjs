@@ -127,14 +127,20 @@ try {
   const all = (values) => values.map((ms) => fmt(ms, 0)).join(', ');
   const node = median(nodeStarts);
   console.log(`bare \`node -e ''\` start (baseline): median ${fmt(node, 0)} ms (all ${all(nodeStarts)})`);
-  console.log(`launcher start -> "nothing to do": median ${fmt(median(resumes), 0)} ms (${fmt(median(resumes) / node, 1)}x a node start; all ${all(resumes)})`);
-  console.log(`launcher status: median ${fmt(median(statuses), 0)} ms (${fmt(median(statuses) / node, 1)}x a node start; all ${all(statuses)})`);
+  console.log(
+    `launcher start -> "nothing to do": median ${fmt(median(resumes), 0)} ms (${fmt(median(resumes) / node, 1)}x a node start; all ${all(resumes)})`,
+  );
+  console.log(
+    `launcher status: median ${fmt(median(statuses), 0)} ms (${fmt(median(statuses) / node, 1)}x a node start; all ${all(statuses)})`,
+  );
   console.log(`in-process scanDisk: median ${fmt(median(scans), 0)} ms (${fmt((1000 * median(scans)) / chunks, 1)} us per chunk)`);
   for (const [label, ms] of [
     ['resume', median(resumes)],
     ['status', median(statuses)],
   ]) {
-    console.log(`goal ${label} <= 2000 ms at 200,000 chunks: ${chunks < 200_000 ? `not measured (${chunks} chunks)` : ms <= 2000 ? 'met' : 'NOT met'}`);
+    console.log(
+      `goal ${label} <= 2000 ms at 200,000 chunks: ${chunks < 200_000 ? `not measured (${chunks} chunks)` : ms <= 2000 ? 'met' : 'NOT met'}`,
+    );
   }
 } finally {
   cleanup();

@@ -46,7 +46,12 @@ describe('plan arithmetic', () => {
 describe('pending chunks as spans', () => {
   it('of 10,000,000 chunks with a few committed: a handful of spans', () => {
     const request = { start: 0, end: 9_999_999, checkpointFrequency: 1 };
-    const committed = [{ start: 0, end: 0 }, { start: 5, end: 5 }, { start: 6, end: 6 }, { start: 9_999_999, end: 9_999_999 }];
+    const committed = [
+      { start: 0, end: 0 },
+      { start: 5, end: 5 },
+      { start: 6, end: 6 },
+      { start: 9_999_999, end: 9_999_999 },
+    ];
     // Ranges off the grid (another frequency's leftovers) are not commits of this plan.
     const spans = uncommittedSpans(request, [...committed, { start: 10, end: 11 }, { start: 5, end: 5 }]);
     expect(spans).toEqual([
@@ -65,7 +70,11 @@ describe('pending chunks as spans', () => {
 
   it('gridIndexesOf sorts and drops repeats', () => {
     const request = { start: 0, end: 99, checkpointFrequency: 10 };
-    const ranges = [{ start: 90, end: 99 }, { start: 0, end: 9 }, { start: 90, end: 99 }];
+    const ranges = [
+      { start: 90, end: 99 },
+      { start: 0, end: 9 },
+      { start: 90, end: 99 },
+    ];
     expect([...gridIndexesOf(request, ranges)]).toEqual([0, 9]);
   });
 

@@ -107,9 +107,7 @@ describe('the queue over a computed plan', () => {
     const request = { start: 3, end: 3 + 7 * 700 - 2, checkpointFrequency: 7 };
     const width = nameWidthFor(request.end);
     const roll = random(42);
-    const committed = Float64Array.from(
-      Array.from({ length: chunkCount(request) }, (_, i) => i).filter(() => roll() < 0.3),
-    );
+    const committed = Float64Array.from(Array.from({ length: chunkCount(request) }, (_, i) => i).filter(() => roll() < 0.3));
     const pending = spansExcept(chunkCount(request), committed);
     const listed = pending.flatMap((span) =>
       Array.from({ length: span.last - span.first + 1 }, (_, i) => {

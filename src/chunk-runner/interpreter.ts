@@ -21,9 +21,20 @@ interface Identity {
 }
 
 async function probe(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Identity> {
-  const result = await execa(command, ['-c', PROBE], { cwd, env, extendEnv: false, reject: false, timeout: PROBE_TIMEOUT_MS, stdin: 'ignore' });
+  const result = await execa(command, ['-c', PROBE], {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: PROBE_TIMEOUT_MS,
+    stdin: 'ignore',
+  });
   if (result.exitCode !== 0) {
-    const said = String(result.stderr || result.message).trim().split('\n').at(-1) ?? '';
+    const said =
+      String(result.stderr || result.message)
+        .trim()
+        .split('\n')
+        .at(-1) ?? '';
     throw new Error(`\`${command} -c ...\` ${result.exitCode === undefined ? 'did not run' : `exited ${result.exitCode}`}: ${said}`);
   }
   const parsed: unknown = JSON.parse(String(result.stdout).trim().split('\n').at(-1) ?? '');
@@ -59,7 +70,11 @@ export async function resolveInterpreter(python: string, cwd: string, env: NodeJ
  * The argv template phases are spawned with: each argument that the phase's template had as
  * exactly `{python}` becomes the resolved executable.
  */
-export function spawnCommandFor(runCommand: readonly string[], template: readonly string[], interpreter: Interpreter | undefined): string[] {
+export function spawnCommandFor(
+  runCommand: readonly string[],
+  template: readonly string[],
+  interpreter: Interpreter | undefined,
+): string[] {
   if (!interpreter?.resolved) return [...runCommand];
   return runCommand.map((arg, i) => (template[i] === '{python}' && arg === interpreter.python ? interpreter.executable : arg));
 }

@@ -85,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
 /** This host's devices must be blocks of the run's device order. */
 function checkBlocks(offset: number, count: number, devices: number): void {
   if (count > MAX_RUN_DEVICES) {
-    throw new UsageError(`--block-count ${count} is more devices than a run holds (at most ${MAX_RUN_DEVICES}); give the number of devices of the whole run`);
+    throw new UsageError(
+      `--block-count ${count} is more devices than a run holds (at most ${MAX_RUN_DEVICES}); give the number of devices of the whole run`,
+    );
   }
   if (offset + devices > count) {
     throw new UsageError(

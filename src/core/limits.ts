@@ -28,6 +28,8 @@ export function checkPlanSize(request: RangeRequest): void {
 /** A device count read from a flag, before any list of that size is built. */
 export function checkDeviceCount(count: number, flag: string): void {
   if (count > MAX_DEVICES) {
-    throw new UsageError(`${flag} names ${grouped(count)} devices; a runner drives at most ${grouped(MAX_DEVICES)}: name the devices of this host`);
+    throw new UsageError(
+      `${flag} names ${grouped(count)} devices; a runner drives at most ${grouped(MAX_DEVICES)}: name the devices of this host`,
+    );
   }
 }

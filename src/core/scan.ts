@@ -35,8 +35,8 @@ export function committedRanges(disk: DiskState): ChunkRange[] {
 
 function listDirs(dir: string): string[] {
   try {
+    // Dot-entries are the runner's own (an attempt's folder, a temp file): never a device or a chunk.
     return readdirSync(dir, { withFileTypes: true })
-      // Dot-entries are the runner's own (an attempt's folder, a temp file): never a device or a chunk.
       .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
       .map((entry) => entry.name)
       .sort();
