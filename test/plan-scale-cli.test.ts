@@ -59,6 +59,7 @@ function runWithCommitted(indexes: number[]): string {
   }
   // The runner's own dot-folders are never taken for devices or chunks.
   mkdirSync(path.join(outputDir, 'chunks', 'cpu0', '.attempts', 'chunk_0000003-0000003.t1.a1'), { recursive: true });
+  mkdirSync(path.join(outputDir, 'chunks', '.moved-aside'), { recursive: true });
   return outputDir;
 }
 
