@@ -48,6 +48,18 @@ describe('bad input is refused with one line, exit 2, nothing started, nothing l
     refused(['--phase', '7', '--start', '0', '--end', '5', '--devices', 'cpu:1'], /unknown phase "7" .*known phases: 1, 3\.5/));
   it('unknown device kind', () =>
     refused(['--phase', '1', '--start', '0', '--end', '5', '--devices', 'npu:0'], /unknown device kind "npu"/));
+  it('a device list past the limit, refused before it is built', () =>
+    refused(
+      ['--phase', '1', '--start', '0', '--end', '5', '--devices', 'cuda:0-100000000'],
+      /^launcher: --devices cuda:0-100000000 names 100,000,001 devices; a runner drives at most 1,024/,
+    ));
+  it('a CPU slot count past the limit', () =>
+    refused(['--phase', '1', '--start', '0', '--end', '5', '--devices', 'cpu:5000'], /cpu:5000 names 5,000 devices; .*at most 1,024/));
+  it('a plan of more chunks than a run holds, naming the frequency that fits', () =>
+    refused(
+      [...base, '--start', '0', '--end', '1000000000000', '--checkpoint-frequency', '1'],
+      /make 1,000,000,000,001 chunks; a run holds at most 10,000,000: raise --checkpoint-frequency to 100001 or more/,
+    ));
   it('missing option', () => refused(['--phase', '1', '--start', '0'], /required option '--end <n>' not specified/));
   it('stray argument', () =>
     refused([...base, '--start', '0', '--end', '5', 'extra'], /unexpected argument "extra"; arguments for the phase go after --/));

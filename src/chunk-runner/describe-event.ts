@@ -6,6 +6,8 @@ export function describeEvent(event: RunEvent): string {
   switch (event.type) {
     case 'runner-started':
       return `runner pid ${event.pid} on ${event.host}: devices ${event.devices.join(', ')}; ${event.total} chunks, ${event.committed} already committed, ${event.pending} to run`;
+    case 'interpreter-resolved':
+      return `{python} ${event.python} is ${event.executable} (Python ${event.version}): phases start it directly, resolved once for this runner`;
     case 'chunk-started':
       return `${event.device} ${event.name} started (attempt ${event.attempt}), log ${event.log}`;
     case 'chunk-progress':

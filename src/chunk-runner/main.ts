@@ -12,7 +12,9 @@ import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { readRunFile } from '../core/run-file.js';
 import { resolveSettings, parseNonNegativeInt } from '../core/settings.js';
 import { runFilePath } from '../core/layout.js';
+import { checkPlanSize, MAX_RUN_DEVICES } from '../core/limits.js';
 import { ChunkRunner } from './runner.js';
+import { resolveInterpreter, spawnCommandFor } from './interpreter.js';
 import { describeEvent } from './describe-event.js';
 import { buildProgram, type RunnerOptions } from './cli.js';
 
@@ -28,21 +30,32 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`${runFilePath(outputDir)} is for phase ${run.phase}, not --phase ${options.phase}`);
   const loaded = loadConfig(options.config, cwd);
   const phase = phaseConfig(loaded, options.phase);
+  checkPlanSize(run);
   const devices = parseDeviceSpecs(options.devices);
   const settings = resolveSettings(loaded.config, phase, options);
+  const blockOffset = parseNonNegativeInt('--block-offset', options.blockOffset);
+  const blockCount = options.blockCount !== undefined ? parseNonNegativeInt('--block-count', options.blockCount) : devices.length;
+  checkBlocks(blockOffset, blockCount, devices.length);
+  const phaseEnv = phase.env ?? {};
+  // One interpreter start through the shim here instead of one per chunk.
+  const interpreter = phase.command.includes('{python}')
+    ? await resolveInterpreter(loaded.config.python, cwd, { ...process.env, ...phaseEnv })
+    : undefined;
   const runner = new ChunkRunner({
     ...settings,
     outputDir,
     hostId: os.hostname(),
     cwd,
     run,
+    spawnCommand: spawnCommandFor(run.command, phase.command, interpreter),
+    interpreter,
     outputDirEnv: phase.outputDirEnv,
-    phaseEnv: phase.env ?? {},
+    phaseEnv,
     deviceEnv: loaded.config.deviceEnv,
     devices,
     baseEnv: process.env,
-    blockOffset: parseNonNegativeInt('--block-offset', options.blockOffset),
-    blockCount: options.blockCount !== undefined ? parseNonNegativeInt('--block-count', options.blockCount) : devices.length,
+    blockOffset,
+    blockCount,
   });
 
   const json = options.events === 'json';
@@ -69,6 +82,20 @@ async function main(argv: string[]): Promise<number> {
   if (exitSignal) return exitSignal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   if (summary.stopped) return EXIT.chunksFailed;
   return summary.failed > 0 ? EXIT.chunksFailed : EXIT.ok;
+}
+
+/** This host's devices must be blocks of the run's device order. */
+function checkBlocks(offset: number, count: number, devices: number): void {
+  if (count > MAX_RUN_DEVICES) {
+    throw new UsageError(
+      `--block-count ${count} is more devices than a run holds (at most ${MAX_RUN_DEVICES}); give the number of devices of the whole run`,
+    );
+  }
+  if (offset + devices > count) {
+    throw new UsageError(
+      `--block-offset ${offset} with ${devices} device(s) here needs --block-count ${offset + devices} or more (got ${count}); give the number of devices of the whole run`,
+    );
+  }
 }
 
 /** Under a launcher: "stop" / "stop-now" lines on stdin; stdin closing means the launcher is gone. */

@@ -3,8 +3,9 @@
  * so no device idles while work remains. Emits RunEvents; knows nothing of terminals.
  */
 import { EventEmitter } from 'node:events';
-import { chunkGrid, chunkName, contiguousBlocks, nameWidthFor } from '../core/plan.js';
-import { scanDisk, rangeKey } from '../core/scan.js';
+import { chunkCount, nameWidthFor } from '../core/plan.js';
+import { gridIndexesOf, spansLength, uncommittedSpans } from '../core/chunk-spans.js';
+import { committedRanges, scanDisk } from '../core/scan.js';
 import { tryClaim, renewClaim, releaseClaim } from '../core/claims.js';
 import { writeJsonAtomic } from '../core/atomic-file.js';
 import { completedFilePath } from '../core/layout.js';
@@ -16,7 +17,8 @@ import type { Device } from '../core/devices.js';
 import { committedCopy, setAsideStaleAttempts } from './chunk-dirs.js';
 import { runClaimedChunk, type ChunkEnd } from './run-chunk.js';
 import { RunnerContext } from './runner-context.js';
-import { WorkQueue, type PlannedChunk } from './work-queue.js';
+import { WorkQueue } from './work-queue.js';
+import { plannedBlocks, type PlannedChunk } from './chunk-blocks.js';
 import type { RunnerSpec } from './spec.js';
 
 export interface RunnerSummary {
@@ -42,12 +44,10 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
 
   async run(): Promise<RunnerSummary> {
     const { spec } = this;
-    const width = nameWidthFor(spec.run.end);
-    const grid: PlannedChunk[] = chunkGrid(spec.run).map((range) => ({ name: chunkName(range, width), range }));
-    const disk = scanDisk(spec.outputDir, spec.run);
-    const pending = grid.filter((chunk) => !disk.committed.has(rangeKey(chunk.range)));
-
-    const blocks = contiguousBlocks(pending, spec.blockCount);
+    const total = chunkCount(spec.run);
+    const pendingSpans = uncommittedSpans(spec.run, committedRanges(scanDisk(spec.outputDir, spec.run)));
+    const pending = spansLength(pendingSpans);
+    const blocks = plannedBlocks(spec.run, nameWidthFor(spec.run.end), pendingSpans, spec.blockCount);
     const ownBlock = new Map(spec.devices.map((device, i) => [device.name, spec.blockOffset + i] as const));
     const queue = new WorkQueue(blocks, ownBlock, HELD_RECHECK_MS);
     const context = new RunnerContext(spec, queue, (event) => this.emit('event', event));
@@ -58,10 +58,17 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
       host: spec.hostId,
       pid: process.pid,
       devices: spec.devices.map((d) => d.name),
-      total: grid.length,
-      committed: grid.length - pending.length,
-      pending: pending.length,
+      total,
+      committed: total - pending,
+      pending,
     });
+    const { interpreter } = spec;
+    if (interpreter?.resolved && interpreter.executable !== interpreter.python) {
+      const { python, executable, version } = interpreter;
+      context.emit({ type: 'interpreter-resolved', python, executable, version });
+    } else if (interpreter && !interpreter.resolved) {
+      context.emit({ type: 'warning', message: `{python} ${interpreter.python} is started as given for every chunk: ${interpreter.why}` });
+    }
     const renewer = setInterval(() => this.renewHeldClaims(context), Math.max(250, spec.leaseMs / 4));
     let committed = 0;
     let failed = 0;
@@ -85,9 +92,9 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
       clearInterval(renewer);
       await context.dispose();
     }
-    if (!context.stopping) this.writeCompletedFiles(grid);
+    if (!context.stopping) this.writeCompletedFiles(total);
     context.emit({ type: 'runner-finished', committed, failed, stopped: context.stopping });
-    return { committed, failed, skipped: grid.length - pending.length, stopped: context.stopping };
+    return { committed, failed, skipped: total - pending, stopped: context.stopping };
   }
 
   private async deviceLoop(context: RunnerContext, device: Device): Promise<ChunkEnd[]> {
@@ -158,9 +165,9 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   /** completed.json in each device folder once every chunk of the run is committed. */
-  private writeCompletedFiles(grid: readonly PlannedChunk[]): void {
+  private writeCompletedFiles(total: number): void {
     const disk = scanDisk(this.spec.outputDir, this.spec.run);
-    if (!grid.every((chunk) => disk.committed.has(rangeKey(chunk.range)))) return;
+    if (gridIndexesOf(this.spec.run, committedRanges(disk)).length !== total) return;
     const byDevice = new Map<string, string[]>();
     for (const entry of disk.committed.values()) byDevice.set(entry.device, [...(byDevice.get(entry.device) ?? []), entry.name]);
     for (const [device, names] of byDevice) {

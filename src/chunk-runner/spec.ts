@@ -1,6 +1,7 @@
 import type { Device } from '../core/devices.js';
 import type { RunFile } from '../core/run-file.js';
 import type { RunSettings } from '../core/settings.js';
+import type { Interpreter } from './interpreter.js';
 
 /** Everything a runner needs to run its devices' share of a run. */
 export interface RunnerSpec extends RunSettings {
@@ -11,6 +12,10 @@ export interface RunnerSpec extends RunSettings {
   /** Where phases run: the launcher's working directory. */
   readonly cwd: string;
   readonly run: RunFile;
+  /** The argv template phases are spawned with: run.command with {python} resolved to the real interpreter. */
+  readonly spawnCommand: readonly string[];
+  /** How {python} was resolved, to report; undefined when the command does not use it. */
+  readonly interpreter: Interpreter | undefined;
   readonly outputDirEnv: string;
   readonly phaseEnv: Record<string, string>;
   readonly deviceEnv: Record<string, Record<string, string>>;

@@ -16,13 +16,18 @@ export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Write `content` to a fresh temp file beside `target`, fsynced; the temp file is gone again if that fails. */
-export function writeTempFileFor(target: string, content: string | Uint8Array): string {
+/**
+ * Write `content` to a fresh temp file beside `target`; the temp file is gone again if that
+ * fails. Not fsynced: a file published with link() that only matters while its writer lives
+ * (a claim: it dies with its holder) need not survive a power cut; one that must is written
+ * with writeFileAtomic.
+ */
+export function writeTempFileFor(target: string, content: string | Uint8Array, options: { durable: boolean } = { durable: false }): string {
   const temp = tempNameFor(target);
   const fd = openSync(temp, 'wx');
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fsyncSync(fd);
+    if (options.durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     unlinkSync(temp);
@@ -32,9 +37,9 @@ export function writeTempFileFor(target: string, content: string | Uint8Array): 
   return temp;
 }
 
-/** Write a whole file so that readers see either the old content or the new, never a part. */
+/** Write a whole file so that readers see either the old content or the new, never a part, and it survives a power cut. */
 export function writeFileAtomic(target: string, content: string | Uint8Array): void {
-  const temp = writeTempFileFor(target, content);
+  const temp = writeTempFileFor(target, content, { durable: true });
   try {
     renameSync(temp, target);
   } catch (error) {

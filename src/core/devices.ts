@@ -1,5 +1,6 @@
 /** Devices: parsing what the user names, and the env each device's processes get. Pure. */
 import { UsageError } from './errors.js';
+import { checkDeviceCount } from './limits.js';
 
 export const DEVICE_KINDS = ['cuda', 'rocm', 'tpu', 'cpu'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
@@ -55,6 +56,7 @@ function expandIds(text: string, flag: string): string[] {
       const from = Number(range[1]);
       const to = Number(range[2]);
       if (to < from) throw new UsageError(`${flag}: range ${part} runs backwards; write it low-high, e.g. 0-3`);
+      checkDeviceCount(ids.length + to - from + 1, flag);
       for (let id = from; id <= to; id++) ids.push(String(id));
     } else if (/^[A-Za-z0-9-]+$/.test(part.trim())) {
       ids.push(part.trim());
@@ -80,6 +82,7 @@ export function parseDeviceSpec(spec: string): Device[] {
   if (kind === 'cpu' && /^\d+$/.test(body)) {
     const count = Number(body);
     if (count < 1) throw new UsageError(`--devices ${spec}: need at least one CPU slot, e.g. cpu:2`);
+    checkDeviceCount(count, `--devices ${spec}`);
     return Array.from({ length: count }, (_, slot) => deviceOf('cpu', [String(slot)]));
   }
   const flag = `--devices ${spec}`;
@@ -96,7 +99,11 @@ export function parseDeviceSpec(spec: string): Device[] {
 }
 
 export function parseDeviceSpecs(specs: readonly string[]): Device[] {
-  const devices = specs.flatMap((spec) => spec.split(/\s+/).filter(Boolean)).flatMap(parseDeviceSpec);
+  const devices: Device[] = [];
+  for (const spec of specs.flatMap((text) => text.split(/\s+/).filter(Boolean))) {
+    devices.push(...parseDeviceSpec(spec));
+    checkDeviceCount(devices.length, '--devices');
+  }
   const seen = new Set<string>();
   for (const device of devices) {
     if (seen.has(device.name)) throw new UsageError(`--devices names ${device.name} twice; list each device once`);

@@ -4,6 +4,8 @@
  */
 export type RunEvent =
   | { type: 'runner-started'; host: string; pid: number; devices: string[]; total: number; committed: number; pending: number }
+  /** {python} resolved once for this runner: phases start this executable directly. */
+  | { type: 'interpreter-resolved'; python: string; executable: string; version: string }
   | { type: 'chunk-started'; device: string; name: string; start: number; end: number; attempt: number; dir: string; log: string }
   | { type: 'chunk-progress'; device: string; name: string; done: number; total: number }
   | {

@@ -32,14 +32,32 @@ export function parseChunkName(name: string): ChunkRange | undefined {
   return end >= start ? { start, end } : undefined;
 }
 
-/** The grid of chunks over [start, end], aligned at start, the last one possibly shorter. */
+/** How many chunks the grid over [start, end] has. */
+export function chunkCount(request: RangeRequest): number {
+  return Math.ceil((request.end - request.start + 1) / request.checkpointFrequency);
+}
+
+/** Chunk `index` (0-based) of the grid: aligned at start, the last one possibly shorter. */
+export function chunkAt(request: RangeRequest, index: number): ChunkRange {
+  const start = request.start + index * request.checkpointFrequency;
+  return { start, end: Math.min(request.end, start + request.checkpointFrequency - 1) };
+}
+
+/** The grid index of `range`, or undefined when it is not exactly one chunk of this grid. */
+export function chunkIndexOf(request: RangeRequest, range: ChunkRange): number | undefined {
+  const offset = range.start - request.start;
+  if (offset < 0 || offset % request.checkpointFrequency !== 0) return undefined;
+  const index = offset / request.checkpointFrequency;
+  if (index >= chunkCount(request)) return undefined;
+  return chunkAt(request, index).end === range.end ? index : undefined;
+}
+
+/**
+ * The whole grid as a list: only for plans known to be small (tests, a merge of what is on
+ * disk). Everything that runs at the scale of a plan uses chunkAt and spans of indexes.
+ */
 export function chunkGrid(request: RangeRequest): ChunkRange[] {
-  const { start, end, checkpointFrequency } = request;
-  const chunks: ChunkRange[] = [];
-  for (let chunkStart = start; chunkStart <= end; chunkStart += checkpointFrequency) {
-    chunks.push({ start: chunkStart, end: Math.min(end, chunkStart + checkpointFrequency - 1) });
-  }
-  return chunks;
+  return Array.from({ length: chunkCount(request) }, (_, index) => chunkAt(request, index));
 }
 
 export function itemCount(range: ChunkRange): number {

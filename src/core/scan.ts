@@ -31,10 +31,16 @@ export function rangeKey(range: ChunkRange): string {
   return `${range.start}-${range.end}`;
 }
 
+/** The ranges of the committed chunks. */
+export function committedRanges(disk: DiskState): ChunkRange[] {
+  return Array.from(disk.committed.values(), (entry) => entry.range);
+}
+
 function listDirs(dir: string): string[] {
   try {
+    // Dot-entries are the runner's own (an attempt's folder, a temp file): never a device or a chunk.
     return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
       .map((entry) => entry.name)
       .sort();
   } catch (error) {

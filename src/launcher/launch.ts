@@ -1,8 +1,9 @@
 /** After the checks: dry run, --no-checkpoint, or a checkpointed run with its view, summary and merge. */
 import { EXIT } from '../core/errors.js';
 import { stopPhasesOfDeadRunner } from '../core/claims.js';
-import { chunkGrid, chunkName, contiguousBlocks, describeRanges, itemCount, nameWidthFor } from '../core/plan.js';
-import { scanDisk, rangeKey } from '../core/scan.js';
+import { chunkAt, chunkCount, chunkName, itemCount, nameWidthFor } from '../core/plan.js';
+import { describeSpans, spanItems, spansLength, splitSpans, uncommittedSpans } from '../core/chunk-spans.js';
+import { committedRanges, scanDisk } from '../core/scan.js';
 import type { RunEvent } from '../core/events.js';
 import { describeEvent } from '../chunk-runner/describe-event.js';
 import type { LaunchOptions } from './cli.js';
@@ -18,26 +19,27 @@ import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-function pendingRanges(launch: PreparedLaunch) {
-  const disk = scanDisk(launch.outputDir, launch.identity);
-  const grid = chunkGrid(launch.identity);
-  return { grid, missing: grid.filter((range) => !disk.committed.has(rangeKey(range))) };
+/** The plan's chunks not committed on disk, as spans of grid indexes. */
+function pendingSpans(launch: PreparedLaunch) {
+  const total = chunkCount(launch.identity);
+  const missing = uncommittedSpans(launch.identity, committedRanges(scanDisk(launch.outputDir, launch.identity)));
+  return { total, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
 }
 
 function printPlan(launch: PreparedLaunch): number {
-  const { grid, missing } = pendingRanges(launch);
-  const width = nameWidthFor(launch.identity.end);
-  out(
-    `plan: phase ${launch.identity.phase}, indexes ${launch.identity.start}-${launch.identity.end}, ${grid.length} chunks of ${launch.identity.checkpointFrequency}`,
-  );
-  out(`output dir: ${launch.outputDir}; ${grid.length - missing.length} chunks already committed, ${missing.length} to run`);
-  out(`command: ${launch.identity.command.join(' ')}`);
-  const blocks = contiguousBlocks(missing, launch.devices.length);
+  const { identity } = launch;
+  const { total, missing, missingCount } = pendingSpans(launch);
+  const width = nameWidthFor(identity.end);
+  out(`plan: phase ${identity.phase}, indexes ${identity.start}-${identity.end}, ${total} chunks of ${identity.checkpointFrequency}`);
+  out(`output dir: ${launch.outputDir}; ${total - missingCount} chunks already committed, ${missingCount} to run`);
+  out(`command: ${identity.command.join(' ')}`);
+  const blocks = splitSpans(missing, launch.devices.length);
   launch.devices.forEach((device, i) => {
     const block = blocks[i] ?? [];
-    const first = block[0] ? chunkName(block[0], width) : '-';
+    const size = spansLength(block);
+    const first = block[0] ? chunkName(chunkAt(identity, block[0].first), width) : '-';
     out(
-      `  ${device.name}: starts with ${block.length} chunks (${block.length > 0 ? `${first}, ${describeRanges(block)}` : 'none'}), then helps the others`,
+      `  ${device.name}: starts with ${size} chunks (${size > 0 ? `${first}, ${describeSpans(identity, block)}` : 'none'}), then helps the others`,
     );
   });
   out('dry run: nothing started');
@@ -68,19 +70,19 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   }
 
   const startedAt = Date.now();
-  const before = pendingRanges(prepared);
+  const before = pendingSpans(prepared);
   const model = new ProgressModel(startedAt, itemCount(prepared.identity));
-  model.setSkippedItems(itemCount(prepared.identity) - before.missing.reduce((sum, r) => sum + itemCount(r), 0));
+  model.setSkippedItems(itemCount(prepared.identity) - before.missingRanges.reduce((sum, r) => sum + itemCount(r), 0));
   const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher');
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
   const run = new CheckpointedRun(prepared);
   run.recordRun();
-  if (before.missing.length === 0) {
+  if (before.missingCount === 0) {
     const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
-    report(options, { type: 'summary', nothingToDo: true, chunks: before.grid.length, merged, mergeError: error });
+    report(options, { type: 'summary', nothingToDo: true, chunks: before.total, merged, mergeError: error });
     if (!options.json) {
-      out(nothingToDoLine(prepared, before.grid.length));
+      out(nothingToDoLine(prepared, before.total));
       merged.forEach((m) => out(`merged: ${m.file} (${m.rows} rows${m.unchanged ? ', unchanged' : ''})`));
     }
     if (error) err(`launcher: ${error}`);
@@ -121,35 +123,35 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   }
   if (runner.stderr) err(runner.stderr);
 
-  const after = pendingRanges(prepared);
+  const after = pendingSpans(prepared);
   const stoppedBy = signals.first ?? model.stopReason?.why;
   const { merged, error: mergeError } =
-    after.missing.length === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
+    after.missingCount === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
   const lines = summaryLines({
     launch: prepared,
     model,
     wallMs: Date.now() - startedAt,
-    missing: after.missing,
+    missing: after.missingRanges,
     stoppedBy,
     merged,
     resumeCommand,
     logFile,
   });
-  logger.info({ event: 'summary', missing: after.missing, failed: model.failed.length }, lines.join(' | '));
+  logger.info({ event: 'summary', missing: after.missingRanges, failed: model.failed.length }, lines.join(' | '));
   if (options.json)
     report(options, {
       type: 'summary',
       committed: model.committedChunks,
       skipped: model.skippedChunks,
       failed: model.failed,
-      missing: after.missing,
+      missing: after.missingRanges,
       merged,
       stoppedBy,
     });
   else lines.forEach(out);
 
   if (signals.first) return signals.first === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
-  return after.missing.length > 0 || mergeError ? EXIT.chunksFailed : EXIT.ok;
+  return after.missingCount > 0 || mergeError ? EXIT.chunksFailed : EXIT.ok;
 }
 
 const NO_MERGE: MergeResult = { merged: [], error: undefined };

@@ -1,11 +1,12 @@
 /** The merge at the end of a checkpointed run whose every chunk is committed. */
 import type { Logger } from 'pino';
-import { mergeCommitted } from '../merge/index.js';
 import type { PreparedLaunch } from './prepare.js';
 import { errorMessage } from '../core/errors.js';
 import type { MergedFile } from './summary.js';
 
 export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger): Promise<MergedFile[]> {
+  // Loaded here, not at start: a resume with nothing to do, or --no-merge, never pays for the Parquet code.
+  const { mergeCommitted } = await import('../merge/index.js');
   const outcomes = await mergeCommitted({
     outputDir: launch.outputDir,
     indexColumn: launch.phase.indexColumn,

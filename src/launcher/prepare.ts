@@ -6,6 +6,7 @@ import { parseDeviceSpecs, selectGpus, type Device } from '../core/devices.js';
 import { detectDevices } from '../core/device-detect.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { findExecutable } from '../core/executable.js';
+import { checkPlanSize } from '../core/limits.js';
 import { resolveSettings, type RunSettings } from '../core/settings.js';
 import { readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
@@ -100,6 +101,7 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
     checkpointFrequency: frequencyFlag ?? phase.checkpointFrequency ?? loaded.config.checkpointFrequency,
     command,
   };
+  checkPlanSize(identity);
   if (!options.dryRun) checkWritable(outputDir);
   const recorded = options.checkpoint ? readRunFile(outputDir) : undefined;
   if (recorded) {

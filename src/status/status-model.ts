@@ -5,7 +5,8 @@
  */
 import type { Claim, Liveness } from '../core/claim-rules.js';
 import { holderState } from '../core/claim-rules.js';
-import { chunkGrid, chunkName, describeRanges, itemCount, nameWidthFor, type ChunkRange } from '../core/plan.js';
+import { chunkCount, chunkIndexOf, chunkName, itemCount, nameWidthFor, parseChunkName, type ChunkRange } from '../core/plan.js';
+import { describeSpans, gridIndexesOf, spansExcept, spansLength } from '../core/chunk-spans.js';
 import type { RunFile } from '../core/run-file.js';
 import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
 import type { FailedRecord } from '../core/failed-record.js';
@@ -180,14 +181,18 @@ function deviceCounts(
 export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()): StatusReport {
   const { run, disk } = facts;
   const width = nameWidthFor(run.end);
-  const plan = chunkGrid(run).map((range) => ({ range, name: chunkName(range, width) }));
-  const planned = new Map(plan.map((chunk) => [chunk.name, chunk.range]));
+  const total = chunkCount(run);
+  /** The range of the plan's chunk named `name`; undefined for any other name. */
+  const plannedRange = (name: string): ChunkRange | undefined => {
+    const range = parseChunkName(name);
+    return range && chunkName(range, width) === name && chunkIndexOf(run, range) !== undefined ? range : undefined;
+  };
 
   const running = new Map<string, RunningChunk>();
   const staleClaims: StaleClaim[] = [];
   for (const claimFacts of facts.claims) {
     const { claim } = claimFacts;
-    const range = planned.get(claim.name);
+    const range = plannedRange(claim.name);
     if (!range || disk.committed.has(rangeKey(range))) continue;
     const state = holderState(claim, claimFacts.ageMs, here);
     if (state.stale) staleClaims.push({ name: claim.name, device: claim.device, host: claim.host, pid: claim.pid, why: state.why });
@@ -197,21 +202,23 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
   const failed = new Map<string, FailedChunk>();
   for (const dir of facts.failedDirs) {
     const { name, range } = dir.entry;
-    if (!planned.has(name) || disk.committed.has(rangeKey(range)) || running.has(name)) continue;
+    if (!plannedRange(name) || disk.committed.has(rangeKey(range)) || running.has(name)) continue;
     const chunk = failedChunk(dir);
     const earlier = failed.get(name);
     if (!earlier || (chunk.failedAt ?? '') > (earlier.failedAt ?? '')) failed.set(name, chunk);
   }
 
-  const pending = plan.filter((chunk) => !disk.committed.has(rangeKey(chunk.range)) && !running.has(chunk.name) && !failed.has(chunk.name));
-  const committedInPlan = plan
-    .map((chunk) => disk.committed.get(rangeKey(chunk.range)))
-    .filter((entry): entry is ChunkDirEntry => entry !== undefined);
+  const committedInPlan = [...disk.committed.values()].filter((entry) => chunkIndexOf(run, entry.range) !== undefined);
+  const notPending = gridIndexesOf(run, [
+    ...committedInPlan.map((entry) => entry.range),
+    ...[...running.values(), ...failed.values()].map((chunk) => ({ start: chunk.start, end: chunk.end })),
+  ]);
+  const pending = spansExcept(total, notPending);
 
   const byStart = (a: { start: number }, b: { start: number }) => a.start - b.start;
   const totalItems = itemCount(run);
   const itemsCommitted = committedInPlan.reduce((sum, entry) => sum + itemCount(entry.range), 0);
-  const state: RunState = committedInPlan.length === plan.length ? 'complete' : running.size > 0 ? 'running' : 'incomplete';
+  const state: RunState = committedInPlan.length === total ? 'complete' : running.size > 0 ? 'running' : 'incomplete';
   return {
     version: 1,
     generatedAt: new Date(now).toISOString(),
@@ -226,18 +233,18 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
     },
     state,
     totals: {
-      chunks: plan.length,
+      chunks: total,
       committed: committedInPlan.length,
       running: running.size,
       failed: failed.size,
-      pending: pending.length,
+      pending: spansLength(pending),
       items: totalItems,
       itemsCommitted,
     },
     devices: deviceCounts(disk.devices, committedInPlan, [...running.values()], [...failed.values()]),
     running: [...running.values()].sort(byStart),
     failed: [...failed.values()].sort(byStart),
-    pendingRanges: describeRanges(pending.map((chunk) => chunk.range)),
+    pendingRanges: describeSpans(run, pending),
     staleClaims: staleClaims.sort((a, b) => a.name.localeCompare(b.name)),
     duplicates: disk.duplicates.map((entry) => ({ name: entry.name, device: entry.device, dir: entry.dir })),
     merged: facts.merged,
