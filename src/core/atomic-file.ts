@@ -52,3 +52,17 @@ export function writeFileAtomic(target: string, content: string | Uint8Array): v
 export function writeJsonAtomic(target: string, value: unknown): void {
   writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * Replace a whole file for live readers only (temp file, rename; no fsync): a lease's
+ * renewal matters while its writer lives, and a power cut ends the lease anyway.
+ */
+export function replaceJsonForReaders(target: string, value: unknown): void {
+  const temp = writeTempFileFor(target, `${JSON.stringify(value)}\n`);
+  try {
+    renameSync(temp, target);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
+}

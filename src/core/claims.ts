@@ -6,7 +6,7 @@
 import { mkdirSync, unlinkSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { claimPathFor, claimsDir } from './layout.js';
-import { writeJsonAtomic } from './atomic-file.js';
+import { replaceJsonForReaders } from './atomic-file.js';
 import { claimSchema, holderState, type Claim, type Liveness } from './claim-rules.js';
 import { sharesProcessTable, thisProcess } from './holder.js';
 import { createExclusive, readLeaseFile } from './lease-file.js';
@@ -165,7 +165,7 @@ export function renewClaim(
 ): Claim | undefined {
   if (!stillHolds(outputDir, claim)) return undefined;
   const renewed: Claim = { ...claim, ...update, renewedAt: Date.now() };
-  writeJsonAtomic(claimPathFor(outputDir, claim.name), renewed);
+  replaceJsonForReaders(claimPathFor(outputDir, claim.name), renewed);
   return renewed;
 }
 

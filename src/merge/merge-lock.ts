@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
-import { writeJsonAtomic } from '../core/atomic-file.js';
+import { replaceJsonForReaders } from '../core/atomic-file.js';
 import { holderSchema, sharesProcessTable, thisProcess } from '../core/holder.js';
 import { createExclusive, readLeaseFile } from '../core/lease-file.js';
 import { isAlive } from '../core/process-info.js';
@@ -69,7 +69,7 @@ function stillOurs(file: string, lock: MergeLock): boolean {
 function keepRenewed(file: string, lock: MergeLock): () => void {
   const renewer = setInterval(() => {
     try {
-      if (stillOurs(file, lock)) writeJsonAtomic(file, lock);
+      if (stillOurs(file, lock)) replaceJsonForReaders(file, lock);
     } catch {
       // A missed renewal only lets the lease run down; the merge's own writes report a full disk.
     }
