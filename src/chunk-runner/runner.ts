@@ -3,7 +3,6 @@
  * so no device idles while work remains. Emits RunEvents; knows nothing of terminals.
  */
 import { EventEmitter } from 'node:events';
-import os from 'node:os';
 import { chunkGrid, chunkName, contiguousBlocks, nameWidthFor } from '../core/plan.js';
 import { scanDisk, rangeKey } from '../core/scan.js';
 import { tryClaim, renewClaim, releaseClaim } from '../core/claims.js';
@@ -56,7 +55,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
 
     context.emit({
       type: 'runner-started',
-      host: os.hostname(),
+      host: spec.hostId,
       pid: process.pid,
       devices: spec.devices.map((d) => d.name),
       total: grid.length,

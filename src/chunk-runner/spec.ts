@@ -4,10 +4,13 @@ import type { RunSettings } from '../core/settings.js';
 
 /** Everything a runner needs to run its devices' share of a run. */
 export interface RunnerSpec extends RunSettings {
+  /** This runner's host id (SPEC §9), in events; device names already carry it when several hosts run. */
+  readonly hostId: string;
   /** Absolute. */
   readonly outputDir: string;
   /** Where phases run: the launcher's working directory. */
   readonly cwd: string;
+  /** run.json, its command's {configDir} filled for this host. */
   readonly run: RunFile;
   readonly outputDirEnv: string;
   readonly phaseEnv: Record<string, string>;

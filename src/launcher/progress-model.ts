@@ -95,6 +95,9 @@ export class ProgressModel {
       case 'device-idle':
         this.device(event.device).finished = true;
         break;
+      case 'host-lost':
+        this.warnings.push(`host ${event.host} lost: ${event.reason}`);
+        break;
       case 'warning':
         this.warnings.push(event.message);
         break;
