@@ -5,6 +5,8 @@
 set -euo pipefail
 ROOT=${CHUNKRUN_SLURM_ROOT:-/tmp/chunkrun-slurm}
 CONF_DIR=/etc/slurm
+# A cluster left from an earlier run goes first, with its saved state (old job ids would come back).
+if [ -f "$ROOT/slurmctld.pid" ]; then "$(dirname "$0")/stop-slurm.sh" >/dev/null 2>&1 || true; fi
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{state,spool,log,dev} "$CONF_DIR"
 
