@@ -26,7 +26,9 @@ describe('host id', () => {
     const gpu0 = deviceOf('cuda', ['0']);
     expect(hostDevice(gpu0, 'node1', false).name).toBe('gpu0');
     expect(hostDevice(gpu0, 'node1', true).name).toBe('node1.gpu0');
-    const folders = ['a.b', 'a'].flatMap((host) => [deviceOf('cuda', ['0']), deviceOf('cuda', ['GPU-1'])].map((d) => hostDevice(d, host, true).name));
+    const folders = ['a.b', 'a'].flatMap((host) =>
+      [deviceOf('cuda', ['0']), deviceOf('cuda', ['GPU-1'])].map((d) => hostDevice(d, host, true).name),
+    );
     expect(new Set(folders).size).toBe(folders.length);
     expect(hostOfDeviceFolder('node1.example.org.gpu0')).toBe('node1.example.org');
     expect(hostOfDeviceFolder('gpu0')).toBeUndefined();
@@ -37,7 +39,9 @@ describe('run events across a process or host boundary', () => {
   it('parse against the zod union; a line that only looks like an event is named, not trusted', () => {
     const line = JSON.stringify({ type: 'chunk-progress', device: 'w1.gpu0', name: 'chunk_00000-00049', done: 3, total: 50 });
     expect(parseRunEventLine(line)).toEqual({ event: JSON.parse(line) });
-    expect(parseRunEventLine('{"type":"chunk-progress","device":"gpu0"}')).toMatchObject({ problem: expect.stringMatching(/not a run event \(name/) });
+    expect(parseRunEventLine('{"type":"chunk-progress","device":"gpu0"}')).toMatchObject({
+      problem: expect.stringMatching(/not a run event \(name/),
+    });
     expect(parseRunEventLine('{"type":"nonsense"}')).toMatchObject({ problem: expect.stringMatching(/not a run event/) });
     expect(parseRunEventLine('Warning: Permanently added host')).toEqual({ problem: 'not JSON' });
   });
@@ -47,7 +51,14 @@ describe('ssh command template', () => {
   it('splits like a shell, keeps quoted words whole, fills values after splitting', () => {
     const template = 'gcloud compute tpus tpu-vm ssh {host} --zone=z --worker={worker} --command "cd {cwd} && {runner}"';
     expect(splitTemplate(template)).toHaveLength(10);
-    const argv = expandTemplate(template, { host: 'tpu-a', hostId: 'w3', worker: '3', cwd: "'/a b'", runner: 'node main.js --x', runnerArgs: '' });
-    expect(argv.slice(-3)).toEqual(["--worker=3", "--command", "cd '/a b' && node main.js --x"]);
+    const argv = expandTemplate(template, {
+      host: 'tpu-a',
+      hostId: 'w3',
+      worker: '3',
+      cwd: "'/a b'",
+      runner: 'node main.js --x',
+      runnerArgs: '',
+    });
+    expect(argv.slice(-3)).toEqual(['--worker=3', '--command', "cd '/a b' && node main.js --x"]);
   });
 });

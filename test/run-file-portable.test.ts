@@ -22,10 +22,29 @@ describe('a portable run record', () => {
     }
   });
 
-  it('resumes a version 1 run.json (command expanded with this host\'s path) and rewrites it portable', async () => {
+  it("resumes a version 1 run.json (command expanded with this host's path) and rewrites it portable", async () => {
     mkdirSync(work.outputDir(), { recursive: true });
-    const oldCommand = ['python3', path.join(repoRoot, 'python', 'examples', 'phase1.py'), '--start', '{start}', '--end', '{end}', '--model', 'google/gemma-2-2b'];
-    const v1 = { version: 1, phase: '1', start: 0, end: 99, checkpointFrequency: 50, command: oldCommand, createdAt: '2026-01-01T00:00:00.000Z', outputs: ['dataset_*'], indexColumn: 'index' };
+    const oldCommand = [
+      'python3',
+      path.join(repoRoot, 'python', 'examples', 'phase1.py'),
+      '--start',
+      '{start}',
+      '--end',
+      '{end}',
+      '--model',
+      'google/gemma-2-2b',
+    ];
+    const v1 = {
+      version: 1,
+      phase: '1',
+      start: 0,
+      end: 99,
+      checkpointFrequency: 50,
+      command: oldCommand,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      outputs: ['dataset_*'],
+      indexColumn: 'index',
+    };
     writeFileSync(path.join(work.outputDir(), 'run.json'), JSON.stringify(v1));
     const result = await launcher(ARGS, { cwd: work.dir });
     expect(result.exitCode, result.all).toBe(0);

@@ -40,7 +40,9 @@ describe('several hosts: bad input', () => {
   });
 
   it('a host id with a slash, from the flag or from the environment', async () => {
-    expect(await refused(['--host-id', 'rack1/node2', '--devices', 'cpu:1'])).toMatch(/host id "rack1\/node2" \(from --host-id\) contains a slash/);
+    expect(await refused(['--host-id', 'rack1/node2', '--devices', 'cpu:1'])).toMatch(
+      /host id "rack1\/node2" \(from --host-id\) contains a slash/,
+    );
     expect(await refused(['--hosts', 'a,b/c'])).toMatch(/host id "b\/c" \(from --hosts\) contains a slash/);
     const runner = await execa(process.execPath, [runnerBin, '--output-dir', 'data/phase1_0'], {
       cwd: work.dir,
@@ -68,7 +70,10 @@ describe('several hosts: bad input', () => {
   });
 
   it('a runner started where the output dir is not visible says so', async () => {
-    const runner = await execa(process.execPath, [runnerBin, '--output-dir', 'data/phase1_0', '--host-id', 'h3'], { cwd: work.dir, reject: false });
+    const runner = await execa(process.execPath, [runnerBin, '--output-dir', 'data/phase1_0', '--host-id', 'h3'], {
+      cwd: work.dir,
+      reject: false,
+    });
     expect(runner.exitCode).toBe(2);
     expect(runner.stderr.trim()).toMatch(/^chunk-runner: no .*run\.json on host h3 .*every host shares/);
   });

@@ -31,7 +31,20 @@ function logOf(dir: string, name: string): string {
 describeWithReal('Slurm backend', slurmUnavailable(), () => {
   it('runs 0..488 as an array of two tasks on two nodes, each index once, then the dependent merge', async () => {
     writeFaultConfig(work.dir);
-    const args = ['--phase', '1', '--start', '0', '--end', '488', '--slurm', '--nodes', '2', '--gpus-per-node', '2', '--sbatch-arg=--cpus-per-task=2'];
+    const args = [
+      '--phase',
+      '1',
+      '--start',
+      '0',
+      '--end',
+      '488',
+      '--slurm',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '2',
+      '--sbatch-arg=--cpus-per-task=2',
+    ];
     const result = await launcher([...args, '--wait'], { cwd: work.dir, timeoutMs: 300_000 });
     expect(result.exitCode, result.all).toBe(0);
     const jobs = submitted(result.stdout);
@@ -42,9 +55,13 @@ describeWithReal('Slurm backend', slurmUnavailable(), () => {
     expect(expectExactlyOnce(committedIndexes(out), 0, 488)).toBeUndefined();
     // Host-qualified device folders: task i is host i, its GPUs from Slurm's CUDA_VISIBLE_DEVICES.
     const folders = listDir(path.join(out, 'chunks')).filter((name) => !name.startsWith('.'));
-    expect(folders.every((name) => /^[01]\.gpu\d$/.test(name)), folders.join(',')).toBe(true);
+    expect(
+      folders.every((name) => /^[01]\.gpu\d$/.test(name)),
+      folders.join(','),
+    ).toBe(true);
     expect(new Set(folders.map((name) => name[0]))).toEqual(new Set(['0', '1']));
-    for (const task of ['0', '1']) expect(logOf(out, `runner-${jobs.runners}_${task}.out`)).toMatch(/runner finished: \d+ committed, 0 failed/);
+    for (const task of ['0', '1'])
+      expect(logOf(out, `runner-${jobs.runners}_${task}.out`)).toMatch(/runner finished: \d+ committed, 0 failed/);
 
     // The merge job's files: one per host-device, every index once, read back by an independent reader.
     const merged = readdirSync(out).filter((name) => /^dataset_.+\.parquet$/.test(name));
@@ -61,7 +78,22 @@ describeWithReal('Slurm backend', slurmUnavailable(), () => {
   it('a task cancelled mid-run: the other task finishes its chunks after the lease, and the merge still completes', async () => {
     writeFaultConfig(work.dir, { lease: '3s', stopGrace: '1s', killGrace: '1s' });
     const env = { CHUNKRUN_EXAMPLE_DELAY: '0.02' };
-    const args = ['--phase', '1', '--start', '0', '--end', '239', '--checkpoint-frequency', '20', '--slurm', '--nodes', '2', '--gpus-per-node', '1', '--sbatch-arg=--cpus-per-task=2'];
+    const args = [
+      '--phase',
+      '1',
+      '--start',
+      '0',
+      '--end',
+      '239',
+      '--checkpoint-frequency',
+      '20',
+      '--slurm',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '1',
+      '--sbatch-arg=--cpus-per-task=2',
+    ];
     const first = await launcher(args, { cwd: work.dir, env, timeoutMs: 60_000 });
     expect(first.exitCode, first.all).toBe(0);
     const jobs = submitted(first.stdout);
@@ -85,7 +117,9 @@ describeWithReal('Slurm backend', slurmUnavailable(), () => {
     const cut = started.filter((name) => !committedThere.has(name));
     expect(cut.length, cancelled).toBeGreaterThan(0);
     for (const name of cut) {
-      const holders = listDir(path.join(out, 'chunks')).filter((f) => !f.startsWith('.') && existsSync(path.join(out, 'chunks', f, name, '_SUCCESS')));
+      const holders = listDir(path.join(out, 'chunks')).filter(
+        (f) => !f.startsWith('.') && existsSync(path.join(out, 'chunks', f, name, '_SUCCESS')),
+      );
       expect(holders, `${name} after the cancel`).toEqual([holders[0]]);
       expect(holders[0]).toMatch(/^0\./);
     }

@@ -16,14 +16,32 @@ function template(delay: string): string {
 }
 
 function committedIn(outputDir: string, name: string): string[] {
-  return listDir(path.join(outputDir, 'chunks')).filter((f) => !f.startsWith('.') && existsSync(path.join(outputDir, 'chunks', f, name, '_SUCCESS')));
+  return listDir(path.join(outputDir, 'chunks')).filter(
+    (f) => !f.startsWith('.') && existsSync(path.join(outputDir, 'chunks', f, name, '_SUCCESS')),
+  );
 }
 
 describeWithReal('SSH backend', sshUnavailable(), () => {
   it('a host whose runner is SIGKILLed is reported, and the other host takes over its chunks', async () => {
     writeFaultConfig(work.dir, { lease: '3s' });
     const run = launcher(
-      ['--phase', '1', '--start', '0', '--end', '239', '--checkpoint-frequency', '20', '--hosts', 'w0,w1', '--devices', 'cpu:1', '--json', '--ssh-template', template('0.02')],
+      [
+        '--phase',
+        '1',
+        '--start',
+        '0',
+        '--end',
+        '239',
+        '--checkpoint-frequency',
+        '20',
+        '--hosts',
+        'w0,w1',
+        '--devices',
+        'cpu:1',
+        '--json',
+        '--ssh-template',
+        template('0.02'),
+      ],
       { cwd: work.dir, timeoutMs: 180_000 },
     );
     const events: Record<string, unknown>[] = [];
@@ -48,7 +66,22 @@ describeWithReal('SSH backend', sshUnavailable(), () => {
 
   it('Ctrl+C stops the runner on every host; the same line resumes', async () => {
     writeFaultConfig(work.dir, { stopGrace: '1s' });
-    const args = ['--phase', '1', '--start', '0', '--end', '199', '--checkpoint-frequency', '20', '--hosts', 'w0,w1', '--devices', 'cpu:1', '--json', '--no-merge'];
+    const args = [
+      '--phase',
+      '1',
+      '--start',
+      '0',
+      '--end',
+      '199',
+      '--checkpoint-frequency',
+      '20',
+      '--hosts',
+      'w0,w1',
+      '--devices',
+      'cpu:1',
+      '--json',
+      '--no-merge',
+    ];
     const run = launcher([...args, '--ssh-template', template('0.05')], { cwd: work.dir, timeoutMs: 120_000 });
     const events: Record<string, unknown>[] = [];
     createInterface({ input: run.stdout! }).on('line', (line) => {

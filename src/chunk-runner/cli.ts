@@ -19,7 +19,10 @@ export function buildProgram(): Command {
       )
       .requiredOption('--output-dir <dir>', "the run's output dir, as this host sees it (relative to the working dir, where phases run)")
       .option('--devices <spec...>', "this host's devices, e.g. cuda:0-3, tpu:0+1, cpu:2 (default: detected, as launcher does)")
-      .option('--host-id <id>', 'this host in device folders and status (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)')
+      .option(
+        '--host-id <id>',
+        'this host in device folders and status (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)',
+      )
       .option('--host-index <n>', "this host's position among the run's hosts, for the contiguous default order", '0')
       .option('--events <format>', 'events on stdout: text or json', 'text')
       .option('--supervised', 'take commands on stdin and stop when stdin closes (used by launcher, also over ssh)'),

@@ -33,7 +33,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const spec = readRunnerSpecFile(runnerSpecPath(outputDir));
   if (run.phase !== spec.phase) {
-    throw new UsageError(`${runFilePath(outputDir)} is for phase ${run.phase} but ${runnerSpecPath(outputDir)} for phase ${spec.phase}; rerun the launcher`);
+    throw new UsageError(
+      `${runFilePath(outputDir)} is for phase ${run.phase} but ${runnerSpecPath(outputDir)} for phase ${spec.phase}; rerun the launcher`,
+    );
   }
   const severalHosts = spec.hosts > 1;
   const devices = (options.devices !== undefined ? parseDeviceSpecs(options.devices) : detectDevices().devices).map((device) =>

@@ -43,7 +43,10 @@ export function expandRunCommand(template: readonly string[], values: RunValues,
     }
   }
   const filled = template.map((arg) =>
-    arg.replaceAll('{python}', values.python).replaceAll('{model}', values.model ?? '').replaceAll('{phase}', values.phase),
+    arg
+      .replaceAll('{python}', values.python)
+      .replaceAll('{model}', values.model ?? '')
+      .replaceAll('{phase}', values.phase),
   );
   return [...filled, ...extraArgs];
 }

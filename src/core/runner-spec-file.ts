@@ -64,7 +64,9 @@ export function readRunnerSpecFile(file: string): RunnerSpecFile {
   const parsed = runnerSpecFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${file} is not a runner spec (${issue?.path.join('.')}: ${issue?.message}); rerun the launcher to write it again`);
+    throw new UsageError(
+      `${file} is not a runner spec (${issue?.path.join('.')}: ${issue?.message}); rerun the launcher to write it again`,
+    );
   }
   return parsed.data;
 }

@@ -53,7 +53,14 @@ export function renderStatus(report: StatusReport, resumeCommand: string): strin
     lines.push('');
     const rows = [['host', 'devices', 'committed', 'running', 'failed', 'items/s']];
     for (const host of report.hosts)
-      rows.push([host.host ?? '?', String(host.devices.length), String(host.committed), String(host.running), String(host.failed), host.itemsPerSecond.toFixed(1)]);
+      rows.push([
+        host.host ?? '?',
+        String(host.devices.length),
+        String(host.committed),
+        String(host.running),
+        String(host.failed),
+        host.itemsPerSecond.toFixed(1),
+      ]);
     lines.push(...table(rows));
   }
 

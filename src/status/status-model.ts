@@ -221,7 +221,10 @@ function deviceCounts(
   for (const chunk of running) device(chunk.device).running++;
   for (const chunk of failed) device(chunk.device).failed++;
   const hostOf = (name: string): string | null =>
-    hostOfDeviceFolder(name) ?? committed.find((entry) => entry.device === name)?.marker?.host ?? running.find((chunk) => chunk.device === name)?.host ?? null;
+    hostOfDeviceFolder(name) ??
+    committed.find((entry) => entry.device === name)?.marker?.host ??
+    running.find((chunk) => chunk.device === name)?.host ??
+    null;
   return [...devices]
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
     .map(([name, counts]) => ({

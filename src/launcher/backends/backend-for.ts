@@ -25,7 +25,9 @@ export function backendFor(context: BackendContext): RunnerBackend {
   const remote = options.slurm ? '--slurm' : options.hosts !== undefined ? '--hosts' : undefined;
   if (remote && !options.checkpoint) throw new UsageError(`${remote} runs checkpointed chunks; drop --no-checkpoint`);
   if (remote && options.gpus !== undefined) {
-    throw new UsageError(`--gpus names GPUs of this host; with ${remote} use --devices cuda:0-3${remote === '--slurm' ? ' or --gpus-per-node' : ''}, or let each host detect its own`);
+    throw new UsageError(
+      `--gpus names GPUs of this host; with ${remote} use --devices cuda:0-3${remote === '--slurm' ? ' or --gpus-per-node' : ''}, or let each host detect its own`,
+    );
   }
   if (remote && options.hostId !== undefined) throw new UsageError(`--host-id names this host; with ${remote} each host gets its own id`);
   if (!options.slurm) {

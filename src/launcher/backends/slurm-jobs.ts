@@ -41,7 +41,9 @@ export async function sbatch(args: readonly string[], cwd: string): Promise<stri
   const id = /^(\d+)/.exec(String(result.stdout).trim())?.[1];
   if (result.exitCode !== 0 || id === undefined) {
     const said = String(result.stderr).trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
-    throw new UsageError(`sbatch refused the job (${said}); check --partition and --sbatch-arg, or run the script by hand: sbatch ${args.at(-1)}`);
+    throw new UsageError(
+      `sbatch refused the job (${said}); check --partition and --sbatch-arg, or run the script by hand: sbatch ${args.at(-1)}`,
+    );
   }
   return id;
 }

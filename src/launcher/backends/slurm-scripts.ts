@@ -55,7 +55,11 @@ export function runnersScript(facts: SlurmScriptFacts): string {
     ...(facts.partition !== undefined ? [`--partition=${facts.partition}`] : []),
   ];
   return [
-    ...header(facts, `one chunk-runner per node (array task i is host i); submit by hand with: sbatch --array=0-N ${facts.outputDir}/slurm/runners.sbatch`, directives),
+    ...header(
+      facts,
+      `one chunk-runner per node (array task i is host i); submit by hand with: sbatch --array=0-N ${facts.outputDir}/slurm/runners.sbatch`,
+      directives,
+    ),
     `CHUNK_RUNNER=${shellQuote(facts.runnerMain)}`,
     '# The host id comes from SLURM_ARRAY_TASK_ID; devices from the allocation (CUDA_VISIBLE_DEVICES) unless --devices is given.',
     `exec "$NODE" "$CHUNK_RUNNER" --output-dir "$OUTPUT_DIR" --host-index "$SLURM_ARRAY_TASK_ID"${facts.runnerFlags.map((f) => ` ${shellQuote(f)}`).join('')}`,

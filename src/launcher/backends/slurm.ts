@@ -74,7 +74,9 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
     async preflight() {
       for (const tool of ['sbatch', 'squeue', 'scontrol']) {
         if (!findExecutable(tool)) {
-          throw new UsageError(`--slurm needs Slurm's ${tool} on PATH, and it is not there; run the launcher on a Slurm login node (or load the slurm module)`);
+          throw new UsageError(
+            `--slurm needs Slurm's ${tool} on PATH, and it is not there; run the launcher on a Slurm login node (or load the slurm module)`,
+          );
         }
       }
     },
@@ -85,7 +87,9 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
         const live = await liveJobs(ids);
         if (live.length > 0) {
           const states = [...new Set(live.map((job) => job.state))].join(', ');
-          say(`already submitted and still in Slurm: ${ids.map((id) => `job ${id}`).join(' and ')} (${live.length} job(s) ${states}); nothing submitted`);
+          say(
+            `already submitted and still in Slurm: ${ids.map((id) => `job ${id}`).join(' and ')} (${live.length} job(s) ${states}); nothing submitted`,
+          );
           say(watchHint(ids));
           return options.wait ? waitForMerge(previous.mergeJob) : EXIT.ok;
         }
@@ -103,7 +107,8 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
       const mergeRel = path.join(relativeSlurmDir, 'merge.sbatch');
       if (options.dryRun) {
         say(`scripts written: ${runnersRel}, ${mergeRel}`);
-        if (tasks > 0) say(`would submit: sbatch --array=0-${tasks - 1} ${runnersRel}; then sbatch --dependency=afterany:<array job> ${mergeRel}`);
+        if (tasks > 0)
+          say(`would submit: sbatch --array=0-${tasks - 1} ${runnersRel}; then sbatch --dependency=afterany:<array job> ${mergeRel}`);
         else say(`would submit: sbatch ${mergeRel} (every chunk is committed)`);
         say('dry run: nothing submitted');
         return EXIT.ok;
@@ -116,7 +121,10 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
       } else {
         say('every chunk is committed; submitting only the merge');
       }
-      const mergeJob = await sbatch(runnersJob !== undefined ? [`--dependency=afterany:${runnersJob}`, mergeRel] : [mergeRel], prepared.cwd);
+      const mergeJob = await sbatch(
+        runnersJob !== undefined ? [`--dependency=afterany:${runnersJob}`, mergeRel] : [mergeRel],
+        prepared.cwd,
+      );
       say(`submitted merge: job ${mergeJob}${runnersJob !== undefined ? `, after array job ${runnersJob} ends (afterany)` : ''}`);
       recordSubmittedJobs(prepared.outputDir, { runnersJob, mergeJob, submittedAt: new Date().toISOString() });
       const ids = [runnersJob, mergeJob].filter((id): id is string => id !== undefined);

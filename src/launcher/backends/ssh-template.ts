@@ -35,9 +35,7 @@ export function checkTemplate(template: string): void {
   if (words.length === 0) throw new UsageError('--ssh-template is empty; the default is: ' + DEFAULT_SSH_TEMPLATE);
   for (const match of template.matchAll(/\{([A-Za-z]+)\}/g)) {
     if (!(PLACEHOLDERS as readonly string[]).includes(match[1]!)) {
-      throw new UsageError(
-        `--ssh-template: unknown placeholder {${match[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
-      );
+      throw new UsageError(`--ssh-template: unknown placeholder {${match[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
     }
   }
   if (!template.includes('{runner}') && !template.includes('{runnerArgs}')) {

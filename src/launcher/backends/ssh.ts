@@ -61,9 +61,16 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
         );
         for (const { host, result } of results) {
           if (result.exitCode === 0) continue;
-          const said = String(result.stderr ?? '').trim().split('\n').filter(Boolean).pop();
-          if (result.timedOut) throw new UsageError(`host ${host} did not answer within ${PROBE_TIMEOUT_MS / 1000}s (${file0(template)}); check that it is up and reachable`);
-          if (result.exitCode === 255 || result.failed && result.exitCode === undefined) {
+          const said = String(result.stderr ?? '')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .pop();
+          if (result.timedOut)
+            throw new UsageError(
+              `host ${host} did not answer within ${PROBE_TIMEOUT_MS / 1000}s (${file0(template)}); check that it is up and reachable`,
+            );
+          if (result.exitCode === 255 || (result.failed && result.exitCode === undefined)) {
             throw new UsageError(
               `host ${host} is unreachable: ${said ?? result.shortMessage}; check that \`ssh -o BatchMode=yes ${host} true\` works without a password (or fix --ssh-template)`,
             );
