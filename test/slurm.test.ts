@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { launcher, useWorkDir } from './support/cli.js';
 import { committedIndexes, expectExactlyOnce, listDir } from './support/disk.js';
-import { waitFor, writeFaultConfig } from './support/faults.js';
+import { waitFor, wrapperCommand, writeFaultConfig } from './support/faults.js';
 import { describeWithReal, slurmUnavailable } from './support/real-cluster.js';
 import { readRows } from './merge-helpers.js';
 
@@ -72,10 +72,18 @@ describeWithReal('Slurm backend', slurmUnavailable(), () => {
     expect(logOf(out, `merge-${jobs.merge}.out`)).toMatch(/rows/);
     expect(readFileSync(path.join(out, 'slurm', 'runners.sbatch'), 'utf8')).toMatch(/#SBATCH --array=0-1/);
     expect(JSON.stringify(JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')))).not.toContain(work.dir);
+
+    // The same line again: every chunk is committed, so only the merge is submitted, and it changes nothing.
+    const again = await launcher([...args, '--wait'], { cwd: work.dir, timeoutMs: 120_000 });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toMatch(/every chunk is committed; submitting only the merge/);
+    expect(again.stdout).not.toMatch(/submitted runners/);
+    const rerunMerge = /submitted merge: job (\d+)/.exec(again.stdout)![1]!;
+    expect(logOf(out, `merge-${rerunMerge}.out`)).toMatch(/unchanged/);
     expect(readFileSync(path.join(out, 'runner-spec.json'), 'utf8')).not.toContain(work.dir);
   });
 
-  it('a task cancelled mid-run: the other task finishes its chunks after the lease, and the merge still completes', async () => {
+  it('a task cancelled mid-run: the other task takes over the chunk it was running, and the merge still completes', async () => {
     writeFaultConfig(work.dir, { lease: '3s', stopGrace: '1s', killGrace: '1s' });
     const env = { CHUNKRUN_EXAMPLE_DELAY: '0.02' };
     const args = [
@@ -123,5 +131,31 @@ describeWithReal('Slurm backend', slurmUnavailable(), () => {
       expect(holders, `${name} after the cancel`).toEqual([holders[0]]);
       expect(holders[0]).toMatch(/^0\./);
     }
+  });
+
+  it('a chunk that fails for good: the merge job refuses a partial merge and --wait exits 1', async () => {
+    writeFaultConfig(work.dir, { retries: 0 }, { command: wrapperCommand(work.dir, 'fails-at-40', '[ "$CHUNK_START" = 40 ] && exit 3') });
+    const args = [
+      '--phase',
+      '1',
+      '--start',
+      '0',
+      '--end',
+      '79',
+      '--checkpoint-frequency',
+      '20',
+      '--slurm',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '1',
+    ];
+    const result = await launcher([...args, '--wait'], { cwd: work.dir, timeoutMs: 180_000 });
+    expect(result.exitCode, result.all).toBe(1);
+    const jobs = submitted(result.stdout);
+    expect(result.stdout).toMatch(new RegExp(`merge job ${jobs.merge} ended: FAILED, exit code 1`));
+    const mergeLog = logOf(work.outputDir(), `merge-${jobs.merge}.out`);
+    expect(mergeLog).toMatch(/40-59/);
+    expect(readdirSync(work.outputDir()).filter((name) => name.endsWith('.parquet'))).toEqual([]);
   });
 });
