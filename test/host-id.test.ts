@@ -57,7 +57,6 @@ describe('ssh command template', () => {
       worker: '3',
       cwd: "'/a b'",
       runner: 'node main.js --x',
-      runnerArgs: '',
     });
     expect(argv.slice(-3)).toEqual(['--worker=3', '--command', "cd '/a b' && node main.js --x"]);
   });

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 
 export const DEFAULT_SSH_TEMPLATE = 'ssh -o BatchMode=yes {host} cd {cwd} && {runner}';
 
-const PLACEHOLDERS = ['host', 'hostId', 'worker', 'cwd', 'runner', 'runnerArgs'] as const;
+const PLACEHOLDERS = ['host', 'hostId', 'worker', 'cwd', 'runner'] as const;
 export type SshTemplateValues = Record<(typeof PLACEHOLDERS)[number], string>;
 
 /** Split on whitespace outside quotes; single and double quotes group and are removed, as in sh. */
@@ -38,8 +38,8 @@ export function checkTemplate(template: string): void {
       throw new UsageError(`--ssh-template: unknown placeholder {${match[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
     }
   }
-  if (!template.includes('{runner}') && !template.includes('{runnerArgs}')) {
-    throw new UsageError(`--ssh-template must contain {runner} (or chunk-runner {runnerArgs}); the default is: ${DEFAULT_SSH_TEMPLATE}`);
+  if (!template.includes('{runner}')) {
+    throw new UsageError(`--ssh-template must contain {runner}, the chunk-runner command; the default is: ${DEFAULT_SSH_TEMPLATE}`);
   }
 }
 

@@ -11,7 +11,7 @@ import { UsageError } from '../../core/errors.js';
 import { checkHostId } from '../../core/host-id.js';
 import type { AttachedBackend, BackendContext, RunnerCommand } from './backend.js';
 import { outputDirArg, runnerArgs, runnerMain, shellQuote } from './runner-args.js';
-import { DEFAULT_SSH_TEMPLATE, checkTemplate, expandTemplate } from './ssh-template.js';
+import { DEFAULT_SSH_TEMPLATE, checkTemplate, expandTemplate, splitTemplate } from './ssh-template.js';
 
 /** How long a host may take to answer the reachability probe. */
 const PROBE_TIMEOUT_MS = 30_000;
@@ -38,8 +38,8 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
   const outputDir = outputDirArg(prepared.outputDir, prepared.cwd);
   const explicitDevices = options.devices !== undefined ? prepared.devices : undefined;
 
-  const commandFor = (host: string, worker: number, remote: { runner: string; runnerArgs: string }): string[] =>
-    expandTemplate(template, { host, hostId: host, worker: String(worker), cwd: shellQuote(prepared.cwd), ...remote });
+  const commandFor = (host: string, worker: number, runner: string): string[] =>
+    expandTemplate(template, { host, hostId: host, worker: String(worker), cwd: shellQuote(prepared.cwd), runner });
 
   return {
     kind: 'attached',
@@ -54,7 +54,7 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
         const probeWord = shellQuote(path.join(outputDir, probeName));
         const results = await Promise.all(
           hosts.map(async (host, worker) => {
-            const [file, ...args] = commandFor(host, worker, { runner: `test -f ${probeWord}`, runnerArgs: '' });
+            const [file, ...args] = commandFor(host, worker, `test -f ${probeWord}`);
             const result = await execa(file!, args, { reject: false, timeout: PROBE_TIMEOUT_MS, stdin: 'ignore', cwd: prepared.cwd });
             return { host, result };
           }),
@@ -68,7 +68,7 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
             .pop();
           if (result.timedOut)
             throw new UsageError(
-              `host ${host} did not answer within ${PROBE_TIMEOUT_MS / 1000}s (${file0(template)}); check that it is up and reachable`,
+              `host ${host} did not answer within ${PROBE_TIMEOUT_MS / 1000}s (${splitTemplate(template)[0]}); check that it is up and reachable`,
             );
           if (result.exitCode === 255 || (result.failed && result.exitCode === undefined)) {
             throw new UsageError(
@@ -86,17 +86,10 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
     runnerCommands(): RunnerCommand[] {
       return hosts.map((host, worker) => {
         const args = runnerArgs({ outputDir, hostId: host, hostIndex: worker, devices: explicitDevices, events: 'json', supervised: true });
-        const quotedArgs = args.map(shellQuote).join(' ');
-        const [file, ...rest] = commandFor(host, worker, {
-          runner: `${shellQuote(process.execPath)} ${shellQuote(runnerMain)} ${quotedArgs}`,
-          runnerArgs: quotedArgs,
-        });
+        const runner = [process.execPath, runnerMain, ...args].map(shellQuote).join(' ');
+        const [file, ...rest] = commandFor(host, worker, runner);
         return { host, file: file!, args: rest, local: false };
       });
     },
   };
-}
-
-function file0(template: string): string {
-  return template.split(/\s+/)[0] ?? template;
 }
