@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { launcher, useWorkDir } from './support/cli.js';
 import { committedIndexes, expectExactlyOnce, listDir } from './support/disk.js';
+import { scanDisk } from '../src/core/scan.js';
 import { waitFor, writeFaultConfig } from './support/faults.js';
 import { describeWithReal, sshClient, sshUnavailable } from './support/real-cluster.js';
 
@@ -89,6 +90,7 @@ describeWithReal('SSH backend', sshUnavailable(), () => {
     });
     const started = (host: string) => events.find((e) => e.type === 'runner-started' && e.host === host) as { pid: number } | undefined;
     await waitFor(() => started('w0') !== undefined && started('w1') !== undefined, 60_000, 'both hosts to start');
+    await waitFor(() => events.some((e) => e.type === 'chunk-committed'), 60_000, 'a first commit');
     run.kill('SIGINT');
     const result = await run;
     expect(result.exitCode, result.all).toBe(130);
@@ -98,8 +100,13 @@ describeWithReal('SSH backend', sshUnavailable(), () => {
       const pid = started(host)!.pid;
       expect(() => process.kill(pid, 0), `runner of ${host} still alive`).toThrow();
     }
+    const committedBefore = scanDisk(work.outputDir()).committed.size;
+    expect(committedBefore).toBeGreaterThan(0);
     const resumed = await launcher([...args, '--ssh-template', template('0')], { cwd: work.dir, timeoutMs: 120_000 });
     expect(resumed.exitCode, resumed.all).toBe(0);
+    // Two hosts' runners each report what they found committed; it is counted once.
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ type: 'summary', skipped: committedBefore, committed: 10 - committedBefore });
     expect(expectExactlyOnce(committedIndexes(work.outputDir()), 0, 199)).toBeUndefined();
   });
 });
