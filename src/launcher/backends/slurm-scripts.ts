@@ -51,7 +51,8 @@ export function runnersScript(facts: SlurmScriptFacts): string {
     '--ntasks=1',
     facts.gpusPerNode !== undefined ? `--gres=gpu:${facts.gpusPerNode}` : '--exclusive',
     `--output=${facts.logDir}/runner-%A_%a.out`,
-    facts.requeue ? '--requeue' : '--no-requeue',
+    // A requeued task appends to its log, so both of its lives can be read.
+    ...(facts.requeue ? ['--requeue', '--open-mode=append'] : ['--no-requeue']),
     ...(facts.partition !== undefined ? [`--partition=${facts.partition}`] : []),
   ];
   return [
