@@ -78,3 +78,16 @@ describe('several hosts: bad input', () => {
     expect(runner.stderr.trim()).toMatch(/^chunk-runner: no .*run\.json on host h3 .*every host shares/);
   });
 });
+
+describe('several hosts: dry run', () => {
+  it("--hosts --dry-run prints each host's runner command and starts nothing", async () => {
+    writeFaultConfig(work.dir);
+    const result = await launcher([...RANGE, '--hosts', 'a,b', '--dry-run'], { cwd: work.dir });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ {2}host a: ssh -o BatchMode=yes a cd \S+ && \S+ \S+chunk-runner\/main\.js --output-dir data\/phase1_0 --host-id a --host-index 0 /m,
+    );
+    expect(result.stdout).toMatch(/^ {2}host b: .* --host-id b --host-index 1 /m);
+    expect(existsSync(path.join(work.outputDir(), 'run.json'))).toBe(false);
+  });
+});

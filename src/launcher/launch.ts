@@ -26,7 +26,7 @@ function pendingRanges(launch: PreparedLaunch) {
   return { grid, missing: grid.filter((range) => !disk.committed.has(rangeKey(range))) };
 }
 
-function printPlan(launch: PreparedLaunch): number {
+function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
   const { grid, missing } = pendingRanges(launch);
   const width = nameWidthFor(launch.identity.end);
   out(
@@ -34,6 +34,11 @@ function printPlan(launch: PreparedLaunch): number {
   );
   out(`output dir: ${launch.outputDir}; ${grid.length - missing.length} chunks already committed, ${missing.length} to run`);
   out(`command: ${launch.hostCommand.join(' ')}`);
+  if (backend.name === 'ssh') {
+    for (const runner of backend.runnerCommands()) out(`  host ${runner.host}: ${[runner.file, ...runner.args].join(' ')}`);
+    out('dry run: nothing started (each host runs its own devices and takes pending chunks as they come)');
+    return EXIT.ok;
+  }
   const blocks = contiguousBlocks(missing, launch.devices.length);
   launch.devices.forEach((device, i) => {
     const block = blocks[i] ?? [];
@@ -55,7 +60,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     if (!options.dryRun) recordRun(prepared, backend.hostCount);
     return backend.submit();
   }
-  if (options.dryRun) return printPlan(prepared);
+  if (options.dryRun) return printPlan(prepared, backend);
   const stop = new AbortController();
   const signals = { count: 0, first: undefined as NodeJS.Signals | undefined };
 
