@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { builtInConfigFile, findConfigFile, loadConfig, phaseConfig } from '../src/core/config.js';
-import { expandChunkCommand, expandRunCommand } from '../src/core/command.js';
+import { configDirOnThisHost, expandChunkCommand, expandConfigDir, expandRunCommand, recordedConfigDir } from '../src/core/command.js';
 import { parseDuration } from '../src/core/duration.js';
 import { globToRegExp } from '../src/core/glob.js';
 import { removeDir, tempWorkDir } from './support/cli.js';
@@ -49,15 +49,17 @@ describe('config', () => {
 });
 
 describe('command templates', () => {
-  const values = { python: 'python3', model: 'm', phase: '1', configDir: '/cfg' };
+  const values = { python: 'python3', model: 'm', phase: '1' };
 
-  it('fills run-wide placeholders at launch and chunk ones per chunk, with extra args last', () => {
-    const run = expandRunCommand(
+  it('fills run-wide placeholders at launch, {configDir} per host, and chunk ones per chunk, with extra args last', () => {
+    const recorded = expandRunCommand(
       ['{python}', '{configDir}/run.py', '--start', '{start}', '--end', '{end}', '--model', '{model}', '--dir', '{chunkDir}'],
       values,
       ['--x', '1'],
       'w',
     );
+    expect(recorded[1]).toBe('{configDir}/run.py');
+    const run = expandConfigDir(recorded, '/cfg');
     expect(run).toEqual([
       'python3',
       '/cfg/run.py',
@@ -89,7 +91,19 @@ describe('command templates', () => {
   });
 
   it('normalizes paths built on {configDir}', () => {
-    expect(expandRunCommand(['{python}', '{configDir}/../python/p.py'], values, [], 'w')).toEqual(['python3', '/python/p.py']);
+    expect(expandConfigDir(expandRunCommand(['{python}', '{configDir}/../python/p.py'], values, [], 'w'), '/cfg')).toEqual([
+      'python3',
+      '/python/p.py',
+    ]);
+  });
+
+  it('records the config folder as "builtin" or relative to the working dir, and resolves it on each host', () => {
+    expect(recordedConfigDir('/pkg/config', '/pkg/config', '/work')).toBe('builtin');
+    expect(recordedConfigDir('/work/cfg', '/pkg/config', '/work')).toBe('cfg');
+    expect(recordedConfigDir('/work', '/pkg/config', '/work')).toBe('.');
+    expect(configDirOnThisHost('builtin', '/other/install/config', '/w2')).toBe('/other/install/config');
+    expect(configDirOnThisHost('cfg', '/x', '/w2')).toBe('/w2/cfg');
+    expect(configDirOnThisHost(undefined, '/x', '/w2')).toBeUndefined();
   });
 
   it('refuses unknown placeholders and a {model} with no model', () => {

@@ -138,8 +138,8 @@ describe('status model from disk facts', () => {
     expect(report.state).toBe('running');
     expect(report.totals).toEqual({ chunks: 5, committed: 2, running: 1, failed: 1, pending: 1, items: 100, itemsCommitted: 40 });
     expect(report.devices).toEqual([
-      { name: 'gpu0', committed: 1, itemsCommitted: 20, running: 1, failed: 0 },
-      { name: 'gpu1', committed: 1, itemsCommitted: 20, running: 0, failed: 1 },
+      expect.objectContaining({ name: 'gpu0', host: expect.any(String), committed: 1, itemsCommitted: 20, running: 1, failed: 0 }),
+      expect.objectContaining({ name: 'gpu1', host: expect.any(String), committed: 1, itemsCommitted: 20, running: 0, failed: 1 }),
     ]);
     expect(report.running).toEqual([
       expect.objectContaining({
@@ -294,5 +294,36 @@ describe('percent done', () => {
     expect(percentDone(99_985, 100_000)).toBe('99.9%');
     expect(percentDone(100_000, 100_000)).toBe('100%');
     expect(percentDone(40, 60)).toBe('66.6%');
+  });
+});
+
+describe('status across hosts', () => {
+  it('groups host-qualified device folders by host, with items/s over recent commits and an ETA while running', () => {
+    const outputDir = newRun();
+    const recent = '2026-11-26T11:59:00.000Z';
+    commit(outputDir, 'w0.gpu0', { start: 0, end: 19 }, recent);
+    commit(outputDir, 'w0.gpu1', { start: 20, end: 39 }, recent);
+    commit(outputDir, 'w1.gpu0', { start: 40, end: 59 }, recent);
+    claim(outputDir, 'w1.gpu0', { start: 60, end: 79 }, { pid: 4242 });
+    const report = statusOf(outputDir, [4242]);
+
+    expect(report.devices.map((d) => [d.name, d.host])).toEqual([
+      ['w0.gpu0', 'w0'],
+      ['w0.gpu1', 'w0'],
+      ['w1.gpu0', 'w1'],
+    ]);
+    expect(report.hosts.map((h) => [h.host, h.devices, h.committed, h.running])).toEqual([
+      ['w0', ['w0.gpu0', 'w0.gpu1'], 2, 0],
+      ['w1', ['w1.gpu0'], 1, 1],
+    ]);
+    // 60 items committed since the first of them started (10:59, an hour and a minute before now).
+    const rate = 60 / 3660;
+    expect(report.itemsPerSecond).toBeCloseTo(rate, 6);
+    expect(report.hosts[0]!.itemsPerSecond).toBeCloseTo(2 * (20 / 3660), 6);
+    expect(report.etaMs).toBeCloseTo((40 / rate) * 1000, 0);
+    const text = renderStatus(report, 'launcher ...').join('\n');
+    expect(text).toMatch(/^host\s+devices\s+committed\s+running\s+failed\s+items\/s$/m);
+    expect(text).toMatch(/^w1\s+1\s+1\s+1\s+0\s+0\.0$/m);
+    expect(text).toMatch(/rate: 0\.0 items\/s over the last commits; ETA 40m40s/);
   });
 });

@@ -4,14 +4,9 @@ import { oneLineErrors } from '../core/cli-errors.js';
 
 export interface RunnerOptions {
   outputDir: string;
-  phase: string;
-  config?: string;
-  devices: string[];
-  retries?: string;
-  chunkTimeout?: string;
-  lease?: string;
-  blockOffset: string;
-  blockCount?: string;
+  devices?: string[];
+  hostId?: string;
+  hostIndex: string;
   events: string;
   supervised?: boolean;
 }
@@ -19,17 +14,17 @@ export interface RunnerOptions {
 export function buildProgram(): Command {
   return oneLineErrors(
     new Command('chunk-runner')
-      .description("run one host's share of a checkpointed run: claim pending chunks, run them on these devices, commit them")
-      .requiredOption('--output-dir <dir>', "the run's output dir (holds run.json, written by launcher)")
-      .requiredOption('--phase <name>', 'phase name in the config')
-      .requiredOption('--devices <spec...>', 'devices of this host, e.g. cuda:0-3, tpu:0+1, cpu:2')
-      .option('--config <file>', 'config file (default: launcher.config.json/.yaml here, else the built-in one)')
-      .option('--retries <n>', 'retries per chunk after a failed attempt (config: retries)')
-      .option('--chunk-timeout <duration>', 'fail an attempt that runs longer, e.g. 30m (config: chunkTimeout)')
-      .option('--lease <duration>', 'claim lease; other hosts take over a claim not renewed for this long (config: lease)')
-      .option('--block-offset <n>', "index of this host's first device among all devices of the run", '0')
-      .option('--block-count <n>', "number of devices in the whole run (default: this host's)")
+      .description(
+        "run one host's share of a checkpointed run: claim pending chunks, run them on this host's devices, commit them. Reads run.json and runner-spec.json (written by launcher) from the output dir",
+      )
+      .requiredOption('--output-dir <dir>', "the run's output dir, as this host sees it (relative to the working dir, where phases run)")
+      .option('--devices <spec...>', "this host's devices, e.g. cuda:0-3, tpu:0+1, cpu:2 (default: detected, as launcher does)")
+      .option(
+        '--host-id <id>',
+        'this host in device folders and status (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)',
+      )
+      .option('--host-index <n>', "this host's position among the run's hosts, for the contiguous default order", '0')
       .option('--events <format>', 'events on stdout: text or json', 'text')
-      .option('--supervised', 'take commands on stdin and stop when stdin closes (used by launcher)'),
+      .option('--supervised', 'take commands on stdin and stop when stdin closes (used by launcher, also over ssh)'),
   );
 }

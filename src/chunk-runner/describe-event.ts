@@ -32,6 +32,8 @@ export function describeEvent(event: RunEvent): string {
         : `stopping now (${event.why})`;
     case 'warning':
       return `warning: ${event.message}`;
+    case 'host-lost':
+      return `HOST LOST ${event.host}: ${event.reason}`;
     case 'runner-finished':
       return `runner finished: ${event.committed} committed, ${event.failed} failed${event.stopped ? ', stopped early' : ''}`;
   }

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
- * chunk-runner: one host's share of a run. The launcher starts it; a Slurm array task or
- * an SSH host can start it the same way. Reads the run's identity from run.json.
+ * chunk-runner: one host's share of a run. The launcher starts it, on this host, in a Slurm
+ * array task or over ssh, the same way. Reads run.json and runner-spec.json from the output dir.
  */
-import path from 'node:path';
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadConfig, phaseConfig } from '../core/config.js';
 import { parseDeviceSpecs } from '../core/devices.js';
+import { detectDevices } from '../core/device-detect.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
-import { readRunFile } from '../core/run-file.js';
-import { resolveSettings, parseNonNegativeInt } from '../core/settings.js';
+import { commandOnThisHost, readRunFile } from '../core/run-file.js';
+import { readRunnerSpecFile, runnerSpecPath } from '../core/runner-spec-file.js';
+import { hostDevice, resolveHostId } from '../core/host-id.js';
+import { parseNonNegativeInt } from '../core/settings.js';
 import { runFilePath } from '../core/layout.js';
 import { checkPlanSize, MAX_RUN_DEVICES } from '../core/limits.js';
 import { ChunkRunner } from './runner.js';
@@ -23,35 +25,48 @@ async function main(argv: string[]): Promise<number> {
   program.parse(argv);
   const options = program.opts<RunnerOptions>();
   const cwd = process.cwd();
+  const host = resolveHostId(options.hostId, process.env, os.hostname());
   const outputDir = path.resolve(cwd, options.outputDir);
   const run = readRunFile(outputDir);
-  if (!run) throw new UsageError(`no ${runFilePath(outputDir)}: start the run with launcher, which writes it`);
-  if (run.phase !== options.phase)
-    throw new UsageError(`${runFilePath(outputDir)} is for phase ${run.phase}, not --phase ${options.phase}`);
-  const loaded = loadConfig(options.config, cwd);
-  const phase = phaseConfig(loaded, options.phase);
+  if (!run) {
+    throw new UsageError(
+      `no ${runFilePath(outputDir)} on host ${host.id} (working dir ${cwd}): start the run with launcher, which writes it; on several hosts the output dir must be on a filesystem every host shares (NFS, Lustre, GPFS) at the same path relative to the working dir`,
+    );
+  }
+  const spec = readRunnerSpecFile(runnerSpecPath(outputDir));
+  if (run.phase !== spec.phase) {
+    throw new UsageError(
+      `${runFilePath(outputDir)} is for phase ${run.phase} but ${runnerSpecPath(outputDir)} for phase ${spec.phase}; rerun the launcher`,
+    );
+  }
+  const severalHosts = spec.hosts > 1;
+  const devices = (options.devices !== undefined ? parseDeviceSpecs(options.devices) : detectDevices().devices).map((device) =>
+    hostDevice(device, host.id, severalHosts),
+  );
+  const hostIndex = parseNonNegativeInt('--host-index', options.hostIndex);
+  // Phases and anything they start can tell which host they are on.
+  process.env.CHUNKRUN_HOST_ID = host.id;
+  const { chunkTimeoutMs, ...settings } = spec.settings;
   checkPlanSize(run);
-  const devices = parseDeviceSpecs(options.devices);
-  const settings = resolveSettings(loaded.config, phase, options);
-  const blockOffset = parseNonNegativeInt('--block-offset', options.blockOffset);
-  const blockCount = options.blockCount !== undefined ? parseNonNegativeInt('--block-count', options.blockCount) : devices.length;
+  const blockOffset = hostIndex * devices.length;
+  const blockCount = spec.hosts * devices.length;
   checkBlocks(blockOffset, blockCount, devices.length);
-  const phaseEnv = phase.env ?? {};
   // One interpreter start through the shim here instead of one per chunk.
-  const interpreter = phase.command.includes('{python}')
-    ? await resolveInterpreter(loaded.config.python, cwd, { ...process.env, ...phaseEnv })
+  const interpreter = spec.commandTemplate.includes('{python}')
+    ? await resolveInterpreter(spec.python, cwd, { ...process.env, ...spec.phaseEnv })
     : undefined;
   const runner = new ChunkRunner({
     ...settings,
+    chunkTimeoutMs: chunkTimeoutMs ?? undefined,
+    hostId: host.id,
     outputDir,
-    hostId: os.hostname(),
     cwd,
     run,
-    spawnCommand: spawnCommandFor(run.command, phase.command, interpreter),
+    spawnCommand: spawnCommandFor(commandOnThisHost(run, cwd), spec.commandTemplate, interpreter),
     interpreter,
-    outputDirEnv: phase.outputDirEnv,
-    phaseEnv,
-    deviceEnv: loaded.config.deviceEnv,
+    outputDirEnv: spec.outputDirEnv,
+    phaseEnv: spec.phaseEnv,
+    deviceEnv: spec.deviceEnv,
     devices,
     baseEnv: process.env,
     blockOffset,
@@ -87,14 +102,10 @@ async function main(argv: string[]): Promise<number> {
 /** This host's devices must be blocks of the run's device order. */
 function checkBlocks(offset: number, count: number, devices: number): void {
   if (count > MAX_RUN_DEVICES) {
-    throw new UsageError(
-      `--block-count ${count} is more devices than a run holds (at most ${MAX_RUN_DEVICES}); give the number of devices of the whole run`,
-    );
+    throw new UsageError(`the run has ${count} devices over all hosts, more than a run holds (at most ${MAX_RUN_DEVICES})`);
   }
   if (offset + devices > count) {
-    throw new UsageError(
-      `--block-offset ${offset} with ${devices} device(s) here needs --block-count ${offset + devices} or more (got ${count}); give the number of devices of the whole run`,
-    );
+    throw new UsageError(`--host-index ${offset / Math.max(1, devices)} is outside the run's hosts (${count / Math.max(1, devices)}); rerun the launcher`);
   }
 }
 

@@ -160,7 +160,8 @@ function afterFailedAttempt(
   ctx.attemptFailed(device.name, chunk.name, failed.attempt, failureSignature(reason, logTail), { log: failed.log, logTail });
   if (ctx.removedDevices.has(device.name)) return { kind: 'handed-back' };
   if (next.kind === 'retry') return { kind: 'retry', retryAt: Date.now() + next.inMs };
-  if (ctx.stopping && !diskFull && failed.attempt <= spec.retries) return { kind: 'handed-back' };
+  // A stop (Ctrl+C, Slurm's SIGTERM on cancel or preemption) is no verdict on the chunk: it stays pending for the next run.
+  if (ctx.stopping && !diskFull) return { kind: 'handed-back' };
 
   writeFailedRecord(failed.dir, { attempts: failed.attempt, reason, log: path.join(failed.chunkDir, path.basename(failed.log)), failedAt: new Date().toISOString() });
   if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before recording its failure');

@@ -36,7 +36,7 @@ export class RunnerContext {
     this.evidence = new FailureEvidence(spec.maxConsecutiveDeviceFailures);
   }
 
-  stop(how: 'graceful' | 'now', why: string, details: { log?: string; logTail?: readonly string[] } = {}): void {
+  stop(how: 'graceful' | 'now', why: string, details: { log?: string; logTail?: string[] } = {}): void {
     if (how === 'now') {
       if (this.stopNow.signal.aborted) return;
       this.stopping = true;
@@ -82,7 +82,7 @@ export class RunnerContext {
     for (const verdict of this.evidence.committed(device, chunk, this.activeDevices())) this.removeDevice(verdict.device, verdict.reason);
   }
 
-  attemptFailed(device: string, chunk: string, attempt: number, signature: string, details: { log: string; logTail: readonly string[] }): void {
+  attemptFailed(device: string, chunk: string, attempt: number, signature: string, details: { log: string; logTail: string[] }): void {
     this.evidence.attemptFailed(device, chunk, attempt, signature);
     const verdict = this.evidence.failFast(this.activeDevices());
     if (!verdict) return;

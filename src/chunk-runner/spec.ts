@@ -5,14 +5,15 @@ import type { Interpreter } from './interpreter.js';
 
 /** Everything a runner needs to run its devices' share of a run. */
 export interface RunnerSpec extends RunSettings {
+  /** This runner's host id (SPEC §9), in events; device names already carry it when several hosts run. */
+  readonly hostId: string;
   /** Absolute. */
   readonly outputDir: string;
-  /** This host's id: recorded in claims' companions, markers and events. */
-  readonly hostId: string;
   /** Where phases run: the launcher's working directory. */
   readonly cwd: string;
+  /** run.json as recorded: the run identity markers are made under. */
   readonly run: RunFile;
-  /** The argv template phases are spawned with: run.command with {python} resolved to the real interpreter. */
+  /** The argv template phases are spawned with: run.command with {configDir} filled for this host and {python} resolved to the real interpreter. */
   readonly spawnCommand: readonly string[];
   /** How {python} was resolved, to report; undefined when the command does not use it. */
   readonly interpreter: Interpreter | undefined;

@@ -10,8 +10,10 @@ export interface RunValues {
   readonly python: string;
   readonly model: string | undefined;
   readonly phase: string;
-  readonly configDir: string;
 }
+
+/** run.json's configDir for the built-in config: each host's own chunkrun install. */
+export const BUILT_IN_CONFIG_DIR = 'builtin';
 
 export interface ChunkValues {
   readonly start: number;
@@ -25,7 +27,10 @@ function placeholdersIn(arg: string): string[] {
   return [...arg.matchAll(/\{([A-Za-z]+)\}/g)].map((match) => match[1]!);
 }
 
-/** Fill {python} {model} {phase} {configDir}; check that nothing unknown is left; append extra args. */
+/**
+ * Fill {python} {model} {phase}; check that nothing unknown is left; append extra args.
+ * {configDir} stays: it is a path on the host that runs the phase (expandConfigDir).
+ */
 export function expandRunCommand(template: readonly string[], values: RunValues, extraArgs: readonly string[], where: string): string[] {
   for (const arg of template) {
     for (const name of placeholdersIn(arg)) {
@@ -37,16 +42,34 @@ export function expandRunCommand(template: readonly string[], values: RunValues,
       }
     }
   }
-  const filled = template.map((arg) => {
-    const value = arg
+  const filled = template.map((arg) =>
+    arg
       .replaceAll('{python}', values.python)
       .replaceAll('{model}', values.model ?? '')
-      .replaceAll('{phase}', values.phase)
-      .replaceAll('{configDir}', values.configDir);
-    // "{configDir}/../python/x.py" reads better in logs and run.json as ".../python/x.py".
+      .replaceAll('{phase}', values.phase),
+  );
+  return [...filled, ...extraArgs];
+}
+
+/** Fill {configDir} with this host's folder of the config. */
+export function expandConfigDir(runCommand: readonly string[], configDir: string): string[] {
+  return runCommand.map((arg) => {
+    const value = arg.replaceAll('{configDir}', configDir);
+    // "{configDir}/../python/x.py" reads better in logs as ".../python/x.py".
     return arg.startsWith('{configDir}') ? path.normalize(value) : value;
   });
-  return [...filled, ...extraArgs];
+}
+
+/** run.json's configDir: "builtin", or the config's folder relative to the working dir. */
+export function recordedConfigDir(configDir: string, builtInConfigDir: string, cwd: string): string {
+  if (path.resolve(configDir) === path.resolve(builtInConfigDir)) return BUILT_IN_CONFIG_DIR;
+  return path.relative(cwd, configDir) || '.';
+}
+
+/** The folder {configDir} means on this host, from run.json's record of it. */
+export function configDirOnThisHost(recorded: string | undefined, builtInConfigDir: string, cwd: string): string | undefined {
+  if (recorded === undefined) return undefined;
+  return recorded === BUILT_IN_CONFIG_DIR ? builtInConfigDir : path.resolve(cwd, recorded);
 }
 
 export function expandChunkCommand(runCommand: readonly string[], values: ChunkValues): string[] {

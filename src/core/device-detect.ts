@@ -68,6 +68,13 @@ export function detectDevices(env: NodeJS.ProcessEnv = process.env): Detected {
   if (visible) {
     return { devices: visible.map((id) => deviceOf('cuda', [id])), source: 'CUDA_VISIBLE_DEVICES', gpuIds: visible, accelerator: true };
   }
+  // A Slurm job step without CUDA_VISIBLE_DEVICES in its env still names its GPUs here.
+  const slurmGpus = env.SLURM_JOB_GPUS?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (slurmGpus && slurmGpus.length > 0) {
+    return { devices: slurmGpus.map((id) => deviceOf('cuda', [id])), source: 'SLURM_JOB_GPUS', gpuIds: slurmGpus, accelerator: true };
+  }
   const chips = tpuChips();
   if (chips) return { devices: chips.map((id) => deviceOf('tpu', [id])), source: '/dev/accel*', gpuIds: [], accelerator: true };
   const slots = cpuSlotCount();

@@ -1,21 +1,33 @@
 /** run.json: the identity of a run in an output dir, so two plans never mix silently. */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from './atomic-file.js';
 import { runFilePath } from './layout.js';
 import { UsageError } from './errors.js';
+import { builtInConfigFile } from './config.js';
+import { configDirOnThisHost, expandConfigDir } from './command.js';
 
 export const runIdentitySchema = z.object({
   phase: z.string(),
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
   checkpointFrequency: z.number().int().positive(),
-  /** The phase's argv template with the run-wide values (python, model, extra args) filled in. */
+  /**
+   * The phase's argv template with the run-wide values (python, model, extra args) filled in;
+   * `{configDir}` stays a placeholder that each host resolves (see configDir below).
+   */
   command: z.array(z.string()),
+  /**
+   * Where `{configDir}` points: "builtin" (each host's own chunkrun config/ folder) or a path
+   * relative to the working dir. Absent in version 1 files, whose command holds the launching
+   * host's absolute expansion.
+   */
+  configDir: z.string().optional(),
 });
 
 export const runFileSchema = runIdentitySchema.extend({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   createdAt: z.string(),
   outputs: z.array(z.string()),
   indexColumn: z.string().optional(),
@@ -51,7 +63,7 @@ export function readRunFile(outputDir: string): RunFile | undefined {
 /** What differs between a recorded run and a new one, one phrase per field; empty when none. */
 export function runDifferences(recorded: RunIdentity, requested: RunIdentity): string[] {
   const differences: string[] = [];
-  const fields = ['phase', 'start', 'end', 'checkpointFrequency'] as const;
+  const fields = ['phase', 'start', 'end', 'checkpointFrequency', 'configDir'] as const;
   for (const field of fields) {
     if (recorded[field] !== requested[field]) {
       differences.push(`${field} ${JSON.stringify(recorded[field])} -> ${JSON.stringify(requested[field])}`);
@@ -69,4 +81,10 @@ export function sameRunIdentity(a: RunIdentity, b: RunIdentity): boolean {
 
 export function writeRunFile(outputDir: string, run: RunFile): void {
   writeJsonAtomic(runFilePath(outputDir), runFileSchema.parse(run));
+}
+
+/** The recorded command with {configDir} filled for this host (a version 1 file holds it filled already). */
+export function commandOnThisHost(run: RunIdentity, cwd: string): string[] {
+  const dir = configDirOnThisHost(run.configDir, path.dirname(builtInConfigFile), cwd);
+  return dir === undefined ? [...run.command] : expandConfigDir(run.command, dir);
 }

@@ -19,6 +19,16 @@ export interface LaunchOptions {
   merge: boolean;
   json?: boolean;
   quiet?: boolean;
+  hostId?: string;
+  slurm?: boolean;
+  nodes?: string;
+  gpusPerNode?: string;
+  partition?: string;
+  sbatchArg?: string[];
+  wait?: boolean;
+  requeue?: boolean;
+  hosts?: string;
+  sshTemplate?: string;
 }
 
 export function buildLaunchProgram(): Command {
@@ -42,6 +52,25 @@ export function buildLaunchProgram(): Command {
       .option('--dry-run', 'print the plan and start nothing')
       .addOption(new Option('--json', 'events as JSON lines on stdout').conflicts('quiet'))
       .option('--quiet', 'print only the summary and errors')
+      .option(
+        '--host-id <id>',
+        'this host in status and, with several hosts, in device folders (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)',
+      )
+      .option('--slurm', 'submit to Slurm: an array of --nodes tasks, one chunk-runner per node, and a dependent merge job')
+      .option('--nodes <n>', 'with --slurm: array tasks, one per node (default 1)')
+      .option(
+        '--gpus-per-node <k>',
+        'with --slurm: GPUs each task asks for (--gres=gpu:K); without it each task gets a whole node (--exclusive)',
+      )
+      .option('--partition <name>', 'with --slurm: the Slurm partition')
+      .option('--sbatch-arg <arg...>', 'with --slurm: extra sbatch options for both scripts, e.g. --sbatch-arg=--time=12:00:00')
+      .option('--wait', "with --slurm: wait for the merge job and exit with the run's code (0 done, 1 chunks failed)")
+      .option('--requeue', 'with --slurm: let Slurm requeue a preempted task (its chunks are taken over by lease meanwhile)')
+      .option('--hosts <a,b,...>', 'run one chunk-runner per host over ssh; the output dir and working dir must be shared')
+      .option(
+        '--ssh-template <template>',
+        "with --hosts: how a host's runner is started (default: ssh -o BatchMode=yes {host} cd {cwd} && {runner})",
+      )
       .allowExcessArguments(true),
   );
 }

@@ -10,6 +10,7 @@ const LEVEL: Partial<Record<RunEvent['type'], 'warn' | 'error'>> = {
   'attempt-failed': 'warn',
   'chunk-failed': 'error',
   'device-removed': 'error',
+  'host-lost': 'error',
   warning: 'warn',
   stopping: 'warn',
 };

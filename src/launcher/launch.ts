@@ -8,7 +8,9 @@ import type { RunEvent } from '../core/events.js';
 import { describeEvent } from '../chunk-runner/describe-event.js';
 import type { LaunchOptions } from './cli.js';
 import type { PreparedLaunch } from './prepare.js';
-import { CheckpointedRun } from './run-checkpointed.js';
+import { CheckpointedRun, recordRun } from './run-checkpointed.js';
+import { backendFor } from './backends/backend-for.js';
+import type { AttachedBackend } from './backends/backend.js';
 import { runUncheckpointed } from './run-uncheckpointed.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
@@ -26,13 +28,18 @@ function pendingSpans(launch: PreparedLaunch) {
   return { total, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
 }
 
-function printPlan(launch: PreparedLaunch): number {
+function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
   const { identity } = launch;
   const { total, missing, missingCount } = pendingSpans(launch);
   const width = nameWidthFor(identity.end);
   out(`plan: phase ${identity.phase}, indexes ${identity.start}-${identity.end}, ${total} chunks of ${identity.checkpointFrequency}`);
   out(`output dir: ${launch.outputDir}; ${total - missingCount} chunks already committed, ${missingCount} to run`);
-  out(`command: ${identity.command.join(' ')}`);
+  out(`command: ${launch.hostCommand.join(' ')}`);
+  if (backend.name === 'ssh') {
+    for (const runner of backend.runnerCommands()) out(`  host ${runner.host}: ${[runner.file, ...runner.args].join(' ')}`);
+    out('dry run: nothing started (each host runs its own devices and takes pending chunks as they come)');
+    return EXIT.ok;
+  }
   const blocks = splitSpans(missing, launch.devices.length);
   launch.devices.forEach((device, i) => {
     const block = blocks[i] ?? [];
@@ -47,9 +54,15 @@ function printPlan(launch: PreparedLaunch): number {
 }
 
 export async function launch(prepared: PreparedLaunch, options: LaunchOptions, commandArgs: string[]): Promise<number> {
-  for (const warning of prepared.warnings) err(`launcher: warning: ${warning}`);
-  if (options.dryRun) return printPlan(prepared);
   const resumeCommand = `launcher ${commandArgs.map((a) => (/^[\w.,:/=+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
+  const backend = backendFor({ prepared, options, commandLine: resumeCommand });
+  for (const warning of prepared.warnings) if (backend.name === 'local') err(`launcher: warning: ${warning}`);
+  if (backend.kind === 'submitting') {
+    await backend.preflight();
+    if (!options.dryRun) recordRun(prepared, backend.hostCount);
+    return backend.submit();
+  }
+  if (options.dryRun) return printPlan(prepared, backend);
   const stop = new AbortController();
   const signals = { count: 0, first: undefined as NodeJS.Signals | undefined };
 
@@ -69,6 +82,17 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     return failed.length > 0 ? EXIT.chunksFailed : EXIT.ok;
   }
 
+  return runAttached(prepared, options, backend, resumeCommand, signals);
+}
+
+async function runAttached(
+  prepared: PreparedLaunch,
+  options: LaunchOptions,
+  backend: AttachedBackend,
+  resumeCommand: string,
+  signals: { count: number; first: NodeJS.Signals | undefined },
+): Promise<number> {
+  await backend.preflight();
   const startedAt = Date.now();
   const before = pendingSpans(prepared);
   const model = new ProgressModel(startedAt, itemCount(prepared.identity));
@@ -76,8 +100,8 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher');
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
-  const run = new CheckpointedRun(prepared);
-  run.recordRun();
+  // Written before anything else, so a lost run.json comes back even when there is nothing to do.
+  recordRun(prepared, backend.hostCount);
   if (before.missingCount === 0) {
     const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
     report(options, { type: 'summary', nothingToDo: true, chunks: before.total, merged, mergeError: error });
@@ -89,6 +113,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     return error ? EXIT.chunksFailed : EXIT.ok;
   }
 
+  const run = new CheckpointedRun(prepared, backend.runnerCommands());
   const tty = process.stderr.isTTY && !options.quiet && !options.json;
   const view = tty ? new LiveView(model, process.stderr) : undefined;
   const terminalLog = !tty && !options.quiet && !options.json ? stderrLogger() : undefined;
@@ -108,20 +133,21 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   process.on('SIGTERM', onSignal);
   view?.start();
 
-  const runner = await run.run();
+  const exits = await run.run();
   view?.stop();
-  if (runner.pid !== undefined && runner.signal) {
+  const several = exits.length > 1;
+  for (const runner of exits) {
+    if (!runner.local || runner.pid === undefined || !runner.signal) continue;
     const stopped = stopPhasesOfDeadRunner(prepared.outputDir, runner.pid);
     err(`launcher: chunk-runner was killed by ${runner.signal}; stopped ${stopped} phase process group(s) it left running`);
   }
-  if (
+  const broken = (runner: (typeof exits)[number]) =>
     runner.exitCode === EXIT.usage ||
-    (runner.exitCode !== EXIT.ok && runner.exitCode !== EXIT.chunksFailed && !signals.first && runner.stderr)
-  ) {
-    err(runner.stderr);
-    return runner.exitCode === EXIT.usage ? EXIT.usage : EXIT.chunksFailed;
-  }
-  if (runner.stderr) err(runner.stderr);
+    (runner.exitCode !== EXIT.ok && runner.exitCode !== EXIT.chunksFailed && !signals.first && runner.stderr !== '');
+  for (const runner of exits) if (runner.stderr) err(several ? `launcher: host ${runner.host}: ${runner.stderr}` : runner.stderr);
+  if (exits.some((runner) => runner.exitCode === EXIT.usage)) return EXIT.usage;
+  // One host broken among several: the others may have finished its chunks; the summary says what is missing.
+  if (exits.every(broken)) return EXIT.chunksFailed;
 
   const after = pendingSpans(prepared);
   const stoppedBy = signals.first ?? model.stopReason?.why;
@@ -161,5 +187,5 @@ function report(options: LaunchOptions, summary: Record<string, unknown>): void 
 }
 
 function isNoteworthy(event: RunEvent): boolean {
-  return ['attempt-failed', 'chunk-failed', 'device-removed', 'warning', 'stopping', 'chunk-waiting'].includes(event.type);
+  return ['attempt-failed', 'chunk-failed', 'device-removed', 'warning', 'stopping', 'chunk-waiting', 'host-lost'].includes(event.type);
 }

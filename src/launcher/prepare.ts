@@ -1,14 +1,15 @@
 /** From flags to a checked launch: every bad input is refused here, before anything starts. */
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { loadConfig, outputDirFor, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
-import { expandRunCommand } from '../core/command.js';
+import path from 'node:path';
+import { builtInConfigFile, loadConfig, outputDirFor, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
+import { expandConfigDir, expandRunCommand, recordedConfigDir } from '../core/command.js';
 import { parseDeviceSpecs, selectGpus, type Device } from '../core/devices.js';
 import { detectDevices } from '../core/device-detect.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { findExecutable } from '../core/executable.js';
 import { checkPlanSize } from '../core/limits.js';
 import { resolveSettings, type RunSettings } from '../core/settings.js';
-import { readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
+import { commandOnThisHost, readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
 import { scanDisk } from '../core/scan.js';
 import type { LaunchOptions } from './cli.js';
@@ -18,6 +19,8 @@ export interface PreparedLaunch {
   readonly loaded: LoadedConfig;
   readonly phase: PhaseConfig;
   readonly identity: RunIdentity;
+  /** The command as this host runs it ({configDir} filled). */
+  readonly hostCommand: string[];
   readonly outputDir: string;
   readonly devices: Device[];
   readonly settings: RunSettings;
@@ -76,11 +79,13 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
   const settings = resolveSettings(loaded.config, phase, options);
   const command = expandRunCommand(
     phase.command,
-    { python: loaded.config.python, model: options.model ?? phase.model, phase: options.phase, configDir: loaded.dir },
+    { python: loaded.config.python, model: options.model ?? phase.model, phase: options.phase },
     extraArgs,
     `${loaded.file}: phases.${options.phase}`,
   );
-  const executable = command[0]!;
+  const configDir = recordedConfigDir(loaded.dir, path.dirname(builtInConfigFile), cwd);
+  const hostCommand = commandOnThisHost({ command, configDir } as RunIdentity, cwd);
+  const executable = hostCommand[0]!;
   if (!findExecutable(executable, process.env.PATH, cwd)) {
     const hint =
       phase.command[0] === '{python}'
@@ -100,12 +105,15 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
     end,
     checkpointFrequency: frequencyFlag ?? phase.checkpointFrequency ?? loaded.config.checkpointFrequency,
     command,
+    configDir,
   };
   checkPlanSize(identity);
   if (!options.dryRun) checkWritable(outputDir);
   const recorded = options.checkpoint ? readRunFile(outputDir) : undefined;
   if (recorded) {
-    const differences = [...runDifferences(recorded, identity), ...checkDifferences(recorded, phase)];
+    // A version 1 run.json recorded {configDir} filled with this host's absolute path.
+    const comparable = recorded.version === 1 ? { ...identity, command: expandConfigDir(command, loaded.dir), configDir: undefined } : identity;
+    const differences = [...runDifferences(recorded, comparable), ...checkDifferences(recorded, phase)];
     if (differences.length > 0) {
       throw new UsageError(
         `${runFilePath(outputDir)} records a different run (${differences.join('; ')}); rerun with the recorded values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
@@ -113,7 +121,7 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
     }
   }
   if (options.checkpoint) refuseChunksOfAnotherRun(outputDir, identity);
-  return { cwd, loaded, phase, identity, outputDir, devices, settings, recorded, warnings };
+  return { cwd, loaded, phase, identity, hostCommand, outputDir, devices, settings, recorded, warnings };
 }
 
 /** How a commit is judged is part of a run: a changed glob or index column would judge old and new chunks apart. */

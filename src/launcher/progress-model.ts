@@ -31,6 +31,7 @@ export class ProgressModel {
   readonly warnings: string[] = [];
   totalChunks = 0;
   skippedChunks = 0;
+  private runnersStarted = 0;
   committedChunks = 0;
   /** Items of the whole run, and of those the ones committed before this run (never counted in the rate). */
   totalItems = 0;
@@ -61,7 +62,9 @@ export class ProgressModel {
       case 'runner-started':
         event.devices.forEach((name) => this.device(name));
         this.totalChunks = event.total;
-        this.skippedChunks += event.committed;
+        // Each host's runner reports what was committed when it scanned; the first scan is the one before this run.
+        this.skippedChunks = this.runnersStarted === 0 ? event.committed : Math.min(this.skippedChunks, event.committed);
+        this.runnersStarted++;
         break;
       case 'chunk-started': {
         const device = this.device(event.device);
@@ -96,6 +99,9 @@ export class ProgressModel {
         break;
       case 'device-idle':
         this.device(event.device).finished = true;
+        break;
+      case 'host-lost':
+        this.warnings.push(`host ${event.host} lost: ${event.reason}`);
         break;
       case 'warning':
         this.warnings.push(event.message);

@@ -1,67 +1,71 @@
-/** A checkpointed run: write run.json, start the chunk-runner, relay its events, stop it cleanly. */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * A checkpointed run with attached runners (here, or over ssh): write run.json and the runner
+ * spec, start one chunk-runner per host, relay their events as one stream, stop them cleanly.
+ */
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
 import { execa } from 'execa';
-import { deviceSpecOf } from '../core/devices.js';
-import { isRunEvent, type RunEvent } from '../core/events.js';
+import { parseRunEventLine, type RunEvent } from '../core/events.js';
 import { writeRunFile } from '../core/run-file.js';
+import { writeRunnerSpecFile } from '../core/runner-spec-file.js';
+import { EXIT } from '../core/errors.js';
 import type { PreparedLaunch } from './prepare.js';
-
-const runnerMain = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'chunk-runner', 'main.js');
+import type { RunnerCommand } from './backends/backend.js';
 
 export interface RunnerExit {
+  readonly host: string;
+  readonly local: boolean;
   readonly exitCode: number;
   readonly signal: string | undefined;
   readonly pid: number | undefined;
   readonly stderr: string;
 }
 
-export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {
-  private subprocess: ReturnType<typeof execa> | undefined;
-
-  constructor(private readonly launch: PreparedLaunch) {
-    super();
-  }
-
-  recordRun(): void {
-    const { launch } = this;
-    if (launch.recorded) return;
+/** run.json (the identity) and runner-spec.json (how runners run it), before any runner starts. */
+export function recordRun(launch: PreparedLaunch, hostCount: number): void {
+  if (launch.recorded?.version !== 2) {
     writeRunFile(launch.outputDir, {
-      version: 1,
+      version: 2,
       ...launch.identity,
-      createdAt: new Date().toISOString(),
+      createdAt: launch.recorded?.createdAt ?? new Date().toISOString(),
       outputs: launch.phase.outputs,
       indexColumn: launch.phase.indexColumn,
     });
   }
+  const { settings } = launch;
+  writeRunnerSpecFile(launch.outputDir, {
+    version: 1,
+    phase: launch.identity.phase,
+    commandTemplate: launch.phase.command,
+    python: launch.loaded.config.python,
+    hosts: hostCount,
+    settings: { ...settings, chunkTimeoutMs: settings.chunkTimeoutMs ?? null },
+    outputDirEnv: launch.phase.outputDirEnv,
+    phaseEnv: launch.phase.env ?? {},
+    deviceEnv: launch.loaded.config.deviceEnv,
+    deleteChunksAfterMerge: launch.loaded.config.deleteChunksAfterMerge,
+  });
+}
 
-  async run(): Promise<RunnerExit> {
-    const { launch } = this;
-    const { settings } = launch;
-    const args = [
-      runnerMain,
-      '--output-dir',
-      launch.outputDir,
-      '--phase',
-      launch.identity.phase,
-      '--config',
-      launch.loaded.file,
-      '--devices',
-      ...launch.devices.map(deviceSpecOf),
-      '--retries',
-      String(settings.retries),
-      '--lease',
-      `${settings.leaseMs}ms`,
-      '--events',
-      'json',
-      '--supervised',
-    ];
-    if (settings.chunkTimeoutMs !== undefined) args.push('--chunk-timeout', `${settings.chunkTimeoutMs}ms`);
-    // Its own process group: a terminal's Ctrl+C reaches the launcher only, which stops the runner in order.
-    const subprocess = execa(process.execPath, args, {
-      cwd: launch.cwd,
+export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {
+  private readonly subprocesses: ReturnType<typeof execa>[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly launch: PreparedLaunch,
+    private readonly runners: readonly RunnerCommand[],
+  ) {
+    super();
+  }
+
+  async run(): Promise<RunnerExit[]> {
+    return Promise.all(this.runners.map((runner) => this.runOne(runner)));
+  }
+
+  private async runOne(runner: RunnerCommand): Promise<RunnerExit> {
+    // Its own process group: a terminal's Ctrl+C reaches the launcher only, which stops the runners in order.
+    const subprocess = execa(runner.file, runner.args, {
+      cwd: this.launch.cwd,
       detached: true,
       cleanup: false,
       reject: false,
@@ -70,26 +74,43 @@ export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {
       stderr: 'pipe',
       buffer: { stdout: false, stderr: true },
     });
-    this.subprocess = subprocess;
+    this.subprocesses.push(subprocess);
+    const several = this.runners.length > 1;
     const lines = createInterface({ input: subprocess.stdout! });
     const allRead = new Promise<void>((resolve) => lines.once('close', resolve));
     lines.on('line', (line) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        this.emit('event', { type: 'warning', message: `chunk-runner: ${line}` });
-        return;
-      }
-      if (isRunEvent(parsed)) this.emit('event', parsed);
+      const parsed = parseRunEventLine(line);
+      if ('event' in parsed) this.emit('event', parsed.event);
+      else this.emit('event', { type: 'warning', message: `chunk-runner${several ? ` on ${runner.host}` : ''}: ${line}` });
     });
     const result = await subprocess;
     await allRead;
-    return { exitCode: result.exitCode ?? 1, signal: result.signal, pid: subprocess.pid, stderr: String(result.stderr ?? '').trim() };
+    const exit: RunnerExit = {
+      host: runner.host,
+      local: runner.local,
+      exitCode: result.exitCode ?? 1,
+      signal: result.signal,
+      pid: subprocess.pid,
+      stderr: String(result.stderr ?? '').trim(),
+    };
+    const ended = exit.signal === undefined && (exit.exitCode === EXIT.ok || exit.exitCode === EXIT.chunksFailed);
+    if (several && !ended && !this.stopping) {
+      const why = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`;
+      const said = exit.stderr.split('\n').filter(Boolean).pop();
+      this.emit('event', {
+        type: 'host-lost',
+        host: runner.host,
+        reason: `its runner ended early (${why}${said ? `: ${said}` : ''}); its chunks go to the other hosts once their leases run out`,
+      });
+    }
+    return exit;
   }
 
   stop(how: 'graceful' | 'now'): void {
-    const stdin = this.subprocess?.stdin;
-    if (stdin && !stdin.destroyed) stdin.write(how === 'graceful' ? 'stop\n' : 'stop-now\n');
+    this.stopping = true;
+    for (const subprocess of this.subprocesses) {
+      const stdin = subprocess.stdin;
+      if (stdin && !stdin.destroyed) stdin.write(how === 'graceful' ? 'stop\n' : 'stop-now\n');
+    }
   }
 }

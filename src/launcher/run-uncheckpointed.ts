@@ -29,7 +29,7 @@ export async function runUncheckpointed(launch: PreparedLaunch, stop: AbortSigna
       const log = path.join(logsDir(launch.outputDir), `${device.name}-${slice.start}-${slice.end}-${stamp}.log`);
       say(`${device.name}: indexes ${slice.start}-${slice.end}, log ${log}`);
       const outcome = await runPhaseProcess({
-        argv: expandChunkCommand(identity.command, { ...slice, device: device.name, chunkDir: '' }),
+        argv: expandChunkCommand(launch.hostCommand, { ...slice, device: device.name, chunkDir: '' }),
         env: phaseEnvFor(process.env, launch.phase.env ?? {}, device, launch.loaded.config.deviceEnv, undefined),
         cwd: launch.cwd,
         logFile: log,

@@ -28,7 +28,7 @@ export function summaryLines(facts: SummaryFacts): string[] {
   const lines: string[] = [];
   const items = identity.end - identity.start + 1;
   lines.push(
-    `phase ${identity.phase}: indexes ${identity.start}-${identity.end} (${items} items) in ${model.totalChunks} chunks of ${identity.checkpointFrequency}, devices ${launch.devices.map((d) => d.name).join(', ')}`,
+    `phase ${identity.phase}: indexes ${identity.start}-${identity.end} (${items} items) in ${model.totalChunks} chunks of ${identity.checkpointFrequency}, devices ${(model.devices.size > 0 ? [...model.devices.keys()] : launch.devices.map((d) => d.name)).join(', ')}`,
   );
   lines.push(
     `chunks: ${model.committedChunks} done this run, ${model.skippedChunks} already committed (skipped), ${model.failed.length} failed; wall time ${formatDuration(facts.wallMs)}`,

@@ -37,7 +37,8 @@ async function main(argv: string[]): Promise<void> {
     all: options.all,
     allowPartial: options.allowPartial,
     deleteChunks: options.deleteChunks ?? loaded?.config.deleteChunksAfterMerge ?? false,
-    indexColumn: phase?.indexColumn,
+    // Without a config (a Slurm merge job), run.json records the phase's index column.
+    indexColumn: phase?.indexColumn ?? run?.indexColumn,
   });
   for (const outcome of outcomes) process.stdout.write(`${describeOutcome(outcome)}\n`);
   const missing = outcomes[0]?.missing ?? [];

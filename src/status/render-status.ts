@@ -42,11 +42,40 @@ export function renderStatus(report: StatusReport, resumeCommand: string): strin
       `${totals.itemsCommitted}/${totals.items} items committed (${percentDone(totals.itemsCommitted, totals.items)})`,
   );
 
+  if (report.state === 'running') {
+    lines.push(
+      `rate: ${report.itemsPerSecond.toFixed(1)} items/s over the last commits; ETA ${report.etaMs === null ? '-' : formatDuration(report.etaMs)}`,
+    );
+  }
+
+  const severalHosts = report.hosts.length > 1;
+  if (severalHosts) {
+    lines.push('');
+    const rows = [['host', 'devices', 'committed', 'running', 'failed', 'items/s']];
+    for (const host of report.hosts)
+      rows.push([
+        host.host ?? '?',
+        String(host.devices.length),
+        String(host.committed),
+        String(host.running),
+        String(host.failed),
+        host.itemsPerSecond.toFixed(1),
+      ]);
+    lines.push(...table(rows));
+  }
+
   if (report.devices.length > 0) {
     lines.push('');
-    const rows = [['device', 'committed', 'items', 'running', 'failed']];
+    const rows = [['device', 'committed', 'items', 'running', 'failed', 'items/s']];
     for (const device of report.devices)
-      rows.push([device.name, String(device.committed), String(device.itemsCommitted), String(device.running), String(device.failed)]);
+      rows.push([
+        device.name,
+        String(device.committed),
+        String(device.itemsCommitted),
+        String(device.running),
+        String(device.failed),
+        device.itemsPerSecond.toFixed(1),
+      ]);
     lines.push(...table(rows));
   }
 

@@ -10,6 +10,7 @@ import { describeSpans, gridIndexesOf, spansExcept, spansLength } from '../core/
 import type { RunFile } from '../core/run-file.js';
 import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
 import type { FailedRecord } from '../core/failed-record.js';
+import { hostOfDeviceFolder } from '../core/host-id.js';
 
 export interface ItemProgressFact {
   readonly done: number;
@@ -53,6 +54,10 @@ export interface StatusFacts {
 
 export interface DeviceStatus {
   readonly name: string;
+  /** The host id: from the folder name with several hosts, else from the device's commit markers; null when unknown. */
+  readonly host: string | null;
+  /** Items committed per second over the last minutes (see RATE_WINDOW_MS); 0 when nothing committed lately. */
+  readonly itemsPerSecond: number;
   readonly committed: number;
   readonly itemsCommitted: number;
   readonly running: number;
@@ -97,6 +102,43 @@ export interface StaleClaim {
 
 export type RunState = 'complete' | 'running' | 'incomplete';
 
+export interface HostStatus {
+  readonly host: string | null;
+  readonly devices: readonly string[];
+  readonly committed: number;
+  readonly running: number;
+  readonly failed: number;
+  readonly itemsPerSecond: number;
+}
+
+/** The rate is measured over the chunks committed this recently, so an old session does not dilute it. */
+export const RATE_WINDOW_MS = 10 * 60_000;
+
+/** Items per second of these commits: the items finished in the window over the time since the first of them started. */
+export function recentRate(committed: readonly ChunkDirEntry[], now: number): number {
+  const recent = committed.filter((entry) => entry.marker && now - Date.parse(entry.marker.finishedAt) <= RATE_WINDOW_MS);
+  if (recent.length === 0) return 0;
+  const since = Math.min(...recent.map((entry) => Date.parse(entry.marker!.startedAt)));
+  const seconds = Math.max(1, (now - since) / 1000);
+  return recent.reduce((sum, entry) => sum + itemCount(entry.range), 0) / seconds;
+}
+
+function hostsOf(devices: readonly DeviceStatus[]): HostStatus[] {
+  const hosts = new Map<string | null, HostStatus>();
+  for (const device of devices) {
+    const host = hosts.get(device.host) ?? { host: device.host, devices: [], committed: 0, running: 0, failed: 0, itemsPerSecond: 0 };
+    hosts.set(device.host, {
+      ...host,
+      devices: [...host.devices, device.name],
+      committed: host.committed + device.committed,
+      running: host.running + device.running,
+      failed: host.failed + device.failed,
+      itemsPerSecond: host.itemsPerSecond + device.itemsPerSecond,
+    });
+  }
+  return [...hosts.values()];
+}
+
 export interface StatusReport {
   readonly version: 1;
   readonly generatedAt: string;
@@ -113,6 +155,11 @@ export interface StatusReport {
     readonly itemsCommitted: number;
   };
   readonly devices: readonly DeviceStatus[];
+  /** The devices grouped by host, with their summed rate. */
+  readonly hosts: readonly HostStatus[];
+  readonly itemsPerSecond: number;
+  /** Milliseconds left at the recent rate while the run is running; null otherwise. */
+  readonly etaMs: number | null;
   readonly running: readonly RunningChunk[];
   readonly failed: readonly FailedChunk[];
   /** Pending chunks' index ranges, neighbours merged: "150-199, 300-488"; "" when none. */
@@ -161,6 +208,7 @@ function deviceCounts(
   committed: readonly ChunkDirEntry[],
   running: readonly RunningChunk[],
   failed: readonly FailedChunk[],
+  now: number,
 ): DeviceStatus[] {
   const devices = new Map<string, { committed: number; itemsCommitted: number; running: number; failed: number }>();
   const device = (name: string) => {
@@ -175,7 +223,22 @@ function deviceCounts(
   }
   for (const chunk of running) device(chunk.device).running++;
   for (const chunk of failed) device(chunk.device).failed++;
-  return [...devices].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([name, counts]) => ({ name, ...counts }));
+  const hostOf = (name: string): string | null =>
+    hostOfDeviceFolder(name) ??
+    committed.find((entry) => entry.device === name)?.marker?.host ??
+    running.find((chunk) => chunk.device === name)?.host ??
+    null;
+  return [...devices]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([name, counts]) => ({
+      name,
+      host: hostOf(name),
+      itemsPerSecond: recentRate(
+        committed.filter((entry) => entry.device === name),
+        now,
+      ),
+      ...counts,
+    }));
 }
 
 export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()): StatusReport {
@@ -219,6 +282,8 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
   const totalItems = itemCount(run);
   const itemsCommitted = committedInPlan.reduce((sum, entry) => sum + itemCount(entry.range), 0);
   const state: RunState = committedInPlan.length === total ? 'complete' : running.size > 0 ? 'running' : 'incomplete';
+  const devices = deviceCounts(disk.devices, committedInPlan, [...running.values()], [...failed.values()], now);
+  const itemsPerSecond = recentRate(committedInPlan, now);
   return {
     version: 1,
     generatedAt: new Date(now).toISOString(),
@@ -241,7 +306,10 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
       items: totalItems,
       itemsCommitted,
     },
-    devices: deviceCounts(disk.devices, committedInPlan, [...running.values()], [...failed.values()]),
+    devices,
+    hosts: hostsOf(devices),
+    itemsPerSecond,
+    etaMs: state === 'running' && itemsPerSecond > 0 ? ((totalItems - itemsCommitted) / itemsPerSecond) * 1000 : null,
     running: [...running.values()].sort(byStart),
     failed: [...failed.values()].sort(byStart),
     pendingRanges: describeSpans(run, pending),
