@@ -1,5 +1,6 @@
 /** After the checks: dry run, --no-checkpoint, or a checkpointed run with its view, summary and merge. */
 import { EXIT } from '../core/errors.js';
+import { shellWord } from '../core/rerun-hint.js';
 import { stopPhasesOfDeadRunner } from '../core/claims.js';
 import { chunkGrid, chunkName, contiguousBlocks, describeRanges, itemCount, nameWidthFor } from '../core/plan.js';
 import { scanDisk, rangeKey } from '../core/scan.js';
@@ -47,7 +48,7 @@ function printPlan(launch: PreparedLaunch): number {
 export async function launch(prepared: PreparedLaunch, options: LaunchOptions, commandArgs: string[]): Promise<number> {
   for (const warning of prepared.warnings) err(`launcher: warning: ${warning}`);
   if (options.dryRun) return printPlan(prepared);
-  const resumeCommand = `launcher ${commandArgs.map((a) => (/^[\w.,:/=+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
+  const resumeCommand = ['launcher', ...commandArgs].map(shellWord).join(' ');
   const stop = new AbortController();
   const signals = { count: 0, first: undefined as NodeJS.Signals | undefined };
 
@@ -132,6 +133,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     missing: after.missing,
     stoppedBy,
     merged,
+    mergeError,
     resumeCommand,
     logFile,
   });
@@ -144,6 +146,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
       failed: model.failed,
       missing: after.missing,
       merged,
+      mergeError,
       stoppedBy,
     });
   else lines.forEach(out);

@@ -9,6 +9,7 @@ import { findExecutable } from '../core/executable.js';
 import { resolveSettings, type RunSettings } from '../core/settings.js';
 import { readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
+import type { RunLocation } from '../core/rerun-hint.js';
 import type { LaunchOptions } from './cli.js';
 
 export interface PreparedLaunch {
@@ -22,6 +23,8 @@ export interface PreparedLaunch {
   /** The run.json already in the output dir, if this is a resume. */
   readonly recorded: RunFile | undefined;
   readonly warnings: string[];
+  /** Where the user said the run lives, for hints that print a command to run next. */
+  readonly where: RunLocation;
 }
 
 export function parseIndex(flag: string, text: string): number {
@@ -109,5 +112,16 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
       );
     }
   }
-  return { cwd, loaded, phase, identity, outputDir, devices, settings, recorded, warnings };
+  return {
+    cwd,
+    loaded,
+    phase,
+    identity,
+    outputDir,
+    devices,
+    settings,
+    recorded,
+    warnings,
+    where: { config: options.config, outputDir: options.outputDir },
+  };
 }

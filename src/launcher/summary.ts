@@ -17,6 +17,8 @@ export interface SummaryFacts {
   readonly missing: { start: number; end: number }[];
   readonly stoppedBy: string | undefined;
   readonly merged: readonly MergedFile[];
+  /** Why the end-of-run merge failed, with the command that retries it. */
+  readonly mergeError?: string;
   readonly resumeCommand: string;
   readonly logFile: string;
 }
@@ -40,6 +42,7 @@ export function summaryLines(facts: SummaryFacts): string[] {
   for (const warning of model.warnings) lines.push(`  warning: ${warning}`);
   lines.push(`outputs: ${launch.outputDir}/chunks/<device>/chunk_*  (log ${facts.logFile})`);
   for (const merged of facts.merged) lines.push(`merged: ${merged.file} (${merged.rows} rows${merged.unchanged ? ', unchanged' : ''})`);
+  if (facts.mergeError) lines.push(facts.mergeError);
   if (facts.stoppedBy) {
     lines.push(
       `stopped by ${facts.stoppedBy}; ${facts.missing.length > 0 ? `not yet committed: ${describeRanges(facts.missing)}` : 'everything is committed'}`,
