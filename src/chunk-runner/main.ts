@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig, phaseConfig } from '../core/config.js';
 import { parseDeviceSpecs } from '../core/devices.js';
+import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { readRunFile } from '../core/run-file.js';
 import { resolveSettings, parseNonNegativeInt } from '../core/settings.js';
@@ -16,6 +17,7 @@ import { describeEvent } from './describe-event.js';
 import { buildProgram, type RunnerOptions } from './cli.js';
 
 async function main(argv: string[]): Promise<number> {
+  refuseUnknownOptions(buildProgram, argv.slice(2));
   const program = buildProgram().exitOverride();
   program.parse(argv);
   const options = program.opts<RunnerOptions>();

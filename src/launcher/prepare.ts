@@ -1,6 +1,15 @@
 /** From flags to a checked launch: every bad input is refused here, before anything starts. */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { loadConfig, outputDirFor, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  BUILT_IN_FALLBACK,
+  builtInConfigFile,
+  loadConfig,
+  outputDirFor,
+  phaseConfig,
+  type LoadedConfig,
+  type PhaseConfig,
+} from '../core/config.js';
 import { expandRunCommand } from '../core/command.js';
 import { parseDeviceSpecs, selectGpus, type Device } from '../core/devices.js';
 import { detectDevices } from '../core/device-detect.js';
@@ -66,6 +75,22 @@ function checkWritable(outputDir: string): void {
   }
 }
 
+/**
+ * `python3 run.py` with no run.py would fail every attempt of every chunk: any argument that
+ * names a Python script (relative to the working dir the phase runs in) must exist.
+ */
+function checkScripts(command: readonly string[], cwd: string, phaseName: string): void {
+  for (const arg of command) {
+    if (!/\.py$/.test(arg) || arg.startsWith('-') || arg.includes('{') || arg.includes('=')) continue;
+    const script = path.resolve(cwd, arg);
+    if (!existsSync(script)) {
+      throw new UsageError(
+        `phase ${phaseName}: script ${arg} not found (looked for ${script}); run from the directory that holds it, or fix the command in the config`,
+      );
+    }
+  }
+}
+
 export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string[], cwd = process.cwd()): PreparedLaunch {
   const start = parseIndex('--start', options.start);
   const end = parseIndex('--end', options.end);
@@ -74,6 +99,8 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
 
   const loaded = loadConfig(options.config, cwd);
   const phase = phaseConfig(loaded, options.phase);
+  const warnings: string[] = [];
+  if (loaded.file === builtInConfigFile) warnings.push(`${BUILT_IN_FALLBACK} (${loaded.file})`);
   const settings = resolveSettings(loaded.config, phase, options);
   const command = expandRunCommand(
     phase.command,
@@ -91,8 +118,8 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
       `phase ${options.phase}: executable "${executable}" not found${executable.includes('/') ? '' : ' on PATH'}; ${hint}`,
     );
   }
+  checkScripts(command, cwd, options.phase);
 
-  const warnings: string[] = [];
   const devices = chooseDevices(options, warnings);
   const outputDir = outputDirFor(cwd, options.outputDir, () => phase);
   const identity: RunIdentity = {

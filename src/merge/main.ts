@@ -2,6 +2,7 @@
 /** merge-chunks: merge a checkpointed run's committed chunks into Parquet, per device or in one file. */
 import path from 'node:path';
 import { loadConfig, outputDirFor, phaseConfig } from '../core/config.js';
+import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { readRunFile } from '../core/run-file.js';
 import { buildMergeProgram, type MergeCliOptions } from './cli.js';
@@ -17,6 +18,7 @@ function describeOutcome(outcome: MergeOutcome): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  refuseUnknownOptions(buildMergeProgram, argv.slice(2));
   const options = buildMergeProgram().exitOverride().parse(argv).opts<MergeCliOptions>();
   if (options.phase === undefined && options.outputDir === undefined) {
     throw new UsageError('say which run to merge: --phase P (its outputDir from the config) or --output-dir DIR');
