@@ -3,6 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import { execa } from 'execa';
 import { stopGroup } from '../core/process-group.js';
 import type { AttemptOutcome } from './outcome.js';
+import { capFinishedLogFile, capLogFile } from './log-cap.js';
 
 export interface PhaseProcessSpec {
   readonly argv: readonly string[];
@@ -11,6 +12,8 @@ export interface PhaseProcessSpec {
   readonly logFile: string;
   readonly timeoutMs: number | undefined;
   readonly killGraceMs: number;
+  /** The log is capped at this size (rotated to `<log>.1` while it runs); unset: no cap. */
+  readonly maxLogBytes?: number;
   /** Aborted when the runner is told to stop now: the group is stopped, the attempt is "stopped". */
   readonly stop: AbortSignal;
   readonly onSpawn?: (pid: number) => void;
@@ -21,6 +24,9 @@ export interface PhaseProcessSpec {
  * this process. execa's types list only fds 3-9, its runtime hands any fd to spawn().
  */
 const logFd = (fd: number) => fd as unknown as 3;
+
+/** How often a running phase's log size is checked: a phase printing 100 MB/s overshoots the cap by that much at most. */
+const LOG_CAP_CHECK_MS = 1000;
 
 export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOutcome> {
   const log = openSync(spec.logFile, 'a');
@@ -49,6 +55,10 @@ export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOu
     ended = why;
     void stopGroup(pid, spec.killGraceMs);
   };
+  const capLog = () => {
+    if (spec.maxLogBytes !== undefined) capLogFile(spec.logFile, spec.maxLogBytes);
+  };
+  const logTimer = spec.maxLogBytes !== undefined ? setInterval(capLog, LOG_CAP_CHECK_MS) : undefined;
   const timer = spec.timeoutMs !== undefined ? setTimeout(() => endGroup('timeout'), spec.timeoutMs) : undefined;
   const onStop = () => endGroup('stop');
   if (spec.stop.aborted) onStop();
@@ -56,9 +66,11 @@ export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOu
 
   const result = await subprocess;
   clearTimeout(timer);
+  clearInterval(logTimer);
   spec.stop.removeEventListener('abort', onStop);
   // The phase may have left children of its own behind in its group: none may outlive the attempt.
   if (pid !== undefined) await stopGroup(pid, spec.killGraceMs);
+  if (spec.maxLogBytes !== undefined) capFinishedLogFile(spec.logFile, spec.maxLogBytes);
 
   if (pid === undefined || (result.exitCode === undefined && result.signal === undefined)) {
     return { kind: 'spawn-failed', message: result.originalMessage ?? result.message ?? 'unknown error' };

@@ -43,6 +43,8 @@ export const configSchema = z
     lease: durationSchema.default('60s'),
     maxConsecutiveDeviceFailures: z.number().int().positive().default(3),
     deleteChunksAfterMerge: z.boolean().default(false),
+    /** Per attempt log; a phase printing without end must not fill the disk. */
+    maxLogMB: z.number().positive().default(64),
   })
   .strict();
 
