@@ -13,7 +13,7 @@ import { runUncheckpointed } from './run-uncheckpointed.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
 import { openLogFile, stderrLogger, logEvent } from './event-log.js';
-import { summaryLines, nothingToDoLine } from './summary.js';
+import { summaryLines, nothingToDoLine, stopCause } from './summary.js';
 import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -123,7 +123,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   if (runner.stderr) err(runner.stderr);
 
   const after = pendingRanges(prepared);
-  const stoppedBy = signals.first ?? (model.stopping ? 'a problem with the output dir' : undefined);
+  const stoppedBy = stopCause(signals.first, model);
   const { merged, error: mergeError } =
     after.missing.length === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
   const lines = summaryLines({

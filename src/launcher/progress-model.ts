@@ -37,6 +37,8 @@ export class ProgressModel {
   skippedItems = 0;
   committedItems = 0;
   stopping = false;
+  /** Why the runner first said it was stopping (a full disk, a runner error, a signal it got). */
+  stopReason: string | undefined;
 
   constructor(
     readonly startedAt: number,
@@ -100,6 +102,7 @@ export class ProgressModel {
         break;
       case 'stopping':
         this.stopping = true;
+        this.stopReason ??= event.why;
         break;
       default:
         break;

@@ -54,6 +54,11 @@ export function summaryLines(facts: SummaryFacts): string[] {
   return lines;
 }
 
+/** What stopped the run early: a signal the launcher got, else the runner's own reason; never a guess. */
+export function stopCause(signal: string | undefined, model: ProgressModel): string | undefined {
+  return signal ?? model.stopReason;
+}
+
 export function nothingToDoLine(launch: PreparedLaunch, chunks: number): string {
   const { identity } = launch;
   return `nothing to do: all ${chunks} chunks of phase ${identity.phase} (${identity.start}-${identity.end}) were already committed in ${launch.outputDir}`;
