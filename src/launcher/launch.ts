@@ -12,7 +12,8 @@ import { CheckpointedRun } from './run-checkpointed.js';
 import { runUncheckpointed } from './run-uncheckpointed.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
-import { openLogFile, stderrLogger, logEvent } from './event-log.js';
+import { openLogFile, logEvent } from './event-log.js';
+import { PlainProgress } from './plain-progress.js';
 import { summaryLines, nothingToDoLine, stopCause } from './summary.js';
 import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 
@@ -90,12 +91,12 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   run.recordRun();
   const tty = process.stderr.isTTY && !options.quiet && !options.json;
   const view = tty ? new LiveView(model, process.stderr) : undefined;
-  const terminalLog = !tty && !options.quiet && !options.json ? stderrLogger() : undefined;
+  const plain = !tty && !options.quiet && !options.json ? new PlainProgress(model, err) : undefined;
   run.on('event', (event: RunEvent) => {
     model.apply(event);
     logEvent(logger, event);
     if (options.json) out(JSON.stringify(event));
-    else if (terminalLog) logEvent(terminalLog, event);
+    else if (plain) plain.onEvent(event);
     else if (view && isNoteworthy(event)) view.note(describeEvent(event));
   });
   const onSignal = (signal: NodeJS.Signals) => {
@@ -106,9 +107,11 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   view?.start();
+  plain?.start();
 
   const runner = await run.run();
   view?.stop();
+  plain?.stop();
   if (runner.pid !== undefined && runner.signal) {
     const stopped = stopPhasesOfDeadRunner(prepared.outputDir, runner.pid);
     err(`launcher: chunk-runner was killed by ${runner.signal}; stopped ${stopped} phase process group(s) it left running`);
