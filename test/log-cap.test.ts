@@ -1,5 +1,5 @@
 /** A phase's log is capped: rotated while the phase writes to it, trimmed once it is done. */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capFinishedLogFile, capLogFile, rotatedLogFile } from '../src/attempt/log-cap.js';
@@ -37,6 +37,17 @@ describe('capLogFile', () => {
     }
   });
 
+  it('when <log>.1 cannot be written, still truncates the live log and says there what was dropped', () => {
+    const log = path.join(dir, 'run.log');
+    mkdirSync(path.join(rotatedLogFile(log), 'in-the-way'), { recursive: true });
+    writeFileSync(log, 'x'.repeat(300));
+    expect(capLogFile(log, 100)).toBe(true);
+    expect(readFileSync(log, 'utf8')).toMatch(
+      /^\[chunkrun: log over 100 bytes; could not keep its newest part in .*run\.log\.1 \(.+\), dropped it\]\n$/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['run.log', 'run.log.1']);
+  });
+
   it('once the phase is done, keeps the newest bytes in the log itself (the summary shows its tail)', () => {
     const log = path.join(dir, 'run.log');
     writeFileSync(log, `${'x'.repeat(1000)}\nTraceback: the end\n`);
@@ -57,6 +68,9 @@ it('a phase printing megabytes leaves logs of at most about twice the cap, and i
 
   const logs = (readdirSync(outputDir, { recursive: true }) as string[]).filter((name) => /(^|\/)run[^/]*\.log(\.1)?$/.test(name));
   const sizes = Object.fromEntries(logs.map((name) => [name, statSync(path.join(outputDir, name)).size]));
-  expect(logs.some((name) => name.endsWith('.log.1')), JSON.stringify(sizes)).toBe(true);
+  expect(
+    logs.some((name) => name.endsWith('.log.1')),
+    JSON.stringify(sizes),
+  ).toBe(true);
   for (const [name, size] of Object.entries(sizes)) expect(size, name).toBeLessThanOrEqual(cap + 100);
 }, 60_000);

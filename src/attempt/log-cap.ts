@@ -5,7 +5,8 @@
  * the previous one) and the live file is truncated; the writer carries on at the new end.
  * Lines written between the copy and the truncation are lost; a line says where bytes were dropped.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { errorMessage } from '../core/errors.js';
 
 const COPY_BLOCK = 1 << 20;
 
@@ -50,12 +51,19 @@ function sizeOf(file: string): number | undefined {
 export function capLogFile(file: string, maxBytes: number): boolean {
   const size = sizeOf(file);
   if (size === undefined || size <= maxBytes) return false;
-  writeTail(
-    file,
-    rotatedLogFile(file),
-    maxBytes,
-    (dropped) => `[chunkrun: log over ${maxBytes} bytes; ${dropped} earlier bytes dropped]\n`,
-  );
+  const rotated = rotatedLogFile(file);
+  try {
+    writeTail(file, rotated, maxBytes, (dropped) => `[chunkrun: log over ${maxBytes} bytes; ${dropped} earlier bytes dropped]\n`);
+  } catch (error) {
+    // Most likely a full disk, where an unbounded log hurts most: the cap still holds, and the log says what was lost.
+    rmSync(`${rotated}.tmp`, { force: true });
+    truncateSync(file, 0);
+    appendFileSync(
+      file,
+      `[chunkrun: log over ${maxBytes} bytes; could not keep its newest part in ${rotated} (${errorMessage(error)}), dropped it]\n`,
+    );
+    return true;
+  }
   truncateSync(file, 0);
   return true;
 }
