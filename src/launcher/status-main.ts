@@ -27,11 +27,7 @@ function readRun(options: StatusOptions, outputDir: string): RunFile {
 }
 
 function resumeCommandFor(run: RunFile, options: StatusOptions): string {
-  const extra = [
-    options.config !== undefined ? `--config ${options.config}` : '',
-    options.outputDir !== undefined ? `--output-dir ${options.outputDir}` : '',
-  ];
-  return [finishCommand(run), ...extra].filter(Boolean).join(' ');
+  return finishCommand(run, { config: options.config, outputDir: options.outputDir });
 }
 
 export async function statusMain(argv: string[], cwd = process.cwd()): Promise<number> {

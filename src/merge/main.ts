@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
       `${outputDir} holds a run of phase ${run.phase}, not ${options.phase}; drop --phase or point --output-dir at phase ${options.phase}'s output`,
     );
   }
+  const where = { config: options.config, outputDir: options.outputDir };
   const outcomes = await mergeCommitted({
     outputDir,
     device: options.device,
@@ -40,10 +41,11 @@ async function main(argv: string[]): Promise<void> {
     allowPartial: options.allowPartial,
     deleteChunks: options.deleteChunks ?? loaded?.config.deleteChunksAfterMerge ?? false,
     indexColumn: phase?.indexColumn,
+    where,
   });
   for (const outcome of outcomes) process.stdout.write(`${describeOutcome(outcome)}\n`);
   const missing = outcomes[0]?.missing ?? [];
-  if (missing.length > 0 && run) process.stderr.write(`merge-chunks: partial merge: ${describeMissing(run, missing)}\n`);
+  if (missing.length > 0 && run) process.stderr.write(`merge-chunks: partial merge: ${describeMissing(run, missing, where)}\n`);
 }
 
 main(process.argv).then(
