@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launcher, readRecord, removeDir, tempWorkDir, writeTestConfig } from './support/cli.js';
+import { execa } from 'execa';
+import {
+  launcher,
+  launcherBin,
+  mergeBin,
+  readRecord,
+  removeDir,
+  repoRoot,
+  runnerBin,
+  tempWorkDir,
+  writeTestConfig,
+} from './support/cli.js';
 import { committedIndexes, expectExactlyOnce } from './support/disk.js';
 
 let work: string;
@@ -123,6 +134,50 @@ describe('bad input is refused with one line, exit 2, nothing started, nothing l
     );
   });
 
+  it('an unknown flag is named, before any missing required option', () =>
+    refused(['--phase', '1', '--bogus'], /^launcher: unknown option '--bogus' \(see launcher --help\)$/));
+
+  it('a misspelled flag is named with the nearest real one', () =>
+    refused(
+      [...base, '--start', '0', '--end', '5', '--chekpoint-frequency', '5'],
+      /unknown option '--chekpoint-frequency'; did you mean --checkpoint-frequency\?/,
+    ));
+
+  it('a script of the command that does not exist, before anything starts', async () => {
+    const dir = path.join(work, 'noscript');
+    mkdirSync(dir, { recursive: true });
+    writeTestConfig(dir, {}, { command: ['{python}', 'run.py', '--start', '{start}', '--end', '{end}'] });
+    await refused(
+      [...base, '--start', '0', '--end', '5', '--output-dir', path.join(work, 'data', 'phase1_0')],
+      /^launcher: phase 1: script run\.py not found \(looked for .*noscript\/run\.py\); run from the directory that holds it/,
+      {},
+      dir,
+    );
+  });
+
+  it('without a config here, a phase the built-in example lacks is refused, saying the example is in use', () =>
+    refused(
+      ['--phase', 'train', '--start', '0', '--end', '5', '--devices', 'cpu:1'],
+      /unknown phase "train" in the built-in example config \(no launcher\.config\.json or \.yaml in this directory and no --config\); known phases: 1, 3\.5/,
+    ));
+
+  it('invalid config: a misspelled required key is named with the nearest known key', async () => {
+    const dir = path.join(work, 'typokey');
+    mkdirSync(dir, { recursive: true });
+    const file = writeTestConfig(dir);
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    config.phases['1'].ouputs = config.phases['1'].outputs;
+    delete config.phases['1'].outputs;
+    writeFileSync(file, JSON.stringify(config));
+    await refused([...base, '--start', '0', '--end', '5'], /phases\.1: unknown key "ouputs"; did you mean "outputs"\?$/, {}, dir);
+  });
+
+  it('invalid config: a JSON syntax error names its line and column', async () => {
+    const broken = path.join(work, 'broken.json');
+    writeFileSync(broken, '{\n  "phases": {\n    "1": {"command": ["x"] "outputDir": "o"}\n  }\n}\n');
+    await refused([...base, '--start', '0', '--end', '5', '--config', broken], /broken\.json is not valid JSON: .*\(line 3, column 28\)$/);
+  });
+
   it('a rerun whose plan differs from run.json', () =>
     refused([...base, '--start', '0', '--end', '29', '--checkpoint-frequency', '10'], /records a different run \(end 19 -> 29\)/));
 });
@@ -138,5 +193,31 @@ describe('config files', () => {
     const result = await launcher(['--phase', '1', '--start', '0', '--end', '8', '--devices', 'cpu:1', '--dry-run'], { cwd: dir });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/3 chunks of 3/);
+  });
+});
+
+describe('the built-in example config', () => {
+  it('is used from a directory without a config, with a warning', async () => {
+    const result = await launcher([...base, '--start', '0', '--end', '5', '--dry-run', '--output-dir', 'fresh'], { cwd: work });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toMatch(
+      /^launcher: warning: no launcher\.config\.json or \.yaml in this directory and no --config, so the built-in example config is in use \(.*default\.json\)$/m,
+    );
+  });
+});
+
+describe('every command', () => {
+  const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version;
+  it.each([[launcherBin], [runnerBin], [mergeBin]])('%s --version prints the version', async (bin) => {
+    const result = await execa(process.execPath, [bin, '--version'], { cwd: work, reject: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(version);
+  });
+
+  it('launcher status without --phase: one line, exit 2', async () => {
+    const result = await launcher(['status'], { cwd: work });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe("launcher status: required option '--phase <name>' not specified (see launcher status --help)");
+    expect(result.stdout).toBe('');
   });
 });

@@ -129,5 +129,10 @@ describe('durations and globs', () => {
     expect(globToRegExp('activations/**').test('activations/a/b.npy')).toBe(true);
     expect(globToRegExp('**/*.jsonl').test('x.jsonl')).toBe(true);
     expect(globToRegExp('part-?.json').test('part-1.json')).toBe(true);
+    const either = globToRegExp('dataset_*.{parquet,jsonl}');
+    expect(['dataset_a.parquet', 'dataset_a.jsonl', 'dataset_a.csv'].map((name) => either.test(name))).toEqual([true, true, false]);
+    // An atomic writer's hidden temp file is never an output.
+    expect(globToRegExp('dataset_*').test('.dataset_a.parquet.tmp-1')).toBe(false);
+    expect(globToRegExp('*').test('.hidden')).toBe(false);
   });
 });

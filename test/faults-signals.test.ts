@@ -16,6 +16,7 @@ import {
   processesMentioning,
   sleep,
   waitFor,
+  wrapperCommand,
   writeFaultConfig,
 } from './support/faults.js';
 
@@ -89,5 +90,51 @@ describe('a second Ctrl+C', () => {
     const resumed = await launcher(ARGS, { cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0.01' } });
     expect(resumed.exitCode, resumed.all).toBe(0);
     expect(committedProblems(outputDir)).toEqual([]);
+  }, 90_000);
+});
+
+/**
+ * The launcher dies without a word (SIGKILL, or a hangup it does not handle): the runner
+ * loses its stdin and its stdout at once. It must survive the broken pipe, stop its phases,
+ * and SIGKILL a phase that ignores SIGTERM once the grace is over.
+ */
+describe.each(['SIGKILL', 'SIGHUP'] as const)('the launcher killed by %s', (signal) => {
+  it('leaves no process, not even a phase that ignores SIGTERM, and commits nothing twice', async () => {
+    const { cwd, outputDir } = setUp();
+    writeFaultConfig(cwd, {}, { command: wrapperCommand(cwd, 'stubborn', "trap '' TERM") });
+    // Chunks of 10 items at 6 s each: an orphaned phase would outlive the wait below by far.
+    const run = launcher(ARGS, { cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '6' } });
+    await waitFor(() => phasePids(outputDir, cwd).length === 2, 30_000, 'two running phases');
+    process.kill(run.pid!, signal);
+    const result = await run;
+    expect(result.signal).toBe(signal);
+
+    // killGrace is 1 s: everything must be gone well within a few seconds of that.
+    const left = await leftoverProcesses(cwd, 15_000);
+    expect(left, 'processes of the run still alive after the launcher died').toEqual([]);
+    expect(committedProblems(outputDir, { complete: false })).toEqual([]);
+
+    const resumed = await launcher(ARGS, { cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0' } });
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(committedProblems(outputDir)).toEqual([]);
+  }, 90_000);
+});
+
+describe('SIGHUP to the chunk-runner', () => {
+  it('is a stop like SIGTERM: running chunks finish and commit, no process is left', async () => {
+    const { cwd, outputDir } = setUp();
+    const env = { CHUNKRUN_EXAMPLE_DELAY: '0.05' };
+    const runner = launcher(ARGS, { cwd, env });
+    await waitFor(() => phasePids(outputDir, cwd).length > 0, 30_000, 'a running phase');
+    const runnerPid = listClaims(outputDir)[0]!.claim.pid;
+    const runningAtSignal = listClaims(outputDir).map(({ claim }) => claim.name);
+    process.kill(runnerPid, 'SIGHUP');
+    const result = await runner;
+
+    expect(result.stderr).not.toMatch(/chunk-runner was killed by SIGHUP/);
+    expect(await leftoverProcesses(cwd, 5_000)).toEqual([]);
+    expect(committedNames(outputDir)).toEqual(expect.arrayContaining(runningAtSignal));
+    expect(committedNames(outputDir).length).toBeLessThan(10);
+    expect(committedProblems(outputDir, { complete: false })).toEqual([]);
   }, 90_000);
 });

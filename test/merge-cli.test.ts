@@ -77,6 +77,10 @@ describe('merge-chunks', () => {
     expect(refused.stderr).toBe(
       'merge-chunks: 1 of 2 chunks are not committed (items 50-99); `launcher --phase 1 --start 0 --end 99 --checkpoint-frequency 50` finishes them, or pass --allow-partial to merge what is committed\n',
     );
+    // The hint finds the same run again: it keeps --config and --output-dir.
+    expect(mergeChunks('--config', 'launcher.config.json', '--output-dir', 'data/phase1_0').stderr).toContain(
+      '`launcher --phase 1 --start 0 --end 99 --checkpoint-frequency 50 --config launcher.config.json --output-dir data/phase1_0` finishes them',
+    );
     const partial = mergeChunks('--output-dir', outputDir, '--allow-partial');
     expect(partial.code).toBe(0);
     expect(partial.stdout).toMatch(/dataset_gpu0_.*50 rows/);

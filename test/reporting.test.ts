@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { launcher, launcherBin, removeDir, tempWorkDir, writeTestConfig } from './support/cli.js';
@@ -52,19 +53,31 @@ describe('output modes', () => {
   });
 
   it('--quiet prints only the summary', async () => {
+    writeTestConfig(work);
     const result = await launcher([...small, '--quiet'], { cwd: work });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^phase 1: indexes 0-29/);
   });
 
-  it('off a TTY, progress goes to stderr as pino JSON lines', async () => {
-    const result = await launcher(small, { cwd: work });
-    const lines = result.stderr
+  it('off a TTY (nohup, sbatch, CI), prints human lines with progress; the JSON log goes to the log file only', async () => {
+    writeTestConfig(work, { retryBackoff: '100ms' });
+    // One chunk fails its first attempt: a noteworthy line, then its retry commits.
+    const env = { CHUNKRUN_EXAMPLE_FAIL_INDEX: '15', CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS: '1' };
+    const result = await launcher(small, { cwd: work, env });
+    expect(result.exitCode, result.all).toBe(0);
+    const lines = result.all.trim().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line), `a JSON line off a TTY: ${line}`).toThrow();
+    expect(result.stderr).toMatch(/^progress: \d+\/30 items, [\d.]+ items\/s; chunks: \d+ done this run/m);
+    expect(result.stderr).toMatch(/^cpu\d chunk_00010-00019 attempt 1 failed: exit code 3/m);
+    expect(result.stdout).toMatch(/^chunks: 3 done this run, 0 already committed \(skipped\), 0 failed/m);
+
+    const logFile = /\(log (\S+launcher-\S+\.log)\)/.exec(result.stdout)![1]!;
+    const logged = readFileSync(logFile, 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(lines.some((l) => l.event === 'chunk-committed' && typeof l.msg === 'string' && l.level === 30)).toBe(true);
+    expect(logged.some((l) => l.event === 'attempt-failed' && l.level === 40)).toBe(true);
   });
 
   it('on a TTY, shows a live view with per-device lines, items/s and ETA', async () => {

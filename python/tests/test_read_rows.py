@@ -8,7 +8,7 @@ from chunkrun import read_rows, write_rows
 from chunkrun import row_reader
 from chunkrun.row_reader import overlapping_row_groups
 
-from tests.helpers import HAS_PYARROW, TempDirTestCase, pyarrow_hidden
+from tests.helpers import TempDirTestCase, pyarrow_hidden, requires_pyarrow
 
 
 def write_jsonl(path: Path, indices, extra=None):
@@ -107,7 +107,7 @@ class RowGroupPruningTest(unittest.TestCase):
         self.assertEqual(overlapping_row_groups([(50, 60), (0, 1000), (10, 20)], 15, 15), [1, 2])
 
 
-@unittest.skipUnless(HAS_PYARROW, "pyarrow is not installed")
+@requires_pyarrow
 class RealParquetReadTest(TempDirTestCase):
     def write_parquet(self, path: Path, indices, row_group_size):
         import pyarrow as pa

@@ -10,7 +10,7 @@ from unittest import mock
 from chunkrun import write_rows
 from chunkrun.row_writer import dataset_file_name
 
-from tests.helpers import HAS_PYARROW, TempDirTestCase, chunk_vars, fake_pyarrow, pyarrow_hidden, read_jsonl
+from tests.helpers import TempDirTestCase, chunk_vars, pyarrow_hidden, read_jsonl, requires_pyarrow
 
 ROWS = [
     {"index": 0, "prompt": "naïve — 证明", "score": 0.5, "solved": True, "note": None, "embedding": [0.1, 0.2]},
@@ -140,55 +140,57 @@ class AtomicWriteTest(TempDirTestCase):
         self.assertEqual(read_jsonl(Path(path)), ROWS)
 
 
-class FakePyarrowWriteTest(TempDirTestCase):
-    def test_writes_snappy_parquet_through_pyarrow(self):
-        with fake_pyarrow(self.tmp) as parquet:
-            path = Path(write_rows(ROWS, "out", "sae", start=0, end=1))
-            writes = list(parquet.WRITES)
-        self.assertRegex(path.name, r"^dataset_sae_00000-00001_\d{8}T\d{12}Z_p\d+\.parquet$")
-        (write,) = writes
-        self.assertEqual(write["compression"], "snappy")
-        self.assertNotEqual(write["where"], str(path), "pyarrow must write the temp file, not the final name")
-        self.assertEqual(write["columns"]["index"], [0, 1])
-        self.assertEqual(write["columns"]["prompt"], ["naïve — 证明", "second"])
-        self.assertEqual(write["columns"]["embedding"], [[0.1, 0.2], [0.3, 0.4]])
-        self.assertTrue(path.read_bytes().startswith(b"PAR1"))
-        self.assertEqual(os.listdir("out"), [path.name])
+@requires_pyarrow
+class PyarrowWriteTest(TempDirTestCase):
+    """The Parquet path, through the real pyarrow writer."""
 
-    def test_columns_come_from_every_row_not_just_the_first(self):
-        rows = [{"index": 0}, {"index": 1, "late": "x"}, {"index": 2, "note": None}]
-        with fake_pyarrow(self.tmp) as parquet:
-            write_rows(rows, "out", "sae")
-            (write,) = parquet.WRITES
-        self.assertEqual(write["columns"], {"index": [0, 1, 2], "late": [None, "x", None], "note": [None, None, None]})
-
-    def test_nan_is_left_to_parquet(self):
-        with fake_pyarrow(self.tmp) as parquet:
-            write_rows([{"index": 0, "x": math.nan}], "out", "sae")
-            (write,) = parquet.WRITES
-        self.assertTrue(math.isnan(write["columns"]["x"][0]))
-
-    def test_a_failing_pyarrow_leaves_no_file(self):
-        with fake_pyarrow(self.tmp) as parquet, mock.patch.object(parquet, "write_table", side_effect=OSError("disk full")):
-            with self.assertRaisesRegex(OSError, "disk full"):
-                write_rows(ROWS, "out", "sae")
-        self.assertEqual(os.listdir("out"), [])
-
-
-@unittest.skipUnless(HAS_PYARROW, "pyarrow is not installed")
-class RealPyarrowWriteTest(TempDirTestCase):
-    def test_round_trips_through_real_parquet(self):
+    def read_back(self, path):
         import pyarrow.parquet as pq
 
+        return pq.ParquetFile(path)
+
+    def test_writes_snappy_parquet_under_a_temp_name_then_renames(self):
+        import pyarrow.parquet as pq
+
+        written_to = []
+        real_write_table = pq.write_table
+
+        def record_write(table, where, *args, **kwargs):
+            written_to.append(str(where))
+            return real_write_table(table, where, *args, **kwargs)
+
+        with mock.patch.object(pq, "write_table", side_effect=record_write):
+            path = Path(write_rows(ROWS, "out", "sae", start=0, end=1))
+        self.assertRegex(path.name, r"^dataset_sae_00000-00001_\d{8}T\d{12}Z_p\d+\.parquet$")
+        self.assertEqual(len(written_to), 1)
+        self.assertNotEqual(written_to[0], str(path), "pyarrow must write the temp file, not the final name")
+        parquet_file = self.read_back(path)
+        self.assertEqual(parquet_file.metadata.row_group(0).column(0).compression, "SNAPPY")
+        self.assertEqual(parquet_file.read().to_pylist(), ROWS)
+        self.assertEqual(os.listdir("out"), [path.name])
+
+    def test_round_trips_nulls_and_nan(self):
         rows = [*ROWS, {"index": 2, "prompt": None, "score": math.nan, "solved": None, "note": "late", "embedding": None}]
         path = write_rows(rows, "out", "sae", start=0, end=2)
-        self.assertTrue(path.endswith(".parquet"))
-        parquet_file = pq.ParquetFile(path)
-        self.assertEqual(parquet_file.metadata.row_group(0).column(0).compression, "SNAPPY")
-        read = parquet_file.read().to_pylist()
+        read = self.read_back(path).read().to_pylist()
         self.assertEqual(read[:2], ROWS)
         self.assertTrue(math.isnan(read[2]["score"]))
         self.assertEqual(read[2]["note"], "late")
+
+    def test_columns_come_from_every_row_not_just_the_first(self):
+        rows = [{"index": 0}, {"index": 1, "late": "x"}, {"index": 2, "note": None}]
+        path = write_rows(rows, "out", "sae")
+        self.assertEqual(
+            self.read_back(path).read().to_pylist(),
+            [{"index": 0, "late": None, "note": None}, {"index": 1, "late": "x", "note": None}, {"index": 2, "late": None, "note": None}],
+        )
+
+    def test_a_failing_pyarrow_leaves_no_file(self):
+        import pyarrow.parquet as pq
+
+        with mock.patch.object(pq, "write_table", side_effect=OSError("disk full")), self.assertRaisesRegex(OSError, "disk full"):
+            write_rows(ROWS, "out", "sae")
+        self.assertEqual(os.listdir("out"), [])
 
 
 class FileNameTest(unittest.TestCase):

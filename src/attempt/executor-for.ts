@@ -5,5 +5,5 @@ import type { AttemptExecutor } from './executor.js';
 import { processExecutor } from './process-executor.js';
 
 export function executorFor(spec: RunnerSpec, _device: Device): AttemptExecutor {
-  return processExecutor({ command: spec.spawnCommand, cwd: spec.cwd, killGraceMs: spec.killGraceMs });
+  return processExecutor({ command: spec.spawnCommand, cwd: spec.cwd, killGraceMs: spec.killGraceMs, maxLogBytes: spec.maxLogBytes });
 }

@@ -9,6 +9,7 @@ export interface ProcessExecutorOptions {
   readonly command: readonly string[];
   readonly cwd: string;
   readonly killGraceMs: number;
+  readonly maxLogBytes: number;
 }
 
 export function processExecutor(options: ProcessExecutorOptions): AttemptExecutor {
@@ -21,6 +22,7 @@ export function processExecutor(options: ProcessExecutorOptions): AttemptExecuto
         logFile: request.logFile,
         timeoutMs: request.timeoutMs,
         killGraceMs: options.killGraceMs,
+        maxLogBytes: options.maxLogBytes,
         stop: request.stop,
         onSpawn: request.onSpawn,
       });

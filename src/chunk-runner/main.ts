@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseDeviceSpecs } from '../core/devices.js';
 import { detectDevices } from '../core/device-detect.js';
+import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { commandOnThisHost, readRunFile } from '../core/run-file.js';
 import { readRunnerSpecFile, runnerSpecPath } from '../core/runner-spec-file.js';
@@ -21,6 +22,7 @@ import { describeEvent } from './describe-event.js';
 import { buildProgram, type RunnerOptions } from './cli.js';
 
 async function main(argv: string[]): Promise<number> {
+  refuseUnknownOptions(buildProgram, argv.slice(2));
   const program = buildProgram().exitOverride();
   program.parse(argv);
   const options = program.opts<RunnerOptions>();
@@ -74,8 +76,10 @@ async function main(argv: string[]): Promise<number> {
   });
 
   const json = options.events === 'json';
+  const stdout = survivingBrokenPipe(process.stdout, () => runner.stop('now', 'stdout is gone (the launcher died?)'));
+  survivingBrokenPipe(process.stderr, () => {});
   runner.on('event', (event) => {
-    process.stdout.write(json ? `${JSON.stringify(event)}\n` : `${describeEvent(event)}\n`);
+    stdout.write(json ? `${JSON.stringify(event)}\n` : `${describeEvent(event)}\n`);
   });
   let interrupts = 0;
   let exitSignal: NodeJS.Signals | undefined;
@@ -86,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A hangup (the SSH session or terminal went away) is a stop like SIGTERM, not a death that orphans the phases.
+  process.on('SIGHUP', onSignal);
   const stopWatching = options.supervised ? watchParent(runner) : () => {};
 
   let summary;
@@ -94,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     stopWatching();
   }
-  if (exitSignal) return exitSignal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+  if (exitSignal) return exitCodeFor(exitSignal);
   if (summary.stopped) return EXIT.chunksFailed;
   return summary.failed > 0 ? EXIT.chunksFailed : EXIT.ok;
 }
@@ -107,6 +113,27 @@ function checkBlocks(offset: number, count: number, devices: number): void {
   if (offset + devices > count) {
     throw new UsageError(`--host-index ${offset / Math.max(1, devices)} is outside the run's hosts (${count / Math.max(1, devices)}); rerun the launcher`);
   }
+}
+
+/**
+ * The launcher reads our stdout and stderr; when it dies they break (EPIPE), and an
+ * unhandled stream error would kill this process before it stops its phases. From then on
+ * writes are dropped and `onBroken` runs once; the phases are stopped as usual.
+ */
+function survivingBrokenPipe(stream: NodeJS.WriteStream, onBroken: () => void): { write: (text: string) => void } {
+  let broken = false;
+  stream.on('error', () => {
+    if (broken) return;
+    broken = true;
+    onBroken();
+  });
+  return { write: (text) => void (broken || stream.write(text)) };
+}
+
+function exitCodeFor(signal: NodeJS.Signals): number {
+  if (signal === 'SIGINT') return EXIT.interrupted;
+  if (signal === 'SIGHUP') return EXIT.hangup;
+  return EXIT.terminated;
 }
 
 /** Under a launcher: "stop" / "stop-now" lines on stdin; stdin closing means the launcher is gone. */

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
+import { nearestName } from './nearest.js';
 
 const durationSchema = z.union([z.string(), z.number()]).refine((value) => parseDuration(value) !== undefined, {
   message: 'must be a duration like "30m", "90s", "2h" or a number of seconds',
@@ -42,6 +43,8 @@ export const configSchema = z
     lease: durationSchema.default('60s'),
     maxConsecutiveDeviceFailures: z.number().int().positive().default(3),
     deleteChunksAfterMerge: z.boolean().default(false),
+    /** Per attempt log; a phase printing without end must not fill the disk. */
+    maxLogMB: z.number().positive().default(64),
   })
   .strict();
 
@@ -59,6 +62,10 @@ export interface LoadedConfig {
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const builtInConfigFile = path.join(packageRoot, 'config', 'default.json');
 export const pythonHelperDir = path.join(packageRoot, 'python');
+
+/** What a run without a config of its own uses, said wherever that matters. */
+const BUILT_IN_EXAMPLE_WHY = 'no launcher.config.json or .yaml in this directory and no --config';
+export const BUILT_IN_FALLBACK = `${BUILT_IN_EXAMPLE_WHY}, so the built-in example config is in use`;
 
 const LOCAL_CONFIG_NAMES = ['launcher.config.json', 'launcher.config.yaml', 'launcher.config.yml'];
 
@@ -84,25 +91,62 @@ export function loadConfig(explicit: string | undefined, cwd: string): LoadedCon
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`config ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${errorMessage(error).split('\n')[0]}`);
+    const where = /\.ya?ml$/i.test(file) ? '' : ` (${jsonErrorPosition(text, errorMessage(error))})`;
+    throw new UsageError(
+      `config ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${errorMessage(error).split('\n')[0]}${where}`,
+    );
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const keyPath = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    const what =
-      issue.code === 'unrecognized_keys'
-        ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the README's config reference`
-        : issue.message;
-    throw new UsageError(`config ${file}: ${keyPath}: ${what}`);
-  }
+  if (!parsed.success) throw new UsageError(`config ${file}: ${describeIssue(parsed.error.issues)}`);
   return { config: parsed.data, file, dir: path.dirname(file) };
+}
+
+/** Node 20's JSON.parse names a character offset only: the line and column a person can go to. */
+function jsonErrorPosition(text: string, message: string): string {
+  const offset = Number(/at position (\d+)/.exec(message)?.[1] ?? text.length);
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+/** The keys valid where an unknown key was found, for "did you mean". */
+function knownKeysAt(keyPath: readonly PropertyKey[]): string[] {
+  if (keyPath.length === 0) return Object.keys(configSchema.shape);
+  if (keyPath.length === 2 && keyPath[0] === 'phases') return Object.keys(phaseSchema.shape);
+  return [];
+}
+
+/**
+ * One line for the first problem. An unknown key comes first: a misspelled required key
+ * shows up as both a missing key and an unknown one, and the unknown one names the typo.
+ */
+function describeIssue(issues: readonly z.core.$ZodIssue[]): string {
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
+  const keyPath = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    const guesses = issue.keys.map((key) => nearestName(key, known)).filter((near) => near !== undefined);
+    const names = issue.keys.map((key) => `"${key}"`).join(', ');
+    const fix =
+      guesses.length > 0
+        ? `did you mean ${guesses.map((g) => `"${g}"`).join(', ')}?`
+        : "check the spelling against the README's config reference";
+    return `${keyPath}: unknown key ${names}; ${fix}`;
+  }
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    return `${keyPath}: required key missing (${issue.message.replace(/, received undefined$/, '').replace(/^Invalid input: /, '')})`;
+  }
+  return `${keyPath}: ${issue.message}`;
 }
 
 export function phaseConfig(loaded: LoadedConfig, phase: string): PhaseConfig {
   const found = loaded.config.phases[phase];
   if (!found) {
     const known = Object.keys(loaded.config.phases).join(', ') || '(none)';
+    if (loaded.file === builtInConfigFile) {
+      throw new UsageError(
+        `unknown phase "${phase}" in the built-in example config (${BUILT_IN_EXAMPLE_WHY}); known phases: ${known}; write a launcher.config.json here (see the README) or pass --config FILE`,
+      );
+    }
     throw new UsageError(`unknown phase "${phase}" in ${loaded.file}; known phases: ${known}`);
   }
   return found;

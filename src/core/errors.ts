@@ -3,6 +3,7 @@ export const EXIT = {
   ok: 0,
   chunksFailed: 1,
   usage: 2,
+  hangup: 129,
   interrupted: 130,
   terminated: 143,
 } as const;

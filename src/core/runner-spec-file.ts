@@ -31,6 +31,7 @@ export const runnerSpecFileSchema = z
       stopGraceMs: ms,
       leaseMs: z.number().int().positive(),
       maxConsecutiveDeviceFailures: z.number().int().positive(),
+      maxLogBytes: z.number().int().positive(),
     }),
     outputDirEnv: z.string(),
     phaseEnv: z.record(z.string(), z.string()),

@@ -17,6 +17,8 @@ export interface RunSettings {
   readonly stopGraceMs: number;
   readonly leaseMs: number;
   readonly maxConsecutiveDeviceFailures: number;
+  /** A phase's log file is capped at this size per attempt (older output rotated to `<log>.1`). */
+  readonly maxLogBytes: number;
 }
 
 export function parseNonNegativeInt(flag: string, text: string): number {
@@ -45,5 +47,6 @@ export function resolveSettings(config: Config, phase: PhaseConfig, flags: Setti
     stopGraceMs: durationMs(config.stopGrace),
     leaseMs: flags.lease !== undefined ? parseDurationFlag('--lease', flags.lease) : durationMs(config.lease),
     maxConsecutiveDeviceFailures: config.maxConsecutiveDeviceFailures,
+    maxLogBytes: Math.round(config.maxLogMB * 1024 * 1024),
   };
 }

@@ -1,4 +1,4 @@
-/** Structured logs: every event as a pino JSON line in <outputDir>/logs/, and on stderr off a TTY. */
+/** Structured logs: every event as a pino JSON line in <outputDir>/logs/ (never on the terminal). */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -19,10 +19,6 @@ export function openLogFile(outputDir: string, program: string): { logger: Logge
   mkdirSync(logsDir(outputDir), { recursive: true });
   const file = path.join(logsDir(outputDir), `${program}-${fileTimestamp()}-${process.pid}.log`);
   return { logger: pino({ base: { pid: process.pid } }, pino.destination({ dest: file, sync: true })), file };
-}
-
-export function stderrLogger(): Logger {
-  return pino({ base: undefined }, pino.destination({ dest: 2, sync: true }));
 }
 
 export function logEvent(logger: Logger, event: RunEvent): void {

@@ -1,5 +1,6 @@
 /** After the checks: dry run, --no-checkpoint, or a checkpointed run with its view, summary and merge. */
 import { EXIT } from '../core/errors.js';
+import { shellWord } from '../core/rerun-hint.js';
 import { stopPhasesOfDeadRunner } from '../core/claims.js';
 import { chunkAt, chunkCount, chunkName, itemCount, nameWidthFor } from '../core/plan.js';
 import { describeSpans, spanItems, spansLength, splitSpans, uncommittedSpans } from '../core/chunk-spans.js';
@@ -14,8 +15,9 @@ import type { AttachedBackend } from './backends/backend.js';
 import { runUncheckpointed } from './run-uncheckpointed.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
-import { openLogFile, stderrLogger, logEvent } from './event-log.js';
-import { summaryLines, nothingToDoLine } from './summary.js';
+import { openLogFile, logEvent } from './event-log.js';
+import { PlainProgress } from './plain-progress.js';
+import { summaryLines, nothingToDoLine, stopCause } from './summary.js';
 import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -54,7 +56,7 @@ function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
 }
 
 export async function launch(prepared: PreparedLaunch, options: LaunchOptions, commandArgs: string[]): Promise<number> {
-  const resumeCommand = `launcher ${commandArgs.map((a) => (/^[\w.,:/=+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
+  const resumeCommand = ['launcher', ...commandArgs].map(shellWord).join(' ');
   const backend = backendFor({ prepared, options, commandLine: resumeCommand });
   for (const warning of prepared.warnings) if (backend.name === 'local') err(`launcher: warning: ${warning}`);
   if (backend.kind === 'submitting') {
@@ -116,12 +118,12 @@ async function runAttached(
   const run = new CheckpointedRun(prepared, backend.runnerCommands());
   const tty = process.stderr.isTTY && !options.quiet && !options.json;
   const view = tty ? new LiveView(model, process.stderr) : undefined;
-  const terminalLog = !tty && !options.quiet && !options.json ? stderrLogger() : undefined;
+  const plain = !tty && !options.quiet && !options.json ? new PlainProgress(model, err) : undefined;
   run.on('event', (event: RunEvent) => {
     model.apply(event);
     logEvent(logger, event);
     if (options.json) out(JSON.stringify(event));
-    else if (terminalLog) logEvent(terminalLog, event);
+    else if (plain) plain.onEvent(event);
     else if (view && isNoteworthy(event)) view.note(describeEvent(event));
   });
   const onSignal = (signal: NodeJS.Signals) => {
@@ -132,9 +134,11 @@ async function runAttached(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   view?.start();
+  plain?.start();
 
   const exits = await run.run();
   view?.stop();
+  plain?.stop();
   const several = exits.length > 1;
   for (const runner of exits) {
     if (!runner.local || runner.pid === undefined || !runner.signal) continue;
@@ -150,7 +154,7 @@ async function runAttached(
   if (exits.every(broken)) return EXIT.chunksFailed;
 
   const after = pendingSpans(prepared);
-  const stoppedBy = signals.first ?? model.stopReason?.why;
+  const stoppedBy = stopCause(signals.first, model);
   const { merged, error: mergeError } =
     after.missingCount === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
   const lines = summaryLines({
@@ -160,6 +164,7 @@ async function runAttached(
     missing: after.missingRanges,
     stoppedBy,
     merged,
+    mergeError,
     resumeCommand,
     logFile,
   });
@@ -172,6 +177,7 @@ async function runAttached(
       failed: model.failed,
       missing: after.missingRanges,
       merged,
+      mergeError,
       stoppedBy,
     });
   else lines.forEach(out);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** launcher: run a phase over a range on every device in checkpointed chunks; `launcher status` reports. */
+import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { buildLaunchProgram, type LaunchOptions } from './cli.js';
 import { prepareLaunch } from './prepare.js';
@@ -13,6 +14,7 @@ async function main(argv: string[]): Promise<number> {
   const dashDash = argv.indexOf('--');
   const own = dashDash === -1 ? argv : argv.slice(0, dashDash);
   const extraArgs = dashDash === -1 ? [] : argv.slice(dashDash + 1);
+  refuseUnknownOptions(buildLaunchProgram, own.slice(2));
   const program = buildLaunchProgram().exitOverride();
   program.parse(own);
   if (program.args.length > 0) {

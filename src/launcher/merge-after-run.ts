@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { PreparedLaunch } from './prepare.js';
 import { errorMessage } from '../core/errors.js';
+import { hintCommand } from '../core/rerun-hint.js';
 import type { MergedFile } from './summary.js';
 
 export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger): Promise<MergedFile[]> {
@@ -26,7 +27,7 @@ export async function tryMergeAfterRun(launch: PreparedLaunch, logger: Logger): 
   try {
     return { merged: await mergeAfterRun(launch, logger), error: undefined };
   } catch (error) {
-    const message = `merge failed: ${errorMessage(error)}; the chunks stay committed: fix the cause, then run merge-chunks --phase ${launch.identity.phase}`;
+    const message = `merge failed: ${errorMessage(error)}; the chunks stay committed: fix the cause, then run ${hintCommand('merge-chunks', ['--phase', launch.identity.phase], launch.where)}`;
     logger.error({ event: 'merge-failed' }, message);
     return { merged: [], error: message };
   }

@@ -1,7 +1,15 @@
 /** From flags to a checked launch: every bad input is refused here, before anything starts. */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { builtInConfigFile, loadConfig, outputDirFor, phaseConfig, type LoadedConfig, type PhaseConfig } from '../core/config.js';
+import {
+  BUILT_IN_FALLBACK,
+  builtInConfigFile,
+  loadConfig,
+  outputDirFor,
+  phaseConfig,
+  type LoadedConfig,
+  type PhaseConfig,
+} from '../core/config.js';
 import { expandConfigDir, expandRunCommand, recordedConfigDir } from '../core/command.js';
 import { parseDeviceSpecs, selectGpus, type Device } from '../core/devices.js';
 import { detectDevices } from '../core/device-detect.js';
@@ -12,6 +20,7 @@ import { resolveSettings, type RunSettings } from '../core/settings.js';
 import { commandOnThisHost, readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
 import { scanDisk } from '../core/scan.js';
+import type { RunLocation } from '../core/rerun-hint.js';
 import type { LaunchOptions } from './cli.js';
 
 export interface PreparedLaunch {
@@ -27,6 +36,8 @@ export interface PreparedLaunch {
   /** The run.json already in the output dir, if this is a resume. */
   readonly recorded: RunFile | undefined;
   readonly warnings: string[];
+  /** Where the user said the run lives, for hints that print a command to run next. */
+  readonly where: RunLocation;
 }
 
 export function parseIndex(flag: string, text: string): number {
@@ -68,6 +79,22 @@ function checkWritable(outputDir: string): void {
   }
 }
 
+/**
+ * `python3 run.py` with no run.py would fail every attempt of every chunk: any argument that
+ * names a Python script (relative to the working dir the phase runs in) must exist.
+ */
+function checkScripts(command: readonly string[], cwd: string, phaseName: string): void {
+  for (const arg of command) {
+    if (!/\.py$/.test(arg) || arg.startsWith('-') || arg.includes('{') || arg.includes('=')) continue;
+    const script = path.resolve(cwd, arg);
+    if (!existsSync(script)) {
+      throw new UsageError(
+        `phase ${phaseName}: script ${arg} not found (looked for ${script}); run from the directory that holds it, or fix the command in the config`,
+      );
+    }
+  }
+}
+
 export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string[], cwd = process.cwd()): PreparedLaunch {
   const start = parseIndex('--start', options.start);
   const end = parseIndex('--end', options.end);
@@ -76,6 +103,8 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
 
   const loaded = loadConfig(options.config, cwd);
   const phase = phaseConfig(loaded, options.phase);
+  const warnings: string[] = [];
+  if (loaded.file === builtInConfigFile) warnings.push(`${BUILT_IN_FALLBACK} (${loaded.file})`);
   const settings = resolveSettings(loaded.config, phase, options);
   const command = expandRunCommand(
     phase.command,
@@ -95,8 +124,8 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
       `phase ${options.phase}: executable "${executable}" not found${executable.includes('/') ? '' : ' on PATH'}; ${hint}`,
     );
   }
+  checkScripts(command, cwd, options.phase);
 
-  const warnings: string[] = [];
   const devices = chooseDevices(options, warnings);
   const outputDir = outputDirFor(cwd, options.outputDir, () => phase);
   const identity: RunIdentity = {
@@ -121,7 +150,7 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
     }
   }
   if (options.checkpoint) refuseChunksOfAnotherRun(outputDir, identity);
-  return { cwd, loaded, phase, identity, hostCommand, outputDir, devices, settings, recorded, warnings };
+  return { cwd, loaded, phase, identity, hostCommand, outputDir, devices, settings, recorded, warnings, where: { config: options.config, outputDir: options.outputDir } };
 }
 
 /** How a commit is judged is part of a run: a changed glob or index column would judge old and new chunks apart. */

@@ -35,6 +35,7 @@ export async function runUncheckpointed(launch: PreparedLaunch, stop: AbortSigna
         logFile: log,
         timeoutMs: launch.settings.chunkTimeoutMs,
         killGraceMs: launch.settings.killGraceMs,
+        maxLogBytes: launch.settings.maxLogBytes,
         stop,
       });
       const ok = outcome.kind === 'exited' && outcome.exitCode === 0;

@@ -1,6 +1,7 @@
 /** `launcher status`: a run's progress from disk, from another terminal while it runs, or after. */
 import { localLiveness } from '../core/claims.js';
 import { loadConfig, outputDirFor, phaseConfig } from '../core/config.js';
+import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { runFilePath } from '../core/layout.js';
 import { readRunFile, type RunFile } from '../core/run-file.js';
@@ -26,18 +27,17 @@ function readRun(options: StatusOptions, outputDir: string): RunFile {
 }
 
 function resumeCommandFor(run: RunFile, options: StatusOptions): string {
-  const extra = [
-    options.config !== undefined ? `--config ${options.config}` : '',
-    options.outputDir !== undefined ? `--output-dir ${options.outputDir}` : '',
-  ];
-  return [finishCommand(run), ...extra].filter(Boolean).join(' ');
+  return finishCommand(run, { config: options.config, outputDir: options.outputDir });
 }
 
 export async function statusMain(argv: string[], cwd = process.cwd()): Promise<number> {
   const program = buildStatusProgram().exitOverride();
   try {
+    refuseUnknownOptions(buildStatusProgram, argv);
     program.parse(argv, { from: 'user' });
   } catch (error) {
+    if (error instanceof UsageError) return refuse(error);
+    // Commander printed its one line (or the help, or the version) already.
     return (error as { exitCode?: number }).exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   const options = program.opts<StatusOptions>();
@@ -50,7 +50,11 @@ export async function statusMain(argv: string[], cwd = process.cwd()): Promise<n
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`launcher status: ${errorMessage(error)}\n`);
-    return EXIT.usage;
+    return refuse(error);
   }
+}
+
+function refuse(error: UsageError): number {
+  process.stderr.write(`launcher status: ${errorMessage(error)}\n`);
+  return EXIT.usage;
 }

@@ -18,6 +18,8 @@ export interface SummaryFacts {
   readonly missing: { start: number; end: number }[];
   readonly stoppedBy: string | undefined;
   readonly merged: readonly MergedFile[];
+  /** Why the end-of-run merge failed, with the command that retries it. */
+  readonly mergeError?: string;
   readonly resumeCommand: string;
   readonly logFile: string;
 }
@@ -47,6 +49,7 @@ export function summaryLines(facts: SummaryFacts): string[] {
   for (const warning of model.warnings) lines.push(`  warning: ${warning}`);
   lines.push(`outputs: ${launch.outputDir}/chunks/<device>/chunk_*  (log ${facts.logFile})`);
   for (const merged of facts.merged) lines.push(`merged: ${merged.file} (${merged.rows} rows${merged.unchanged ? ', unchanged' : ''})`);
+  if (facts.mergeError) lines.push(facts.mergeError);
   if (facts.stoppedBy) {
     const reason = model.stopReason;
     if (reason && reason.why === facts.stoppedBy) {
@@ -76,6 +79,11 @@ function groupFailures(failures: readonly Failure[]): [Failure, ...Failure[]][] 
     groups.set(key, [...(groups.get(key) ?? []), failure]);
   }
   return [...groups.values()] as [Failure, ...Failure[]][];
+}
+
+/** What stopped the run early: a signal the launcher got, else the runner's own reason; never a guess. */
+export function stopCause(signal: string | undefined, model: ProgressModel): string | undefined {
+  return signal ?? model.stopReason?.why;
 }
 
 export function nothingToDoLine(launch: PreparedLaunch, chunks: number): string {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fsyncDir } from '../core/atomic-file.js';
 import { DataError, UsageError } from '../core/errors.js';
 import type { ChunkRange } from '../core/plan.js';
+import type { RunLocation } from '../core/rerun-hint.js';
 import { readRunFile } from '../core/run-file.js';
 import { scanDisk } from '../core/scan.js';
 import { resolveChunk } from './chunk-sources.js';
@@ -30,6 +31,8 @@ export interface MergeRequest {
   readonly deleteChunks?: boolean;
   /** The index column to check when run.json records none (e.g. from the phase's config). */
   readonly indexColumn?: string;
+  /** The --config and --output-dir the user gave, kept in the hints this prints. */
+  readonly where?: RunLocation;
 }
 
 export interface MergeOutcome {
@@ -54,7 +57,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
     );
   removeAbandonedTempFiles(outputDir);
   const plan = planMerge(scanDisk(outputDir, run), run, request);
-  if (plan.missing.length > 0 && !request.allowPartial) refuseIncomplete(run, plan.missing);
+  if (plan.missing.length > 0 && !request.allowPartial) refuseIncomplete(run, plan.missing, request.where);
   if (plan.targets.every((target) => target.chunks.length === 0))
     throw new DataError(`no committed chunks to merge under ${path.join(outputDir, 'chunks')}`);
   const indexColumn = run.indexColumn ?? request.indexColumn;
@@ -63,7 +66,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
     if (target.chunks.length === 0) throw new DataError(`device ${target.name} has no committed chunks to merge`);
     const release = lockMergeTarget(outputDir, target.name);
     try {
-      const merged = await mergeTarget(outputDir, target, finishCommand(run), indexColumn, request.deleteChunks ?? false);
+      const merged = await mergeTarget(outputDir, target, finishCommand(run, request.where), indexColumn, request.deleteChunks ?? false);
       outcomes.push({ ...merged, missing: plan.missing });
     } finally {
       release();

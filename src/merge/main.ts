@@ -2,6 +2,7 @@
 /** merge-chunks: merge a checkpointed run's committed chunks into Parquet, per device or in one file. */
 import path from 'node:path';
 import { loadConfig, outputDirFor, phaseConfig } from '../core/config.js';
+import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
 import { readRunFile } from '../core/run-file.js';
 import { buildMergeProgram, type MergeCliOptions } from './cli.js';
@@ -17,6 +18,7 @@ function describeOutcome(outcome: MergeOutcome): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  refuseUnknownOptions(buildMergeProgram, argv.slice(2));
   const options = buildMergeProgram().exitOverride().parse(argv).opts<MergeCliOptions>();
   if (options.phase === undefined && options.outputDir === undefined) {
     throw new UsageError('say which run to merge: --phase P (its outputDir from the config) or --output-dir DIR');
@@ -31,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
       `${outputDir} holds a run of phase ${run.phase}, not ${options.phase}; drop --phase or point --output-dir at phase ${options.phase}'s output`,
     );
   }
+  const where = { config: options.config, outputDir: options.outputDir };
   const outcomes = await mergeCommitted({
     outputDir,
     device: options.device,
@@ -39,10 +42,11 @@ async function main(argv: string[]): Promise<void> {
     deleteChunks: options.deleteChunks ?? loaded?.config.deleteChunksAfterMerge ?? false,
     // Without a config (a Slurm merge job), run.json records the phase's index column.
     indexColumn: phase?.indexColumn ?? run?.indexColumn,
+    where,
   });
   for (const outcome of outcomes) process.stdout.write(`${describeOutcome(outcome)}\n`);
   const missing = outcomes[0]?.missing ?? [];
-  if (missing.length > 0 && run) process.stderr.write(`merge-chunks: partial merge: ${describeMissing(run, missing)}\n`);
+  if (missing.length > 0 && run) process.stderr.write(`merge-chunks: partial merge: ${describeMissing(run, missing, where)}\n`);
 }
 
 main(process.argv).then(

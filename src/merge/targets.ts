@@ -1,5 +1,6 @@
 /** Pure: which chunks go into which merged file, and which chunks of the plan are missing. */
 import { DataError, UsageError } from '../core/errors.js';
+import { hintCommand, type RunLocation } from '../core/rerun-hint.js';
 import { chunkGrid, describeRanges, type ChunkRange } from '../core/plan.js';
 import type { RunFile } from '../core/run-file.js';
 import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
@@ -42,16 +43,17 @@ export function planMerge(disk: DiskState, run: RunFile, request: TargetRequest)
   return { targets, missing };
 }
 
-/** The command that finishes the missing chunks: the launcher resumes the same plan. */
-export function finishCommand(run: RunFile): string {
-  return `launcher --phase ${run.phase} --start ${run.start} --end ${run.end} --checkpoint-frequency ${run.checkpointFrequency}`;
+/** The command that finishes the missing chunks: the launcher resumes the same plan, found where the user said. */
+export function finishCommand(run: RunFile, where: RunLocation = {}): string {
+  const plan = ['--phase', run.phase, '--start', String(run.start), '--end', String(run.end)];
+  return hintCommand('launcher', [...plan, '--checkpoint-frequency', String(run.checkpointFrequency)], where);
 }
 
-export function describeMissing(run: RunFile, missing: readonly ChunkRange[]): string {
+export function describeMissing(run: RunFile, missing: readonly ChunkRange[], where: RunLocation = {}): string {
   const total = chunkGrid(run).length;
-  return `${missing.length} of ${total} chunks are not committed (items ${describeRanges(missing)}); \`${finishCommand(run)}\` finishes them`;
+  return `${missing.length} of ${total} chunks are not committed (items ${describeRanges(missing)}); \`${finishCommand(run, where)}\` finishes them`;
 }
 
-export function refuseIncomplete(run: RunFile, missing: readonly ChunkRange[]): never {
-  throw new DataError(`${describeMissing(run, missing)}, or pass --allow-partial to merge what is committed`);
+export function refuseIncomplete(run: RunFile, missing: readonly ChunkRange[], where: RunLocation = {}): never {
+  throw new DataError(`${describeMissing(run, missing, where)}, or pass --allow-partial to merge what is committed`);
 }

@@ -1,20 +1,15 @@
 /** Reading what a run left on disk, the way a user's downstream code would. */
-import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { scanDisk } from '../../src/core/scan.js';
+import { readDataRows } from './data-rows.js';
 
-/** Every `index` value in the committed chunks' JSONL outputs, in no particular order. */
+/** Every `index` value in the committed chunks' outputs (JSONL or Parquet), in no particular order. */
 export function committedIndexes(outputDir: string): number[] {
-  const indexes: number[] = [];
-  for (const entry of scanDisk(outputDir).committed.values()) {
-    for (const file of entry.marker!.files) {
-      if (!file.path.endsWith('.jsonl')) continue;
-      for (const line of readFileSync(path.join(entry.dir, file.path), 'utf8').split('\n')) {
-        if (line.trim()) indexes.push(JSON.parse(line).index);
-      }
-    }
-  }
-  return indexes;
+  const files = [...scanDisk(outputDir).committed.values()].flatMap((entry) =>
+    entry.marker!.files.map((file) => path.join(entry.dir, file.path)),
+  );
+  return readDataRows(files).flatMap((rows) => rows.map((row) => row.index as number));
 }
 
 export function expectExactlyOnce(indexes: number[], start: number, end: number): string | undefined {

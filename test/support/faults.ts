@@ -3,11 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { listClaims } from '../../src/core/claims.js';
-import { chunkGrid, chunkName, nameWidthFor } from '../../src/core/plan.js';
+import { chunkGrid, chunkName, nameWidthFor, type ChunkRange } from '../../src/core/plan.js';
 import { readRunFile } from '../../src/core/run-file.js';
 import { rangeKey, scanDisk } from '../../src/core/scan.js';
 import { afterEach } from 'vitest';
 import { launcher, removeDir, repoRoot, tempWorkDir, writeTestConfig } from './cli.js';
+import { readDataRows } from './data-rows.js';
 
 let python: string | undefined;
 
@@ -141,6 +142,7 @@ export function committedProblems(outputDir: string, options: { complete: boolea
   const problems: string[] = [];
   const seen = new Map<number, number>();
   const width = nameWidthFor(run.end);
+  const dataFiles: { full: string; range: ChunkRange; rows: number | null }[] = [];
   for (const range of chunkGrid(run)) {
     const entry = disk.committed.get(rangeKey(range));
     if (!entry) {
@@ -159,18 +161,20 @@ export function committedProblems(outputDir: string, options: { complete: boolea
         continue;
       }
       if (statSync(full).size !== file.bytes) problems.push(`${full} has ${statSync(full).size} bytes, the marker says ${file.bytes}`);
-      const rows = readFileSync(full, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { index: number });
-      if (file.rows !== null && rows.length !== file.rows) problems.push(`${full} has ${rows.length} rows, the marker says ${file.rows}`);
-      for (const row of rows) {
-        if (row.index < range.start || row.index > range.end)
-          problems.push(`${full} holds index ${row.index}, outside ${range.start}-${range.end}`);
-        seen.set(row.index, (seen.get(row.index) ?? 0) + 1);
-      }
+      dataFiles.push({ full, range, rows: file.rows });
     }
   }
+  // JSONL without pyarrow, Parquet with it: the same checks either way.
+  const rowsOf = readDataRows(dataFiles.map((file) => file.full));
+  dataFiles.forEach(({ full, range, rows: recorded }, i) => {
+    const rows = rowsOf[i]! as { index: number }[];
+    if (recorded !== null && rows.length !== recorded) problems.push(`${full} has ${rows.length} rows, the marker says ${recorded}`);
+    for (const row of rows) {
+      if (row.index < range.start || row.index > range.end)
+        problems.push(`${full} holds index ${row.index}, outside ${range.start}-${range.end}`);
+      seen.set(row.index, (seen.get(row.index) ?? 0) + 1);
+    }
+  });
   for (const duplicate of disk.duplicates) problems.push(`${duplicate.dir} commits ${duplicate.name} a second time`);
   for (let index = run.start; index <= run.end; index++) {
     const count = seen.get(index) ?? 0;
