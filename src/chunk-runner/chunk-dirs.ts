@@ -74,7 +74,13 @@ export function makeAttemptDir(dir: string, previous: string | undefined): void 
   mkdirSync(dir, { recursive: true });
   if (!previous || previous === dir) return;
   for (const entry of listOrEmpty(previous)) {
-    if (ATTEMPT_LOG.test(entry)) renameSync(path.join(previous, entry), path.join(dir, entry));
+    if (!ATTEMPT_LOG.test(entry)) continue;
+    try {
+      renameSync(path.join(previous, entry), path.join(dir, entry));
+    } catch (error) {
+      // Set aside meanwhile by a runner that took the chunk over: its logs went with it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
   setAside(previous, path.dirname(previous));
 }

@@ -99,6 +99,10 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
     }
     return afterFailedAttempt(ctx, device, chunk, claim, { attempt, dir, chunkDir, log, reason });
   } catch (error) {
+    // Our attempt folder vanished: a runner that took the claim over set it aside.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !stillHolds(spec.outputDir, claim.current())) {
+      return lostClaim(ctx, chunk, 'while its attempt folder was in use');
+    }
     return onStorageError(ctx, device, chunk, error);
   } finally {
     ctx.releaseHeldClaim(chunk.name);
