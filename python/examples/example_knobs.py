@@ -6,15 +6,18 @@ the real phases into trouble:
   CHUNKRUN_EXAMPLE_RECORD=PATH       at start, append one JSON line per invocation:
                                      {"phase", "start", "end", "device", "attempt",
                                       "cuda_visible_devices", "pid"} (O_APPEND, one write)
-  CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS=N   exit 3 at start while CHUNK_ATTEMPT <= N
+  CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS=N   exit 3 at start while CHUNK_ATTEMPT <= N (unless an
+                                     index knob below is set: then it limits that one)
                                      (no CHUNK_ATTEMPT, as with --no-checkpoint, counts as 1)
   CHUNKRUN_EXAMPLE_FAIL_INDEX=I      exit 3 on reaching index I, after the items before it;
                                      with FAIL_ATTEMPTS also set, only on those attempts
-  CHUNKRUN_EXAMPLE_HANG_INDEX=I      sleep forever on reaching index I
+  CHUNKRUN_EXAMPLE_HANG_INDEX=I      sleep forever on reaching index I; with FAIL_ATTEMPTS
+                                     also set, only on those attempts
   CHUNKRUN_EXAMPLE_CRASH_INDEX=I     kill -9 its own process on reaching index I; with
                                      FAIL_ATTEMPTS also set, only on those attempts
   CHUNKRUN_EXAMPLE_GARBAGE_INDEX=I   a worker writes a line that is not a protocol message
-                                     on its protocol socket on reaching index I
+                                     on its protocol socket on reaching index I; with
+                                     FAIL_ATTEMPTS also set, only on those attempts
 
 Worker variants only (setup runs once per worker process):
   CHUNKRUN_EXAMPLE_LOAD=SECONDS      simulated model load in setup (default 2); the
@@ -112,7 +115,8 @@ class ExampleKnobs:
     def at_start(self, start: int, end: int) -> None:
         """Records the invocation, then fails it when FAIL_ATTEMPTS alone says so."""
         self._record(start, end)
-        if self.fail_attempts is not None and self.fail_index is None and self.crash_index is None and self._failing_attempt():
+        index_knobs = (self.fail_index, self.hang_index, self.crash_index, self.garbage_index)
+        if self.fail_attempts is not None and all(knob is None for knob in index_knobs) and self._failing_attempt():
             self._fail(f"on attempt {self.attempt} (CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS={self.fail_attempts})")
 
     def at_setup(self) -> None:
@@ -131,11 +135,11 @@ class ExampleKnobs:
         if index == self.crash_index and self._failing_attempt():
             print(f"phase{self.phase}: killing itself at index {index} (CHUNKRUN_EXAMPLE_CRASH_INDEX={index})", file=sys.stderr, flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
-        if index == self.garbage_index:
+        if index == self.garbage_index and self._failing_attempt():
             os.write(int(self.env["CHUNKRUN_WORKER_FD"]), b"this is not a protocol message\n")
         if index == self.fail_index and self._failing_attempt():
             self._fail(f"at index {index} (CHUNKRUN_EXAMPLE_FAIL_INDEX={self.fail_index})")
-        if index == self.hang_index:
+        if index == self.hang_index and self._failing_attempt():
             print(f"phase{self.phase}: hanging at index {index} (CHUNKRUN_EXAMPLE_HANG_INDEX={index})", file=sys.stderr, flush=True)
             while True:
                 time.sleep(3600)
