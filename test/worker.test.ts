@@ -220,3 +220,27 @@ describe('worker mode', () => {
     expect(existsSync(w.outputDir)).toBe(true);
   }, 60_000);
 });
+
+describe('worker mode with --no-checkpoint', () => {
+  it("gives each device's worker its whole slice as one chunk, written into the output dir", async () => {
+    const w = workDir();
+    writeWorkerConfig(w.cwd);
+    const result = await launcher(run(2, 99, ['--no-checkpoint']), {
+      cwd: w.cwd,
+      env: { CHUNKRUN_EXAMPLE_RECORD: w.record, CHUNKRUN_EXAMPLE_SETUP_RECORD: w.setups },
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(readRecord(w.record).map((c) => [c.start, c.end]).sort((a, b) => a[0]! - b[0]!)).toEqual([
+      [0, 49],
+      [50, 99],
+    ]);
+    expect(readSetups(w.setups)).toHaveLength(2);
+    const indexes = readdirSync(w.outputDir)
+      .filter((name) => name.startsWith('dataset_sae_'))
+      .flatMap((name) => readFileSync(path.join(w.outputDir, name), 'utf8').split('\n').filter(Boolean))
+      .map((line) => (JSON.parse(line) as { index: number }).index)
+      .sort((a, b) => a - b);
+    expect(indexes).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(await leftoverProcesses(w.cwd, 3_000)).toEqual([]);
+  }, 60_000);
+});

@@ -4,7 +4,8 @@ config). Run by hand it is still a plain command:
 
     python3 python/examples/phase1_worker.py --start 0 --end 9 --model m --load 1
 
-Writes dataset_sae_* into the chunk's dir ($PHASE1_OUTPUT_DIR), else data/phase1_0.
+Writes dataset_sae_* into chunk.dir: the chunk's dir under the runner, the output dir with
+--no-checkpoint, data/phase1_0 when run by hand.
 Knobs for tests: see example_knobs.py.
 """
 
@@ -39,13 +40,12 @@ def setup(ctx):
 def run_chunk(state, chunk):
     knobs = ExampleKnobs("1")
     knobs.at_start(chunk.start, chunk.end)
-    out_dir = chunkrun.output_dir("PHASE1_OUTPUT_DIR", "data/phase1_0")
     rows = []
     for index in chunk.items():
         knobs.at_index(index)
         time.sleep(state["delay"])
         rows.append(phase1_row(index, state["model"]))
-    path = chunkrun.write_rows(rows, out_dir, "sae", start=chunk.start, end=chunk.end)
+    path = chunkrun.write_rows(rows, chunk.dir, "sae", start=chunk.start, end=chunk.end)
     print(f"phase1_worker: {len(rows)} rows for {chunk.start}-{chunk.end} (model {state['model']}) -> {path}")
 
 

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { expandWorkerCommand } from '../core/command.js';
 import type { Device } from '../core/devices.js';
 import { logsDir, workerLogPath } from '../core/layout.js';
+import type { WorkerSettings } from '../core/settings.js';
 import type { RunnerSpec } from '../chunk-runner/spec.js';
 import { phaseEnvFor } from '../chunk-runner/phase-env.js';
 import type { AttemptExecutor } from './executor.js';
@@ -12,20 +13,38 @@ import { WORKER_FD, WORKER_FD_ENV } from './worker-protocol.js';
 
 export function executorFor(spec: RunnerSpec, device: Device): AttemptExecutor {
   if (!spec.worker) return processExecutor({ command: spec.run.command, cwd: spec.cwd, killGraceMs: spec.killGraceMs });
-  mkdirSync(logsDir(spec.outputDir), { recursive: true });
+  return deviceWorker({ ...spec, phase: spec.run.phase, command: spec.run.command, worker: spec.worker }, device);
+}
+
+export interface DeviceWorkerFacts {
+  readonly phase: string;
+  /** The run's command template, run-wide values filled in. */
+  readonly command: readonly string[];
+  readonly cwd: string;
+  readonly outputDir: string;
+  readonly baseEnv: NodeJS.ProcessEnv;
+  readonly phaseEnv: Record<string, string>;
+  readonly deviceEnv: Record<string, Record<string, string>>;
+  readonly killGraceMs: number;
+  readonly worker: WorkerSettings;
+}
+
+/** The device's worker: started on its first attempt, logging to logs/worker-<device>.log. */
+export function deviceWorker(facts: DeviceWorkerFacts, device: Device): AttemptExecutor {
+  mkdirSync(logsDir(facts.outputDir), { recursive: true });
   return workerExecutor({
-    argv: expandWorkerCommand(spec.run.command, device.name),
+    argv: expandWorkerCommand(facts.command, device.name),
     env: {
-      ...phaseEnvFor(spec.baseEnv, spec.phaseEnv, device, spec.deviceEnv, undefined),
+      ...phaseEnvFor(facts.baseEnv, facts.phaseEnv, device, facts.deviceEnv, undefined),
       [WORKER_FD_ENV]: String(WORKER_FD),
-      CHUNKRUN_PHASE: spec.run.phase,
+      CHUNKRUN_PHASE: facts.phase,
       CHUNK_DEVICE: device.name,
     },
-    cwd: spec.cwd,
+    cwd: facts.cwd,
     deviceName: device.name,
-    logFile: workerLogPath(spec.outputDir, device.name),
-    killGraceMs: spec.killGraceMs,
-    readyTimeoutMs: spec.worker.readyTimeoutMs,
-    maxChunks: spec.worker.maxChunks,
+    logFile: workerLogPath(facts.outputDir, device.name),
+    killGraceMs: facts.killGraceMs,
+    readyTimeoutMs: facts.worker.readyTimeoutMs,
+    maxChunks: facts.worker.maxChunks,
   });
 }
