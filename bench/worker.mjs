@@ -113,7 +113,9 @@ async function setupCost() {
   }
   const [p, w] = [median(processMs), median(workerMs)];
   console.log(`setup: ${setupS} s setup, ${chunks} chunks of 10 items (10 ms each) on 2 devices, ${processMs.length} rounds, medians`);
-  console.log(`  process mode ${fmt(p / 1000)} s, worker mode ${fmt(w / 1000)} s: worker mode takes ${fmt(w / p, 3)} of the time (${fmt(p / w)}x faster, ${fmt((p - w) / 1000 / setupS, 1)} setups' worth saved)`);
+  console.log(
+    `  process mode ${fmt(p / 1000)} s, worker mode ${fmt(w / 1000)} s: worker mode takes ${fmt(w / p, 3)} of the time (${fmt(p / w)}x faster); ` +
+      `device time saved: ${fmt(((p - w) * 2) / 1000, 1)} s, ${fmt(((p - w) * 2) / 1000 / setupS, 1)} setups' worth (${chunks - 2} setups fewer)`);
 }
 
 async function schedule() {
