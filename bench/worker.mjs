@@ -129,7 +129,7 @@ async function schedule() {
     let chunkMs = 0;
     for (let index = start; index < Math.min(items, start + frequency); index++) chunkMs += itemCostMs(index);
     total += chunkMs;
-    longest = Math.max(longest, chunkMs * 2);
+    longest = Math.max(longest, chunkMs);
   }
   const lowerBound = Math.max(total / (devices - 0.5), longest);
   const env = {
