@@ -14,10 +14,10 @@ beforeEach(() => {
 afterEach(() => removeDir(dir));
 
 describe('config', () => {
-  it('falls back to the built-in config, which defines phases 1 and 3.5 in the seed shape, and 1 as a worker', () => {
+  it('falls back to the built-in config, which defines phases 1 and 3.5 in the seed shape, and each as a worker', () => {
     expect(findConfigFile(undefined, dir)).toBe(builtInConfigFile);
     const loaded = loadConfig(undefined, dir);
-    expect(Object.keys(loaded.config.phases)).toEqual(['1', '1-worker', '3.5']);
+    expect(Object.keys(loaded.config.phases)).toEqual(['1', '1-worker', '3.5', '3.5-worker']);
     expect(phaseConfig(loaded, '1-worker')).toMatchObject({ worker: true, outputDir: 'data/phase1_worker' });
     expect(phaseConfig(loaded, '1')).toMatchObject({ outputDirEnv: 'PHASE1_OUTPUT_DIR', outputDir: 'data/phase1_0' });
     expect(phaseConfig(loaded, '3.5')).toMatchObject({ outputDirEnv: 'PHASE3_5_OUTPUT_DIR', outputDir: 'data/phase3_5' });
@@ -45,7 +45,7 @@ describe('config', () => {
   });
 
   it('lists the known phases for an unknown one', () => {
-    expect(() => phaseConfig(loadConfig(undefined, dir), '2')).toThrow(/unknown phase "2" .* known phases: 1, 1-worker, 3\.5/);
+    expect(() => phaseConfig(loadConfig(undefined, dir), '2')).toThrow(/unknown phase "2" .* known phases: 1, 1-worker, 3\.5, 3\.5-worker/);
   });
 
   it('refuses chunk placeholders in a worker command, and worker keys on a phase that is not a worker', () => {

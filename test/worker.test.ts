@@ -13,6 +13,7 @@ import {
   killAll,
   leftoverProcesses,
   processesMentioning,
+  realPython,
   waitFor,
   writeFaultConfig,
 } from './support/faults.js';
@@ -196,6 +197,17 @@ describe('worker mode', () => {
     expect(result.all).toMatch(/the worker for cpu0 was not ready within 1(\.0)?s \(workerReadyTimeout\).*last lines of .*worker-cpu0\.log/);
     expect(result.all).toMatch(/setup hanging \(CHUNKRUN_EXAMPLE_SETUP_HANG\)/);
     expect(await leftoverProcesses(w.cwd, 3_000)).toEqual([]);
+  }, 60_000);
+
+  it('a worker command that never calls serve fails the device, saying so', async () => {
+    const w = workDir();
+    writeWorkerConfig(w.cwd, { retries: 0 }, { command: [realPython(), '-c', 'print("loaded, but no serve")'] });
+    const result = await launcher(run(1, 9, ['--no-merge']), { cwd: w.cwd });
+    expect(result.exitCode, result.all).not.toBe(0);
+    expect(result.all).toMatch(
+      /the worker for cpu0 exited with code 0 before it was ready: does its command call chunkrun\.worker\.serve\(setup, run_chunk\)\?; last lines of .*worker-cpu0\.log/,
+    );
+    expect(result.all).toMatch(/loaded, but no serve/);
   }, 60_000);
 
   it('{start} in a worker command is refused with one line', async () => {
