@@ -19,7 +19,18 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { benchDir, benchLaunchArgs, dist, fmt, option, realPython, repoRoot, scratchDir, timeLauncher, writeBenchConfig } from './bench-support.mjs';
+import {
+  benchDir,
+  benchLaunchArgs,
+  dist,
+  fmt,
+  option,
+  realPython,
+  repoRoot,
+  scratchDir,
+  timeLauncher,
+  writeBenchConfig,
+} from './bench-support.mjs';
 
 const { WorkerProcess } = await import(path.join(dist, 'attempt', 'worker-process.js'));
 
@@ -56,7 +67,16 @@ async function bareMessageLoop(script, chunks, under) {
   for (let index = 0; index < chunks; index++) {
     const chunkDir = path.join(cwd, `chunk_${index}`);
     mkdirSync(chunkDir);
-    worker.send({ type: 'chunk', start: index, end: index, dir: chunkDir, device: 'cpu0', attempt: 1, log: path.join(chunkDir, 'run.log'), env: {} });
+    worker.send({
+      type: 'chunk',
+      start: index,
+      end: index,
+      dir: chunkDir,
+      device: 'cpu0',
+      attempt: 1,
+      log: path.join(chunkDir, 'run.log'),
+      env: {},
+    });
     const reply = await worker.next();
     if (reply.type !== 'message' || reply.message.type !== 'done') throw new Error(`bare worker: ${JSON.stringify(reply)}`);
   }
@@ -74,7 +94,8 @@ async function overhead() {
   const chunks = Number(option('chunks', '1000'));
   const script = path.join(benchDir, 'null_worker.py');
   const places = [{ name: `output dir on ${tmpdir()}`, under: dir }];
-  if (existsSync('/dev/shm')) places.push({ name: 'output dir on tmpfs (/dev/shm)', under: mkdtempSync(path.join('/dev/shm', 'chunkrun-bench-')) });
+  if (existsSync('/dev/shm'))
+    places.push({ name: 'output dir on tmpfs (/dev/shm)', under: mkdtempSync(path.join('/dev/shm', 'chunkrun-bench-')) });
   const perChunk = places.map(() => []);
   const bare = places.map(() => []);
   try {
@@ -115,7 +136,8 @@ async function setupCost() {
   console.log(`setup: ${setupS} s setup, ${chunks} chunks of 10 items (10 ms each) on 2 devices, ${processMs.length} rounds, medians`);
   console.log(
     `  process mode ${fmt(p / 1000)} s, worker mode ${fmt(w / 1000)} s: worker mode takes ${fmt(w / p, 3)} of the time (${fmt(p / w)}x faster); ` +
-      `device time saved: ${fmt(((p - w) * 2) / 1000, 1)} s, ${fmt(((p - w) * 2) / 1000 / setupS, 1)} setups' worth (${chunks - 2} setups fewer)`);
+      `device time saved: ${fmt(((p - w) * 2) / 1000, 1)} s, ${fmt(((p - w) * 2) / 1000 / setupS, 1)} setups' worth (${chunks - 2} setups fewer)`,
+  );
 }
 
 async function schedule() {
@@ -144,7 +166,10 @@ async function schedule() {
     for (const mode of ['worker', 'process']) {
       const script = path.join(benchDir, mode === 'worker' ? 'skewed_worker.py' : 'skewed_phase.py');
       const { record } = await launcherRun(script, mode === 'worker' ? workerPhase(script) : {}, { items, frequency, devices, env });
-      const entries = readFileSync(record, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      const entries = readFileSync(record, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
       const makespan = (Math.max(...entries.map((e) => e.t1)) - Math.min(...entries.map((e) => e.t0))) * 1000;
       ratios[mode].push(makespan / lowerBound);
     }

@@ -54,8 +54,13 @@ describe('config', () => {
     writeFileSync(file, JSON.stringify({ phases: { w: { ...phase, worker: true } } }));
     expect(() => loadConfig(file, dir)).toThrow(/c\.json: phases\.w\.command\.3: \{chunkDir\} cannot be in a worker's command/);
     writeFileSync(file, JSON.stringify({ phases: { w: { ...phase, workerMaxChunks: 10 } } }));
-    expect(() => loadConfig(file, dir)).toThrow(/phases\.w\.workerMaxChunks: applies to worker phases only; add "worker": true or remove it/);
-    writeFileSync(file, JSON.stringify({ phases: { w: { ...phase, command: ['w.py', '{device}'], worker: true, workerReadyTimeout: 'later' } } }));
+    expect(() => loadConfig(file, dir)).toThrow(
+      /phases\.w\.workerMaxChunks: applies to worker phases only; add "worker": true or remove it/,
+    );
+    writeFileSync(
+      file,
+      JSON.stringify({ phases: { w: { ...phase, command: ['w.py', '{device}'], worker: true, workerReadyTimeout: 'later' } } }),
+    );
     expect(() => loadConfig(file, dir)).toThrow(/phases\.w\.workerReadyTimeout: must be a duration/);
   });
 });

@@ -110,7 +110,11 @@ describe('worker mode', () => {
     const workerLayout = chunkLayout(worker.outputDir);
     expect(Object.keys(workerLayout)).toHaveLength(10);
     expect(Object.values(workerLayout).map((c) => [c.files, c.markerKeys, c.rows])).toEqual(
-      Object.keys(workerLayout).map((name) => [chunkLayout(plain.outputDir)[name]!.files, chunkLayout(plain.outputDir)[name]!.markerKeys, chunkLayout(plain.outputDir)[name]!.rows]),
+      Object.keys(workerLayout).map((name) => [
+        chunkLayout(plain.outputDir)[name]!.files,
+        chunkLayout(plain.outputDir)[name]!.markerKeys,
+        chunkLayout(plain.outputDir)[name]!.rows,
+      ]),
     );
     const rows = await mergedRows(worker.outputDir);
     expect(rows).toHaveLength(100);
@@ -136,7 +140,11 @@ describe('worker mode', () => {
 
     const second = await launcher(run(1, 59, ['--no-merge']), { cwd: w.cwd, env: { CHUNKRUN_EXAMPLE_RECORD: w.record } });
     expect(second.exitCode, second.all).toBe(0);
-    expect(readRecord(w.record).slice(6).map((c) => c.start)).toEqual([30]);
+    expect(
+      readRecord(w.record)
+        .slice(6)
+        .map((c) => c.start),
+    ).toEqual([30]);
     expect(committedProblems(w.outputDir)).toEqual([]);
   }, 60_000);
 
@@ -157,33 +165,44 @@ describe('worker mode', () => {
 
   it.each([
     ['dies mid-chunk (kill -9)', { CHUNKRUN_EXAMPLE_CRASH_INDEX: '15' }, [], /attempt 1 failed: killed by SIGKILL/],
-    ['hangs past --chunk-timeout', { CHUNKRUN_EXAMPLE_HANG_INDEX: '15' }, ['--chunk-timeout', '2s'], /attempt 1 failed: timed out after 2(\.0)?s/],
+    [
+      'hangs past --chunk-timeout',
+      { CHUNKRUN_EXAMPLE_HANG_INDEX: '15' },
+      ['--chunk-timeout', '2s'],
+      /attempt 1 failed: timed out after 2(\.0)?s/,
+    ],
     [
       'writes garbage on its protocol pipe',
       { CHUNKRUN_EXAMPLE_GARBAGE_INDEX: '15' },
       [],
       /attempt 1 failed: protocol error: the worker for cpu0 wrote a line on its protocol pipe that is not a protocol message: this is not a protocol message/,
     ],
-  ])('a worker that %s fails that attempt, is set up again, and the retry commits', async (_what, knob, flags, reason) => {
-    const w = workDir();
-    writeWorkerConfig(w.cwd);
-    const result = await launcher(run(1, 29, ['--no-merge', ...flags]), {
-      cwd: w.cwd,
-      env: { CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS: '1', CHUNKRUN_EXAMPLE_SETUP_RECORD: w.setups, CHUNKRUN_EXAMPLE_DELAY: '0.01', ...knob },
-    });
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toMatch(reason);
-    expect(readSetups(w.setups)).toHaveLength(2);
-    expect(committedProblems(w.outputDir)).toEqual([]);
-    expect(await leftoverProcesses(w.cwd, 3_000)).toEqual([]);
-  }, 60_000);
+  ])(
+    'a worker that %s fails that attempt, is set up again, and the retry commits',
+    async (_what, knob, flags, reason) => {
+      const w = workDir();
+      writeWorkerConfig(w.cwd);
+      const result = await launcher(run(1, 29, ['--no-merge', ...flags]), {
+        cwd: w.cwd,
+        env: { CHUNKRUN_EXAMPLE_FAIL_ATTEMPTS: '1', CHUNKRUN_EXAMPLE_SETUP_RECORD: w.setups, CHUNKRUN_EXAMPLE_DELAY: '0.01', ...knob },
+      });
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toMatch(reason);
+      expect(readSetups(w.setups)).toHaveLength(2);
+      expect(committedProblems(w.outputDir)).toEqual([]);
+      expect(await leftoverProcesses(w.cwd, 3_000)).toEqual([]);
+    },
+    60_000,
+  );
 
   it('a failing setup fails the device with the worker log tail, and nothing is committed', async () => {
     const w = workDir();
     writeWorkerConfig(w.cwd, { retries: 0 });
     const result = await launcher(run(1, 19, ['--no-merge']), { cwd: w.cwd, env: { CHUNKRUN_EXAMPLE_SETUP_FAIL: '1' } });
     expect(result.exitCode, result.all).not.toBe(0);
-    expect(result.all).toMatch(/the worker for cpu0 exited with code 1 before it was ready: its setup failed; last lines of .*worker-cpu0\.log/);
+    expect(result.all).toMatch(
+      /the worker for cpu0 exited with code 1 before it was ready: its setup failed; last lines of .*worker-cpu0\.log/,
+    );
     expect(result.all).toMatch(/RuntimeError: simulated setup failure/);
     expect(scanDisk(w.outputDir).committed.size).toBe(0);
     expect(await leftoverProcesses(w.cwd, 3_000)).toEqual([]);
@@ -194,7 +213,9 @@ describe('worker mode', () => {
     writeWorkerConfig(w.cwd, { retries: 0 }, { workerReadyTimeout: '1s' });
     const result = await launcher(run(1, 9, ['--no-merge']), { cwd: w.cwd, env: { CHUNKRUN_EXAMPLE_SETUP_HANG: '1' } });
     expect(result.exitCode, result.all).not.toBe(0);
-    expect(result.all).toMatch(/the worker for cpu0 was not ready within 1(\.0)?s \(workerReadyTimeout\).*last lines of .*worker-cpu0\.log/);
+    expect(result.all).toMatch(
+      /the worker for cpu0 was not ready within 1(\.0)?s \(workerReadyTimeout\).*last lines of .*worker-cpu0\.log/,
+    );
     expect(result.all).toMatch(/setup hanging \(CHUNKRUN_EXAMPLE_SETUP_HANG\)/);
     expect(await leftoverProcesses(w.cwd, 3_000)).toEqual([]);
   }, 60_000);
@@ -216,21 +237,31 @@ describe('worker mode', () => {
     const result = await launcher(run(1, 9), { cwd: w.cwd });
     expect(result.exitCode, result.all).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/phases\.1\.command\.3: \{start\} cannot be in a worker's command: "worker": true starts it once per device/);
+    expect(result.stderr).toMatch(
+      /phases\.1\.command\.3: \{start\} cannot be in a worker's command: "worker": true starts it once per device/,
+    );
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s to the launcher leaves no worker behind', async (signal) => {
-    const w = workDir();
-    writeWorkerConfig(w.cwd);
-    const running = launcher(run(2, 199, ['--no-merge']), { cwd: w.cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0.05' } });
-    await waitFor(() => processesMentioning(w.cwd).filter((p) => p.command.includes('phase1_worker.py')).length === 2, 20_000, 'two workers');
-    process.kill(running.pid!, signal);
-    const result = await running;
-    expect(result.exitCode, result.all).not.toBe(0);
-    expect(await leftoverProcesses(w.cwd, 5_000)).toEqual([]);
-    expect(committedProblems(w.outputDir, { complete: false })).toEqual([]);
-    expect(existsSync(w.outputDir)).toBe(true);
-  }, 60_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to the launcher leaves no worker behind',
+    async (signal) => {
+      const w = workDir();
+      writeWorkerConfig(w.cwd);
+      const running = launcher(run(2, 199, ['--no-merge']), { cwd: w.cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0.05' } });
+      await waitFor(
+        () => processesMentioning(w.cwd).filter((p) => p.command.includes('phase1_worker.py')).length === 2,
+        20_000,
+        'two workers',
+      );
+      process.kill(running.pid!, signal);
+      const result = await running;
+      expect(result.exitCode, result.all).not.toBe(0);
+      expect(await leftoverProcesses(w.cwd, 5_000)).toEqual([]);
+      expect(committedProblems(w.outputDir, { complete: false })).toEqual([]);
+      expect(existsSync(w.outputDir)).toBe(true);
+    },
+    60_000,
+  );
 });
 
 describe('worker mode with --no-checkpoint', () => {
@@ -242,7 +273,11 @@ describe('worker mode with --no-checkpoint', () => {
       env: { CHUNKRUN_EXAMPLE_RECORD: w.record, CHUNKRUN_EXAMPLE_SETUP_RECORD: w.setups },
     });
     expect(result.exitCode, result.all).toBe(0);
-    expect(readRecord(w.record).map((c) => [c.start, c.end]).sort((a, b) => a[0]! - b[0]!)).toEqual([
+    expect(
+      readRecord(w.record)
+        .map((c) => [c.start, c.end])
+        .sort((a, b) => a[0]! - b[0]!),
+    ).toEqual([
       [0, 49],
       [50, 99],
     ]);

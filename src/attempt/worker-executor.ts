@@ -57,7 +57,9 @@ export function workerExecutor(options: WorkerExecutorOptions): AttemptExecutor 
 
   const logTail = () => {
     const lines = lastLines(options.logFile, LOG_TAIL_LINES);
-    return lines.length > 0 ? `; last lines of ${options.logFile}:\n${lines.map((line) => `  ${line}`).join('\n')}` : `; ${options.logFile} is empty`;
+    return lines.length > 0
+      ? `; last lines of ${options.logFile}:\n${lines.map((line) => `  ${line}`).join('\n')}`
+      : `; ${options.logFile} is empty`;
   };
 
   /** Stops the worker for good (it is never reused after this). */
@@ -96,7 +98,10 @@ export function workerExecutor(options: WorkerExecutorOptions): AttemptExecutor 
         return { kind: 'device-failed', message: `${name} ${how} before it was ready: ${hint}${logTail()}` };
       }
       case 'garbage':
-        return { kind: 'protocol-error', message: `${name} wrote a line on its protocol pipe that is not a protocol message: ${shownLine(event.line)}` };
+        return {
+          kind: 'protocol-error',
+          message: `${name} wrote a line on its protocol pipe that is not a protocol message: ${shownLine(event.line)}`,
+        };
       case 'message':
         return { kind: 'protocol-error', message: `${name} sent "${event.message.type}" before "ready"` };
     }
@@ -129,7 +134,10 @@ export function workerExecutor(options: WorkerExecutorOptions): AttemptExecutor 
         if (event.exitCode !== 0) return { kind: 'exited', exitCode: event.exitCode ?? -1 };
         return { kind: 'phase-error', message: `${name} exited with code 0 before it finished the chunk` };
       case 'garbage':
-        return { kind: 'protocol-error', message: `${name} wrote a line on its protocol pipe that is not a protocol message: ${shownLine(event.line)}` };
+        return {
+          kind: 'protocol-error',
+          message: `${name} wrote a line on its protocol pipe that is not a protocol message: ${shownLine(event.line)}`,
+        };
       case 'spawn-failed':
         return { kind: 'spawn-failed', message: event.message };
       case 'message':

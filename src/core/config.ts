@@ -36,7 +36,8 @@ const phaseSchema = z
   .superRefine((phase, context) => {
     if (!phase.worker) {
       for (const key of ['workerMaxChunks', 'workerReadyTimeout'] as const) {
-        if (phase[key] !== undefined) context.addIssue({ code: 'custom', path: [key], message: 'applies to worker phases only; add "worker": true or remove it' });
+        if (phase[key] !== undefined)
+          context.addIssue({ code: 'custom', path: [key], message: 'applies to worker phases only; add "worker": true or remove it' });
       }
       return;
     }

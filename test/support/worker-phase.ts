@@ -7,7 +7,11 @@ import { realPython, writeFaultConfig } from './faults.js';
 export const phase1WorkerScript = path.join(repoRoot, 'python', 'examples', 'phase1_worker.py');
 
 /** A config whose phase 1 is the worker variant, with a short simulated model load. */
-export function writeWorkerConfig(dir: string, overrides: Record<string, unknown> = {}, phaseOverrides: Record<string, unknown> = {}): string {
+export function writeWorkerConfig(
+  dir: string,
+  overrides: Record<string, unknown> = {},
+  phaseOverrides: Record<string, unknown> = {},
+): string {
   return writeFaultConfig(dir, overrides, {
     command: [realPython(), phase1WorkerScript, '--model', '{model}', '--load', '0.2'],
     worker: true,
