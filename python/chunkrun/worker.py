@@ -138,7 +138,7 @@ class _WorkerLoop:
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 if line.strip():
-                    self.inbox.put(json.loads(line))
+                    self.inbox.put(_decode(line))
 
     def _runner_gone(self) -> None:
         """The socket closed: the runner is gone, and nobody will take this worker's results.
@@ -154,7 +154,7 @@ class _WorkerLoop:
 
     def _run_one(self, state: Any, message: Dict[str, Any]) -> dict:
         if message.get("type") != "chunk":
-            return {"type": "error", "message": f"unknown message type {message.get('type')!r}"}
+            return {"type": "error", "message": f"the worker cannot read the runner's message: {message.get('line', message)!r}"}
         chunk_env: Dict[str, str] = message["env"]
         saved_env = {key: os.environ.get(key) for key in chunk_env}
         os.environ.update(chunk_env)
@@ -186,6 +186,15 @@ class _WorkerLoop:
         os.dup2(self.worker_err if log_fd is None else log_fd, 2)
         if log_fd is not None:
             os.close(log_fd)
+
+
+def _decode(line: bytes) -> dict:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        message = None
+    # Answered with an error, so the runner fails the attempt instead of waiting for a reply.
+    return message if isinstance(message, dict) else {"type": "unreadable", "line": line.decode(errors="replace")[:200]}
 
 
 def _open_log(path: str) -> int:

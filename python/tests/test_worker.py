@@ -119,6 +119,17 @@ class WorkerServeTest(TempDirTestCase):
         self.assertEqual(worker.receive(), {"type": "done"})
         worker.stop()
 
+    def test_an_unreadable_message_is_answered_with_an_error(self):
+        worker = self.start()
+        self.assertEqual(worker.receive(), {"type": "ready"})
+        worker.ours.sendall(b"not json\n")
+        reply = worker.receive()
+        self.assertEqual(reply["type"], "error")
+        self.assertIn("cannot read the runner's message: 'not json'", reply["message"])
+        worker.send_chunk(0, 1, self.tmp / "after", self.tmp / "after" / "run.log")
+        self.assertEqual(worker.receive(), {"type": "done"})
+        worker.stop()
+
     def test_a_failing_setup_ends_the_worker_without_ready(self):
         worker = self.start(FAIL_SETUP="1")
         self.assertIsNone(worker.receive())
