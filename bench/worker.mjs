@@ -2,13 +2,13 @@
 /**
  * Worker mode ("worker": true), three measurements, each in alternating rounds, medians:
  *
- *   npm run bench:worker -- [--only overhead|setup|schedule] [--rounds 3] [--chunks 1000]
+ *   npm run bench:worker -- [--only overhead|setup|schedule] [--rounds 3] [--chunks 1000] [--process-chunks 100]
  *                           [--setup-s 2] [--setup-chunks 40] [--items 4000] [--keep]
  *
  * overhead: a null worker over N one-item chunks on one device; per-chunk time of the
  *   launcher ((run of N - run of 1) / (N - 1)) and of a bare loop sending the same chunk
  *   messages straight to the same worker (no runner: no claims, no commit); the difference
- *   is what the runner adds per chunk.
+ *   is what the runner adds per chunk. The same file as a process-mode phase, for scale.
  * setup: a phase whose setup (model load) takes --setup-s seconds, 40 chunks of 10 items
  *   (10 ms each) on 2 devices: process mode (a setup per chunk) vs worker mode (a setup
  *   per device).
@@ -96,27 +96,36 @@ async function overhead() {
   const places = [{ name: `output dir on ${tmpdir()}`, under: dir }];
   if (existsSync('/dev/shm'))
     places.push({ name: 'output dir on tmpfs (/dev/shm)', under: mkdtempSync(path.join('/dev/shm', 'chunkrun-bench-')) });
+  const processChunks = Number(option('process-chunks', '100'));
   const perChunk = places.map(() => []);
+  const perProcessChunk = places.map(() => []);
   const bare = places.map(() => []);
+  /** Per chunk, without the launcher's fixed start-up: (run of n - run of 1) / (n - 1). */
+  const perChunkOf = async (phase, n, under) => {
+    const one = await launcherRun(script, phase, { items: 1, frequency: 1, devices: 1, under });
+    const many = await launcherRun(script, phase, { items: n, frequency: 1, devices: 1, under });
+    return (many.ms - one.ms) / (n - 1);
+  };
   try {
     for (let round = 0; round < rounds; round++) {
       for (const [at, { under }] of places.entries()) {
         bare[at].push((await bareMessageLoop(script, chunks, under)) / chunks);
-        const one = await launcherRun(script, workerPhase(script), { items: 1, frequency: 1, devices: 1, under });
-        const many = await launcherRun(script, workerPhase(script), { items: chunks, frequency: 1, devices: 1, under });
-        perChunk[at].push((many.ms - one.ms) / (chunks - 1));
+        perChunk[at].push(await perChunkOf(workerPhase(script), chunks, under));
+        // The same file as a process-mode phase (serve() runs one range from --start/--end).
+        perProcessChunk[at].push(await perChunkOf({}, processChunks, under));
       }
     }
   } finally {
     for (const { under } of places.slice(1)) rmSync(under, { recursive: true, force: true });
   }
-  console.log(`overhead: null worker, ${chunks} one-item chunks on one device, ${rounds} rounds, medians`);
+  console.log(`overhead: null worker, ${chunks} one-item chunks on one device (process mode: ${processChunks}), ${rounds} rounds, medians`);
   for (const [at, { name }] of places.entries()) {
     const runner = median(perChunk[at]);
     const message = median(bare[at]);
+    const processMode = median(perProcessChunk[at]);
     console.log(
       `  ${name}: ${fmt(runner)} ms per chunk in worker mode; the bare message loop to the same worker ${fmt(message)} ms; ` +
-        `the runner adds ${fmt(runner - message)} ms`,
+        `the runner adds ${fmt(runner - message)} ms; process mode ${fmt(processMode)} ms per chunk (${fmt(processMode / runner, 1)}x worker mode)`,
     );
   }
 }
