@@ -231,6 +231,15 @@ describe('worker mode', () => {
     expect(result.all).toMatch(/loaded, but no serve/);
   }, 60_000);
 
+  it('--dry-run says the command runs as a worker per device, and starts nothing', async () => {
+    const w = workDir();
+    writeWorkerConfig(w.cwd);
+    const result = await launcher(run(2, 99, ['--dry-run']), { cwd: w.cwd, env: { CHUNKRUN_EXAMPLE_SETUP_RECORD: w.setups } });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/^command \(a worker per device, taking the chunks as messages\): .*phase1_worker\.py --model/m);
+    expect(readSetups(w.setups)).toEqual([]);
+  });
+
   it('{start} in a worker command is refused with one line', async () => {
     const w = workDir();
     writeWorkerConfig(w.cwd, {}, { command: ['python3', 'x.py', '--start', '{start}'] });

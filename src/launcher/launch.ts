@@ -31,7 +31,8 @@ function printPlan(launch: PreparedLaunch): number {
     `plan: phase ${launch.identity.phase}, indexes ${launch.identity.start}-${launch.identity.end}, ${grid.length} chunks of ${launch.identity.checkpointFrequency}`,
   );
   out(`output dir: ${launch.outputDir}; ${grid.length - missing.length} chunks already committed, ${missing.length} to run`);
-  out(`command: ${launch.identity.command.join(' ')}`);
+  const mode = launch.settings.worker ? ' (a worker per device, taking the chunks as messages)' : '';
+  out(`command${mode}: ${launch.identity.command.join(' ')}`);
   const blocks = contiguousBlocks(missing, launch.devices.length);
   launch.devices.forEach((device, i) => {
     const block = blocks[i] ?? [];
