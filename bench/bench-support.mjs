@@ -28,8 +28,8 @@ export function scratchDir(prefix) {
   };
 }
 
-/** A config with one phase `bench` running `script` with --start/--end/--device. */
-export function writeBenchConfig(dir, python, script, extra = {}) {
+/** A config with one phase `bench` running `script` with --start/--end/--device (or as `phase` overrides say). */
+export function writeBenchConfig(dir, python, script, extra = {}, phase = {}) {
   const file = path.join(dir, 'launcher.config.json');
   writeFileSync(
     file,
@@ -42,6 +42,7 @@ export function writeBenchConfig(dir, python, script, extra = {}) {
           outputDirEnv: 'BENCH_OUTPUT_DIR',
           outputDir: 'out',
           outputs: ['dataset_*'],
+          ...phase,
         },
       },
       ...extra,

@@ -14,10 +14,11 @@ beforeEach(() => {
 afterEach(() => removeDir(dir));
 
 describe('config', () => {
-  it('falls back to the built-in config, which defines phases 1 and 3.5 in the seed shape', () => {
+  it('falls back to the built-in config, which defines phases 1 and 3.5 in the seed shape, and each as a worker', () => {
     expect(findConfigFile(undefined, dir)).toBe(builtInConfigFile);
     const loaded = loadConfig(undefined, dir);
-    expect(Object.keys(loaded.config.phases)).toEqual(['1', '3.5']);
+    expect(Object.keys(loaded.config.phases)).toEqual(['1', '1-worker', '3.5', '3.5-worker']);
+    expect(phaseConfig(loaded, '1-worker')).toMatchObject({ worker: true, outputDir: 'data/phase1_worker' });
     expect(phaseConfig(loaded, '1')).toMatchObject({ outputDirEnv: 'PHASE1_OUTPUT_DIR', outputDir: 'data/phase1_0' });
     expect(phaseConfig(loaded, '3.5')).toMatchObject({ outputDirEnv: 'PHASE3_5_OUTPUT_DIR', outputDir: 'data/phase3_5' });
     expect(loaded.config.checkpointFrequency).toBe(50);
@@ -44,7 +45,23 @@ describe('config', () => {
   });
 
   it('lists the known phases for an unknown one', () => {
-    expect(() => phaseConfig(loadConfig(undefined, dir), '2')).toThrow(/unknown phase "2" .* known phases: 1, 3\.5/);
+    expect(() => phaseConfig(loadConfig(undefined, dir), '2')).toThrow(/unknown phase "2" .* known phases: 1, 1-worker, 3\.5, 3\.5-worker/);
+  });
+
+  it('refuses chunk placeholders in a worker command, and worker keys on a phase that is not a worker', () => {
+    const file = path.join(dir, 'c.json');
+    const phase = { command: ['{python}', 'w.py', '--dir', '{chunkDir}'], outputDirEnv: 'A', outputDir: 'o', outputs: ['x'] };
+    writeFileSync(file, JSON.stringify({ phases: { w: { ...phase, worker: true } } }));
+    expect(() => loadConfig(file, dir)).toThrow(/c\.json: phases\.w\.command\.3: \{chunkDir\} cannot be in a worker's command/);
+    writeFileSync(file, JSON.stringify({ phases: { w: { ...phase, workerMaxChunks: 10 } } }));
+    expect(() => loadConfig(file, dir)).toThrow(
+      /phases\.w\.workerMaxChunks: applies to worker phases only; add "worker": true or remove it/,
+    );
+    writeFileSync(
+      file,
+      JSON.stringify({ phases: { w: { ...phase, command: ['w.py', '{device}'], worker: true, workerReadyTimeout: 'later' } } }),
+    );
+    expect(() => loadConfig(file, dir)).toThrow(/phases\.w\.workerReadyTimeout: must be a duration/);
   });
 });
 

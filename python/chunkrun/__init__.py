@@ -1,6 +1,7 @@
 """Helpers for phases run by chunkrun: the current chunk, where to write, how to write
-rows, progress reporting, and reading only the rows a chunk needs. Standard library only;
-pyarrow is used when it is installed."""
+rows, progress reporting, and reading only the rows a chunk needs; chunkrun.worker.serve
+runs a phase as a persistent worker (its model loaded once per device). Standard library
+only; pyarrow is used when it is installed."""
 
 from .chunk_env import Chunk, current_chunk, output_dir
 from .empty_chunk import mark_empty

@@ -3,7 +3,9 @@ outputs go."""
 
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Iterator, Mapping, Optional
+
+from .progress_reporting import items
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,10 @@ class Chunk:
     @property
     def size(self) -> int:
         return self.end - self.start + 1
+
+    def items(self) -> Iterator[int]:
+        """The indices start..end, reporting progress as each one's loop body finishes."""
+        return items(self.start, self.end)
 
 
 def _int_var(env: Mapping[str, str], name: str, minimum: int) -> int:

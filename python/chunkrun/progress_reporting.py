@@ -75,12 +75,13 @@ def _reporter_for_env() -> Optional[ProgressReporter]:
     return _reporter
 
 
-def _flush_at_exit() -> None:
+def flush_progress() -> None:
+    """Writes the last throttled report, if any (a worker calls this at the end of each chunk)."""
     if _reporter is not None:
         _reporter.flush()
 
 
-atexit.register(_flush_at_exit)
+atexit.register(flush_progress)
 
 
 def progress(done: int, total: Optional[int] = None) -> None:

@@ -136,3 +136,20 @@ class PyarrowPhaseTest(ExamplePhaseTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WorkerExampleByHandTest(ExamplePhaseTestCase):
+    """phase1_worker.py run as a plain command: the same rows as phase1.py, after its load."""
+
+    def test_same_rows_as_phase1(self):
+        self.run_chunk("1", 0, 9, self.tmp / "plain")
+        result = run_example("phase1_worker.py", ["--start", "0", "--end", "9", "--model", "m", "--load", "0"], self.tmp)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("phase1_worker: loading model m", result.stdout)
+        self.assertEqual(self.rows_of(self.tmp / "data" / "phase1_0", 0, 9), self.rows_of(self.tmp / "plain", 0, 9))
+
+    def test_phase3_5_worker_same_rows_as_phase3_5(self):
+        self.run_chunk("3.5", 0, 9, self.tmp / "plain")
+        result = run_example("phase3_5_worker.py", ["--start", "0", "--end", "9", "--model", "m", "--load", "0"], self.tmp)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.rows_of(self.tmp / "data" / "phase3_5", 0, 9), self.rows_of(self.tmp / "plain", 0, 9))

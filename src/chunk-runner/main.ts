@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   const hostIndex = parseNonNegativeInt('--host-index', options.hostIndex);
   // Phases and anything they start can tell which host they are on.
   process.env.CHUNKRUN_HOST_ID = host.id;
-  const { chunkTimeoutMs, ...settings } = spec.settings;
+  const { chunkTimeoutMs, worker, ...settings } = spec.settings;
   checkPlanSize(run);
   const blockOffset = hostIndex * devices.length;
   const blockCount = spec.hosts * devices.length;
@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   const runner = new ChunkRunner({
     ...settings,
     chunkTimeoutMs: chunkTimeoutMs ?? undefined,
+    worker: worker ? { maxChunks: worker.maxChunks, readyTimeoutMs: worker.readyTimeoutMs } : undefined,
     hostId: host.id,
     outputDir,
     cwd,

@@ -81,3 +81,8 @@ export function expandChunkCommand(runCommand: readonly string[], values: ChunkV
       .replaceAll('{chunkDir}', values.chunkDir),
   );
 }
+
+/** A worker's argv: started once per device, so only {device} is left to fill. */
+export function expandWorkerCommand(runCommand: readonly string[], device: string): string[] {
+  return runCommand.map((arg) => arg.replaceAll('{device}', device));
+}

@@ -26,8 +26,33 @@ const phaseSchema = z
     indexColumn: z.string().optional(),
     retries: z.number().int().min(0).optional(),
     chunkTimeout: durationSchema.optional(),
+    /** Start the command once per device and send it chunks as messages (chunkrun.worker.serve). */
+    worker: z.boolean().optional(),
+    /** Restart a worker after this many chunks (libraries that leak). */
+    workerMaxChunks: z.number().int().positive().optional(),
+    /** How long a starting worker may take to finish its setup and say it is ready. */
+    workerReadyTimeout: durationSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((phase, context) => {
+    if (!phase.worker) {
+      for (const key of ['workerMaxChunks', 'workerReadyTimeout'] as const) {
+        if (phase[key] !== undefined)
+          context.addIssue({ code: 'custom', path: [key], message: 'applies to worker phases only; add "worker": true or remove it' });
+      }
+      return;
+    }
+    for (const [at, arg] of phase.command.entries()) {
+      const chunkPlaceholder = /\{(start|end|chunkDir)\}/.exec(arg);
+      if (chunkPlaceholder) {
+        context.addIssue({
+          code: 'custom',
+          path: ['command', at],
+          message: `{${chunkPlaceholder[1]}} cannot be in a worker's command: "worker": true starts it once per device and sends each chunk's range and dir as a message; remove it`,
+        });
+      }
+    }
+  });
 
 export const configSchema = z
   .object({

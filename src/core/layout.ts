@@ -62,6 +62,11 @@ export function logsDir(outputDir: string): string {
   return path.join(outputDir, 'logs');
 }
 
+/** A worker phase's setup output and whatever it prints between chunks, across its restarts. */
+export function workerLogPath(outputDir: string, device: string): string {
+  return path.join(logsDir(outputDir), `worker-${device}.log`);
+}
+
 /** Filesystem-safe timestamp used in file names: 20261126T221500Z. */
 export function fileTimestamp(date: Date = new Date()): string {
   return date

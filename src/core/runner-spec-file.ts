@@ -32,6 +32,8 @@ export const runnerSpecFileSchema = z
       leaseMs: z.number().int().positive(),
       maxConsecutiveDeviceFailures: z.number().int().positive(),
       maxLogBytes: z.number().int().positive(),
+      /** Set for a worker phase: one long-lived process per device takes the chunks. */
+      worker: z.object({ maxChunks: z.number().int().positive().optional(), readyTimeoutMs: ms }).nullable(),
     }),
     outputDirEnv: z.string(),
     phaseEnv: z.record(z.string(), z.string()),

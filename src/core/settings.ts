@@ -19,7 +19,18 @@ export interface RunSettings {
   readonly maxConsecutiveDeviceFailures: number;
   /** A phase's log file is capped at this size per attempt (older output rotated to `<log>.1`). */
   readonly maxLogBytes: number;
+  /** Set for a worker phase ("worker": true): one long-lived process per device takes the chunks. */
+  readonly worker: WorkerSettings | undefined;
 }
+
+export interface WorkerSettings {
+  /** Restart the worker after this many chunks; undefined: never. */
+  readonly maxChunks: number | undefined;
+  readonly readyTimeoutMs: number;
+}
+
+/** Loading a model can take minutes; a worker that is not ready after this is counted broken. */
+export const DEFAULT_WORKER_READY_TIMEOUT = '5m';
 
 export function parseNonNegativeInt(flag: string, text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} ${text} is not a whole number >= 0`);
@@ -48,5 +59,8 @@ export function resolveSettings(config: Config, phase: PhaseConfig, flags: Setti
     leaseMs: flags.lease !== undefined ? parseDurationFlag('--lease', flags.lease) : durationMs(config.lease),
     maxConsecutiveDeviceFailures: config.maxConsecutiveDeviceFailures,
     maxLogBytes: Math.round(config.maxLogMB * 1024 * 1024),
+    worker: phase.worker
+      ? { maxChunks: phase.workerMaxChunks, readyTimeoutMs: durationMs(phase.workerReadyTimeout ?? DEFAULT_WORKER_READY_TIMEOUT) }
+      : undefined,
   };
 }

@@ -36,7 +36,8 @@ function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
   const width = nameWidthFor(identity.end);
   out(`plan: phase ${identity.phase}, indexes ${identity.start}-${identity.end}, ${total} chunks of ${identity.checkpointFrequency}`);
   out(`output dir: ${launch.outputDir}; ${total - missingCount} chunks already committed, ${missingCount} to run`);
-  out(`command: ${launch.hostCommand.join(' ')}`);
+  const mode = launch.settings.worker ? ' (a worker per device, taking the chunks as messages)' : '';
+  out(`command${mode}: ${launch.hostCommand.join(' ')}`);
   if (backend.name === 'ssh') {
     for (const runner of backend.runnerCommands()) out(`  host ${runner.host}: ${[runner.file, ...runner.args].join(' ')}`);
     out('dry run: nothing started (each host runs its own devices and takes pending chunks as they come)');

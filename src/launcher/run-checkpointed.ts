@@ -39,7 +39,7 @@ export function recordRun(launch: PreparedLaunch, hostCount: number): void {
     commandTemplate: launch.phase.command,
     python: launch.loaded.config.python,
     hosts: hostCount,
-    settings: { ...settings, chunkTimeoutMs: settings.chunkTimeoutMs ?? null },
+    settings: { ...settings, chunkTimeoutMs: settings.chunkTimeoutMs ?? null, worker: settings.worker ?? null },
     outputDirEnv: launch.phase.outputDirEnv,
     phaseEnv: launch.phase.env ?? {},
     deviceEnv: launch.loaded.config.deviceEnv,

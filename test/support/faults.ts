@@ -93,7 +93,7 @@ export function processesMentioning(marker: string): RunProcess[] {
 }
 
 export function isPhaseProcess(command: string): boolean {
-  return command.includes('phase1.py') || command.endsWith('.sh') || /\.sh /.test(command);
+  return command.includes('phase1.py') || command.includes('phase1_worker.py') || command.endsWith('.sh') || /\.sh /.test(command);
 }
 
 /** The pids of running phases: from the claims (phasePid), else from the process table. */
