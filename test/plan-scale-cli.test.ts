@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { launcher, repoRoot, runnerBin, useWorkDir, writeTestConfig } from './support/cli.js';
 import { writeRunFile } from '../src/core/run-file.js';
+import { writeRunnerSpecFile } from '../src/core/runner-spec-file.js';
 import { writeMarker } from '../src/core/marker.js';
 import { chunkDirFor } from '../src/core/layout.js';
 import { chunkName, nameWidthFor } from '../src/core/plan.js';
@@ -36,6 +37,7 @@ function runWithCommitted(indexes: number[]): string {
       'google/gemma-2-2b',
     ],
     outputs: ['dataset_*'],
+    indexColumn: 'index',
   });
   const width = nameWidthFor(TEN_MILLION_END);
   for (const index of indexes) {
@@ -101,23 +103,36 @@ describe('a plan of 10,000,000 one-item chunks', () => {
   });
 });
 
-describe('chunk-runner refuses blocks that do not fit the run', () => {
-  const runner = (args: string[]) =>
-    execa(process.execPath, [runnerBin, '--output-dir', work.outputDir(), '--phase', '1', ...args], { cwd: work.dir, reject: false });
-
-  it('a --block-offset past --block-count', async () => {
+describe('chunk-runner refuses a host that does not fit the run', () => {
+  it('a --host-index past the hosts of the run', async () => {
     runWithCommitted([]);
-    const result = await runner(['--devices', 'cpu:2', '--block-offset', '3', '--block-count', '4']);
+    writeRunnerSpecFile(work.outputDir(), {
+      version: 1,
+      phase: '1',
+      commandTemplate: ['{python}', 'x.py'],
+      python: 'python3',
+      hosts: 2,
+      settings: {
+        retries: 0,
+        retryBackoffMs: 100,
+        chunkTimeoutMs: null,
+        killGraceMs: 100,
+        stopGraceMs: 100,
+        leaseMs: 60_000,
+        maxConsecutiveDeviceFailures: 3,
+        maxLogBytes: 1_000_000,
+        worker: null,
+      },
+      outputDirEnv: 'PHASE1_OUTPUT_DIR',
+      phaseEnv: {},
+      deviceEnv: {},
+      deleteChunksAfterMerge: false,
+    });
+    const result = await execa(process.execPath, [runnerBin, '--output-dir', work.outputDir(), '--devices', 'cpu:2', '--host-index', '2'], {
+      cwd: work.dir,
+      reject: false,
+    });
     expect(result.exitCode, result.stderr).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual([
-      'chunk-runner: --block-offset 3 with 2 device(s) here needs --block-count 5 or more (got 4); give the number of devices of the whole run',
-    ]);
-  });
-
-  it('a --block-count past the limit', async () => {
-    runWithCommitted([]);
-    const result = await runner(['--devices', 'cpu:1', '--block-count', '100000000']);
-    expect(result.exitCode, result.stderr).toBe(2);
-    expect(result.stderr.trim()).toMatch(/^chunk-runner: --block-count 100000000 is more devices than a run holds \(at most 65536\)/);
+    expect(result.stderr.trim().split('\n')).toEqual(["chunk-runner: --host-index 2 is outside the run's hosts (2); rerun the launcher"]);
   });
 });
