@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
 import { lockMergeTarget } from '../src/merge/merge-lock.js';
 import { mergeCommitted } from '../src/merge/index.js';
-import { serializeRawStruct, ThriftByte } from '../src/merge/thrift-raw.js';
+import { serializeRawStruct, ThriftByte } from '../src/parquet/thrift.js';
 import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 let dir: string;

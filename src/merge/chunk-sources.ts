@@ -8,17 +8,9 @@ import { markerPathIn } from '../core/layout.js';
 import type { ChunkDirEntry } from '../core/scan.js';
 import { chunkDataFiles } from './chunk-files.js';
 import type { PreviousMerge } from './merged-files.js';
-import { readParquetFooter, type ParquetFooter } from './parquet-footer.js';
-import { fieldTree, type Field } from './schema.js';
+import { parquetRows, parquetSource, type ParquetSource } from '../parquet/index.js';
 
-export interface ParquetSource {
-  readonly kind: 'parquet';
-  readonly file: string;
-  readonly footer: ParquetFooter;
-  readonly tree: Field;
-  /** The row groups that belong to this chunk: all of a chunk file, a slice of an earlier merged file. */
-  readonly rowGroups: readonly number[];
-}
+export type { ParquetSource } from '../parquet/index.js';
 
 export interface JsonlSource {
   readonly kind: 'jsonl';
@@ -44,19 +36,10 @@ function sizeOf(file: string): number | undefined {
   }
 }
 
-export function parquetSource(file: string, footer = readParquetFooter(file), rowGroups?: readonly number[]): ParquetSource {
-  return {
-    kind: 'parquet',
-    file,
-    footer,
-    tree: fieldTree(footer.metadata.schema, file),
-    rowGroups: rowGroups ?? footer.metadata.row_groups.map((_, index) => index),
-  };
-}
 
 export function rowsOf(source: ChunkSource): number {
   if (source.kind === 'jsonl') return source.rows;
-  return source.rowGroups.reduce((sum, index) => sum + Number(source.footer.metadata.row_groups[index]!.num_rows), 0);
+  return parquetRows(source);
 }
 
 function fromEarlierMerge(chunk: ChunkDirEntry, previous: readonly PreviousMerge[]): ResolvedChunk | undefined {

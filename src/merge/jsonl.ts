@@ -7,7 +7,7 @@ import type { SchemaElement } from 'hyparquet';
 import type { ParquetWriter } from 'hyparquet-writer';
 import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
-import type { Field } from './schema.js';
+import type { Field } from '../parquet/index.js';
 
 type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: JsonType };
 

@@ -3,7 +3,7 @@ import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MERGED_FILE } from '../core/layout.js';
 import { MERGE_RECORD_KEY, parseMergeRecord, type MergeRecord } from './merge-record.js';
-import { readParquetFooter, type ParquetFooter } from './parquet-footer.js';
+import { readParquetFooter, type ParquetFooter } from '../parquet/index.js';
 
 export interface PreviousMerge {
   readonly file: string;

@@ -3,12 +3,10 @@
  * groups are decoded one at a time, converted to the target schema and encoded again.
  */
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { decompressors as compressors } from './codecs.js';
+import { checkSourcePages, decompressors as compressors, type Field } from '../parquet/index.js';
 import type { ParquetWriter } from 'hyparquet-writer';
 import { DataError, errorMessage } from '../core/errors.js';
 import type { ParquetSource } from './chunk-sources.js';
-import { checkSourcePages } from './column-checks.js';
-import type { Field } from './schema.js';
 import { converterFor, reencodeProblem } from './value-convert.js';
 
 /** Keep values as stored, so they are written back exactly: no Date, no decoded strings. */

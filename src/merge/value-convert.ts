@@ -4,7 +4,7 @@
  * convert element by element).
  */
 import type { SchemaElement } from 'hyparquet';
-import type { Field } from './schema.js';
+import type { Field } from '../parquet/index.js';
 
 export type Convert = (value: unknown) => unknown;
 

@@ -4,11 +4,10 @@
  * merged chunks exactly once (read one row group of that one column at a time).
  */
 import { asyncBufferFromFile, parquetRead, type DecodedArray } from 'hyparquet';
-import { decompressors as compressors } from './codecs.js';
+import { decompressors as compressors, readParquetFooter } from '../parquet/index.js';
 import { DataError, errorMessage } from '../core/errors.js';
 import { describeRanges, type ChunkRange } from '../core/plan.js';
 import type { RecordedChunk } from './merge-record.js';
-import { readParquetFooter } from './parquet-footer.js';
 
 export interface VerifyRequest {
   readonly file: string;

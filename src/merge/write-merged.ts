@@ -10,15 +10,22 @@ import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
 import type { ChunkSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
-import { copyRowGroups } from './copy-row-groups.js';
+import {
+  copyRowGroups,
+  type Field,
+  flattenFields,
+  OutputFile,
+  PageCheckPool,
+  rawFooterOf,
+  type RawThrift,
+  sameLeafOrder,
+  sameShape,
+  unifySchemas,
+  writeFooter,
+} from '../parquet/index.js';
 import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
 import { MERGE_RECORD_KEY, type MergePath, type RecordedChunk } from './merge-record.js';
-import { rawFooterOf, writeFooter } from './merged-footer.js';
-import { OutputFile } from './output-file.js';
-import { PageCheckPool } from './page-check-pool.js';
-import type { RawThrift } from './parquet-footer.js';
 import { checkReencodable, reencodeRowGroups } from './reencode.js';
-import { flattenFields, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
 import { verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';

@@ -3,11 +3,11 @@
  * decoded; each column chunk's offsets are shifted to its new place, and the page indexes
  * and bloom filters that pointed into the old file are dropped rather than left wrong.
  */
-import type { ParquetSource } from './chunk-sources.js';
+import type { ParquetSource } from './parquet-source.js';
 import { columnChecksOf, pathKey, runColumnCheck } from './column-checks.js';
 import type { OutputFile } from './output-file.js';
 import type { PageCheckPool } from './page-check-pool.js';
-import type { RawThrift } from './parquet-footer.js';
+import type { RawThrift } from './footer.js';
 import { leafPaths, sameLeafOrder, type Field } from './schema.js';
 import { SourceFile } from './source-file.js';
 

@@ -2,7 +2,7 @@
  * Thrift compact serialization of raw `{ field_N: value }` structs, as hyparquet's reader
  * returns them: lets a footer be re-emitted with only its offsets changed.
  */
-import type { RawThrift } from './parquet-footer.js';
+import type { RawThrift } from './footer.js';
 
 const TYPE = { TRUE: 1, FALSE: 2, BYTE: 3, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, STRUCT: 12 } as const;
 

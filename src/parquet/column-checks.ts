@@ -1,9 +1,9 @@
 /** The page checks of a source's column chunks, as plain data a worker thread can run. */
 import type { ColumnMetaData } from 'hyparquet';
 import { DataError, errorMessage } from '../core/errors.js';
-import type { ParquetSource } from './chunk-sources.js';
+import type { ParquetSource } from './parquet-source.js';
 import { checkColumnChunk, type LeafShape } from './page-check.js';
-import { columnChunkRange } from './parquet-footer.js';
+import { columnChunkRange } from './footer.js';
 import { leafPaths, levelsOf } from './schema.js';
 import { SourceFile } from './source-file.js';
 
