@@ -14,12 +14,32 @@ type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: 
 const ROW_GROUP_ROWS = 100_000;
 const ROW_GROUP_BYTES = 64 << 20;
 
+const READ_BLOCK = 1 << 20;
+
+/**
+ * The file's lines as UTF-8 text, in time linear in its bytes whatever the line length: a line
+ * split over reads is kept as a list of pieces and joined once, when its newline arrives.
+ */
+async function* jsonlLines(file: string): AsyncGenerator<string> {
+  const pieces: Buffer[] = [];
+  for await (const block of createReadStream(file, { highWaterMark: READ_BLOCK }) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let newline = block.indexOf(0x0a, from); newline >= 0; newline = block.indexOf(0x0a, from)) {
+      const tail = block.subarray(from, newline);
+      yield (pieces.length > 0 ? Buffer.concat([...pieces.splice(0), tail]) : tail).toString('utf8');
+      from = newline + 1;
+    }
+    // A read block is reused by no one after this; keeping a view of its tail is safe.
+    if (from < block.length) pieces.push(block.subarray(from));
+  }
+  if (pieces.length > 0) yield Buffer.concat(pieces).toString('utf8');
+}
+
 async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number; bytes: number }> {
-  let pending = '';
   let line = 0;
-  const parse = (text: string) => {
+  for await (const text of jsonlLines(file)) {
     line++;
-    if (text.trim() === '') return undefined;
+    if (text.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -28,19 +48,8 @@ async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<stri
     }
     if (!value || typeof value !== 'object' || Array.isArray(value))
       throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
-    return { record: value as Record<string, unknown>, line, bytes: text.length };
-  };
-  for await (const piece of createReadStream(file, { encoding: 'utf8' }) as AsyncIterable<string>) {
-    pending += piece;
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const row = parse(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      if (row) yield row;
-    }
+    yield { record: value as Record<string, unknown>, line, bytes: text.length };
   }
-  const last = parse(pending);
-  if (last) yield last;
 }
 
 function typeOfValue(value: unknown): JsonType {
