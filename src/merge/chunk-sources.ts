@@ -36,7 +36,6 @@ function sizeOf(file: string): number | undefined {
   }
 }
 
-
 export function rowsOf(source: ChunkSource): number {
   if (source.kind === 'jsonl') return source.rows;
   return parquetRows(source);

@@ -12,11 +12,13 @@ import { fingerprintOf } from './merge-record.js';
 import { mergedFilesIn, previousMerges, removeAbandonedTempFiles } from './merged-files.js';
 import { lockMergeTarget } from './merge-lock.js';
 import { finishCommand, planMerge, refuseIncomplete, type MergeTarget } from './targets.js';
+import type { VerifyLevel } from '../parquet/index.js';
 import { verifyMergedFile } from './verify.js';
 import { writeMergedFile, type MergePath } from './write-merged.js';
 
 export { ALL_TARGET, describeMissing } from './targets.js';
 export type { MergePath } from './write-merged.js';
+export { DEFAULT_VERIFY, VERIFY_LEVELS, type VerifyLevel } from '../parquet/index.js';
 
 export interface MergeRequest {
   readonly outputDir: string;
@@ -30,6 +32,8 @@ export interface MergeRequest {
   readonly deleteChunks?: boolean;
   /** The index column to check when run.json records none (e.g. from the phase's config). */
   readonly indexColumn?: string;
+  /** How much of each copied chunk file is checked (default: every page header). */
+  readonly verify?: VerifyLevel;
 }
 
 export interface MergeOutcome {
@@ -63,7 +67,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
     if (target.chunks.length === 0) throw new DataError(`device ${target.name} has no committed chunks to merge`);
     const release = lockMergeTarget(outputDir, target.name);
     try {
-      const merged = await mergeTarget(outputDir, target, finishCommand(run), indexColumn, request.deleteChunks ?? false);
+      const merged = await mergeTarget(outputDir, target, finishCommand(run), indexColumn, request.deleteChunks ?? false, request.verify);
       outcomes.push({ ...merged, missing: plan.missing });
     } finally {
       release();
@@ -78,6 +82,7 @@ async function mergeTarget(
   finish: string,
   indexColumn: string | undefined,
   deleteChunks: boolean,
+  verify: VerifyLevel | undefined,
 ): Promise<Omit<MergeOutcome, 'missing'>> {
   const previous = previousMerges(outputDir);
   const fingerprint = fingerprintOf(target.name, target.chunks);
@@ -91,7 +96,7 @@ async function mergeTarget(
     outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.record.path };
   } else {
     const chunks = target.chunks.map((chunk) => resolveChunk(chunk, previous, finish));
-    const written = await writeMergedFile({ outputDir, target: target.name, chunks, fingerprint, indexColumn });
+    const written = await writeMergedFile({ outputDir, target: target.name, chunks, fingerprint, indexColumn, verify });
     outcome = { device: target.name, file: written.file, rows: written.rows, unchanged: false, path: written.path };
   }
   removeOtherMergedFiles(outputDir, target.name, outcome.file);

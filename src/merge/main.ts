@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
     allowPartial: options.allowPartial,
     deleteChunks: options.deleteChunks ?? loaded?.config.deleteChunksAfterMerge ?? false,
     indexColumn: phase?.indexColumn,
+    verify: options.verify,
   });
   for (const outcome of outcomes) process.stdout.write(`${describeOutcome(outcome)}\n`);
   const missing = outcomes[0]?.missing ?? [];

@@ -11,7 +11,10 @@ import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
 import type { ChunkSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
 import {
+  type CopyChecks,
   copyRowGroups,
+  DEFAULT_VERIFY,
+  type VerifyLevel,
   type Field,
   flattenFields,
   OutputFile,
@@ -36,6 +39,7 @@ export interface WriteRequest {
   readonly chunks: readonly ResolvedChunk[];
   readonly fingerprint: string;
   readonly indexColumn?: string;
+  readonly verify?: VerifyLevel;
 }
 
 export interface WrittenFile {
@@ -74,20 +78,14 @@ async function layoutOf(chunks: readonly ResolvedChunk[]): Promise<Layout> {
 type Slot = { raw: RawThrift } | { encoded: RowGroup };
 
 /** Every chunk's row groups, in index order; row groups never span chunks, so the record can name them. */
-async function writeChunks(
-  out: OutputFile,
-  writer: ParquetWriter,
-  pool: PageCheckPool | undefined,
-  layout: Layout,
-  chunks: readonly ResolvedChunk[],
-) {
+async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: CopyChecks, layout: Layout, chunks: readonly ResolvedChunk[]) {
   const slots: Slot[] = [];
   const recorded: RecordedChunk[] = [];
   for (const { chunk, sources, rows } of chunks) {
     const firstRowGroup = slots.length;
     for (const source of sources) {
       if (source.kind === 'parquet' && layout.copied.has(source)) {
-        for (const raw of copyRowGroups(out, source, layout.target, pool)) slots.push({ raw });
+        for (const raw of copyRowGroups(out, source, layout.target, checking)) slots.push({ raw });
         continue;
       }
       const before = writer.row_groups.length;
@@ -115,11 +113,13 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);
   const out = new OutputFile(tempPath);
-  const pool = PageCheckPool.open();
+  const decode = (request.verify ?? DEFAULT_VERIFY) === 'pages';
+  // Decoding every page is CPU work worth spreading over the cores; walking headers is not.
+  const pool = decode ? PageCheckPool.open() : undefined;
   try {
     // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
     const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY' });
-    const { slots, recorded } = await writeChunks(out, writer, pool, layout, request.chunks);
+    const { slots, recorded } = await writeChunks(out, writer, { decode, pool }, layout, request.chunks);
     writeIndexes(out, writer.pendingIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
     const converted = rawFooterOf(

@@ -26,17 +26,25 @@ function shiftedColumn(raw: RawThrift, typedStart: number, shift: bigint, hasDic
   return { field_2: BigInt(typedStart) + shift, field_3: meta };
 }
 
+/** How the pages of copied column chunks are checked (see page-check.ts for what each level proves). */
+export interface CopyChecks {
+  readonly decode: boolean;
+  /** Decoding checks run here, on other threads, while the copy goes on; the copy then reads only bytes. */
+  readonly pool?: PageCheckPool;
+}
+
 /**
  * Copies the source's row groups to `out`, column chunk by column chunk in the target's column
- * order, and returns them as raw thrift row groups. Every page is checked: by `pool` alongside
- * the copy, or (without a pool) inline as the bytes pass, so each byte is read once either way.
+ * order, and returns them as raw thrift row groups. Every page is checked: by the pool alongside
+ * the copy, or inline as the bytes pass, so the copy reads each byte once.
  */
-export function copyRowGroups(out: OutputFile, source: ParquetSource, target: Field, pool: PageCheckPool | undefined): RawThrift[] {
+export function copyRowGroups(out: OutputFile, source: ParquetSource, target: Field, checking: CopyChecks): RawThrift[] {
+  const pool = checking.pool;
   const input = new SourceFile(source.file);
   const emit = (bytes: Uint8Array) => out.appendDirect(bytes);
   const targetOrder = leafPaths(target).map((leaf) => pathKey(leaf.path));
   const sameOrder = sameLeafOrder(source.tree, target);
-  const checks = columnChecksOf(source);
+  const checks = columnChecksOf(source, checking.decode);
   pool?.add(source.file, checks);
   try {
     let next = 0;

@@ -1,8 +1,11 @@
 /**
- * Proves a column chunk's pages are well formed before its bytes are copied undecoded: the
- * page headers tile the chunk exactly, value counts add up, and (reading every page's
- * levels) no page is short of levels or starts a record mid-list. Corrupt chunk files fail
- * here with their name instead of producing a merged file that crashes readers later.
+ * Proves a column chunk's pages are well formed before its bytes are copied undecoded. At
+ * every level the page headers must tile the chunk exactly, sit inside it, put a dictionary
+ * page first, add up to the column's value count (and, where headers say it, the row
+ * group's row count), and match their CRC where the writer stored one. With `decode`, every
+ * page is also decompressed and its levels read: no page short of levels, none starting a
+ * record mid-list, plain values filling their bytes. Corrupt chunk files fail here with
+ * their name instead of producing a merged file that crashes readers later.
  */
 import { crc32 } from 'node:zlib';
 import type { ColumnMetaData, CompressionCodec, PageHeader, SchemaElement } from 'hyparquet';
@@ -52,6 +55,7 @@ export function checkColumnChunk(
   groupRows: number,
   start: number,
   end: number,
+  decode: boolean,
   emit?: (bytes: Uint8Array) => void,
 ): void {
   let position = start;
@@ -75,14 +79,14 @@ export function checkColumnChunk(
     if (header.type === 'DICTIONARY_PAGE') {
       const count = header.dictionary_page_header?.num_values ?? -1;
       if (pageIndex !== 0 || count < 0) throw new Error(`bad dictionary page at byte ${position} (${count} values, page ${pageIndex})`);
-      if (header.uncompressed_page_size <= DECODE_LIMIT) {
+      if (decode && header.uncompressed_page_size <= DECODE_LIMIT) {
         const values = decompressPage(bytes, header.uncompressed_page_size, meta.codec, compressors);
         checkPlainValues(values, 0, values.length, count, leaf.element, true);
       }
       dictionaryPages++;
     } else if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
       const check =
-        header.uncompressed_page_size > DECODE_LIMIT
+        !decode || header.uncompressed_page_size > DECODE_LIMIT
           ? checkPageHeaderOnly
           : header.type === 'DATA_PAGE'
             ? checkDataPageV1
