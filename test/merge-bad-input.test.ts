@@ -128,7 +128,7 @@ describe('the default verification (headers) catches truncation and corruption o
     if (!existsSync(source)) return expect(process.env.CI).not.toBe('true');
     const bytes = Buffer.from(readFileSync(source));
     const page = firstPage(bytes);
-    bytes[page.payload + 3] ^= 0x01;
+    bytes[page.payload + 3] = bytes[page.payload + 3]! ^ 0x01;
     makeRun(dir, { start: 0, end: 1, frequency: 1 });
     const chunk = commitChunk(dir, 'gpu0', { start: 0, end: 0 }, [{ name: 'out.parquet', content: bytes }]);
     commitChunk(dir, 'gpu0', { start: 1, end: 1 }, [{ name: 'out.parquet', from: source }]);
