@@ -7,6 +7,7 @@ import { DataError, errorMessage } from '../core/errors.js';
 import { markerPathIn } from '../core/layout.js';
 import type { ChunkDirEntry } from '../core/scan.js';
 import { chunkDataFiles } from './chunk-files.js';
+import type { RecordedChunk } from './merge-record.js';
 import type { PreviousMerge } from './merged-files.js';
 import { parquetRows, parquetSource, type ParquetSource } from '../parquet/index.js';
 
@@ -41,13 +42,49 @@ export function rowsOf(source: ChunkSource): number {
   return parquetRows(source);
 }
 
+interface MergeIndex {
+  readonly byName: Map<string, RecordedChunk>;
+  /** The first row of each row group, and the file's row count last. */
+  readonly groupStarts: number[];
+}
+
+const indexes = new WeakMap<PreviousMerge, MergeIndex>();
+
+function indexOf(merge: PreviousMerge): MergeIndex {
+  let index = indexes.get(merge);
+  if (!index) {
+    const groupStarts = [0];
+    for (const group of merge.footer.metadata.row_groups) groupStarts.push(groupStarts[groupStarts.length - 1]! + Number(group.num_rows));
+    index = { byName: new Map(merge.record.chunks.map((chunk) => [chunk.name, chunk])), groupStarts };
+    indexes.set(merge, index);
+  }
+  return index;
+}
+
+/** The row groups holding rows [first, first + rows), and whether they hold exactly those. */
+function groupsHolding(groupStarts: readonly number[], first: number, rows: number): { groups: number[]; skip: number; exact: boolean } {
+  const groups: number[] = [];
+  let low = 0;
+  let high = groupStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (groupStarts[middle]! <= first) low = middle;
+    else high = middle - 1;
+  }
+  for (let group = low; group < groupStarts.length - 1 && groupStarts[group]! < first + rows; group++) groups.push(group);
+  const skip = first - (groupStarts[groups[0] ?? low] ?? first);
+  const end = groupStarts[(groups[groups.length - 1] ?? low) + 1] ?? first;
+  return { groups, skip, exact: skip === 0 && end === first + rows };
+}
+
 function fromEarlierMerge(chunk: ChunkDirEntry, previous: readonly PreviousMerge[]): ResolvedChunk | undefined {
   for (const merge of previous) {
-    const recorded = merge.record.chunks.find((entry) => entry.name === chunk.name && entry.finishedAt === chunk.marker!.finishedAt);
-    if (!recorded) continue;
-    const groups = Array.from({ length: recorded.rowGroups }, (_, i) => recorded.firstRowGroup + i);
-    const source = parquetSource(merge.file, merge.footer, groups);
-    if (rowsOf(source) !== recorded.rows) continue;
+    const { byName, groupStarts } = indexOf(merge);
+    const recorded = byName.get(chunk.name);
+    if (!recorded || recorded.finishedAt !== chunk.marker!.finishedAt) continue;
+    if (recorded.firstRow + recorded.rows > groupStarts[groupStarts.length - 1]!) continue;
+    const { groups, skip, exact } = groupsHolding(groupStarts, recorded.firstRow, recorded.rows);
+    const source = parquetSource(merge.file, merge.footer, groups, exact ? undefined : { skip, rows: recorded.rows });
     return { chunk, sources: [source], rows: recorded.rows };
   }
   return undefined;

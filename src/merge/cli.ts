@@ -12,6 +12,7 @@ export interface MergeCliOptions {
   allowPartial?: boolean;
   deleteChunks?: boolean;
   verify?: VerifyLevel;
+  keepRowGroups?: boolean;
 }
 
 export function buildMergeProgram(): Command {
@@ -30,6 +31,10 @@ export function buildMergeProgram(): Command {
           '--verify <level>',
           `how much of each copied chunk file is checked: headers (every page header, offsets, counts, CRCs) or pages (also decode every page) (default: ${DEFAULT_VERIFY})`,
         ).choices(VERIFY_LEVELS),
+      )
+      .option(
+        '--keep-row-groups',
+        'copy every row group as it is, small ones too (default: small ones are re-encoded together into bigger ones)',
       ),
   );
 }

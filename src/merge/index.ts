@@ -34,6 +34,8 @@ export interface MergeRequest {
   readonly indexColumn?: string;
   /** How much of each copied chunk file is checked (default: every page header). */
   readonly verify?: VerifyLevel;
+  /** Copy every row group of identical schemas as it is, small ones too (default: small ones are gathered into bigger ones). */
+  readonly keepRowGroups?: boolean;
 }
 
 export interface MergeOutcome {
@@ -67,7 +69,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
     if (target.chunks.length === 0) throw new DataError(`device ${target.name} has no committed chunks to merge`);
     const release = lockMergeTarget(outputDir, target.name);
     try {
-      const merged = await mergeTarget(outputDir, target, finishCommand(run), indexColumn, request.deleteChunks ?? false, request.verify);
+      const merged = await mergeTarget(outputDir, target, finishCommand(run), indexColumn, request);
       outcomes.push({ ...merged, missing: plan.missing });
     } finally {
       release();
@@ -81,9 +83,9 @@ async function mergeTarget(
   target: MergeTarget,
   finish: string,
   indexColumn: string | undefined,
-  deleteChunks: boolean,
-  verify: VerifyLevel | undefined,
+  request: MergeRequest,
 ): Promise<Omit<MergeOutcome, 'missing'>> {
+  const deleteChunks = request.deleteChunks ?? false;
   const previous = previousMerges(outputDir);
   const fingerprint = fingerprintOf(target.name, target.chunks);
   const current = previous.find((merge) => merge.target === target.name && merge.record.fingerprint === fingerprint);
@@ -96,7 +98,15 @@ async function mergeTarget(
     outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.record.path };
   } else {
     const chunks = target.chunks.map((chunk) => resolveChunk(chunk, previous, finish));
-    const written = await writeMergedFile({ outputDir, target: target.name, chunks, fingerprint, indexColumn, verify });
+    const written = await writeMergedFile({
+      outputDir,
+      target: target.name,
+      chunks,
+      fingerprint,
+      indexColumn,
+      verify: request.verify,
+      keepRowGroups: request.keepRowGroups,
+    });
     outcome = { device: target.name, file: written.file, rows: written.rows, unchanged: false, path: written.path };
   }
   removeOtherMergedFiles(outputDir, target.name, outcome.file);

@@ -4,15 +4,12 @@
  */
 import { createReadStream } from 'node:fs';
 import type { SchemaElement } from 'hyparquet';
-import type { ParquetWriter } from 'hyparquet-writer';
 import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
+import type { RowBatcher } from './row-batcher.js';
 
 type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: JsonType };
-
-const ROW_GROUP_ROWS = 100_000;
-const ROW_GROUP_BYTES = 64 << 20;
 
 const READ_BLOCK = 1 << 20;
 
@@ -148,23 +145,24 @@ function jsonConverter(target: Field): Convert {
   return (value) => value ?? null;
 }
 
-/** Writes the file's rows as row groups of `writer`; returns the row groups written and the rows read. */
-export async function writeJsonlRowGroups(
-  writer: ParquetWriter,
-  source: JsonlSource,
-  target: Field,
-): Promise<{ rowGroups: number; rows: number }> {
+/** Rows handed to the batcher at a time: small enough that a file's rows are never all held at once. */
+const JSONL_BATCH_ROWS = 10_000;
+const JSONL_BATCH_BYTES = 16 << 20;
+
+/** Adds the file's rows to the batcher, converted to the target schema; returns the rows read. */
+export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
   const columns = target.children.map((field) => ({ name: field.element.name, convert: jsonConverter(field) }));
   let batch: Record<string, unknown>[] = [];
   let batchBytes = 0;
-  let rowGroups = 0;
   let rows = 0;
-  const flush = async () => {
+  const flush = () => {
     if (batch.length === 0) return;
     const rowsOfBatch = batch;
-    const columnData = columns.map(({ name, convert }) => ({ name, data: rowsOfBatch.map((record) => convert(record[name])) }));
-    await writer.write({ columnData, rowGroupSize: rowsOfBatch.length });
-    rowGroups++;
+    batcher.add(
+      columns.map(({ name, convert }) => rowsOfBatch.map((record) => convert(record[name]))),
+      rowsOfBatch.length,
+      batchBytes,
+    );
     batch = [];
     batchBytes = 0;
   };
@@ -172,11 +170,11 @@ export async function writeJsonlRowGroups(
     batch.push(record);
     batchBytes += bytes;
     rows++;
-    if (batch.length >= ROW_GROUP_ROWS || batchBytes >= ROW_GROUP_BYTES) await flush();
+    if (batch.length >= JSONL_BATCH_ROWS || batchBytes >= JSONL_BATCH_BYTES) flush();
   }
-  await flush();
+  flush();
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
   }
-  return { rowGroups, rows };
+  return rows;
 }

@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     deleteChunks: options.deleteChunks ?? loaded?.config.deleteChunksAfterMerge ?? false,
     indexColumn: phase?.indexColumn,
     verify: options.verify,
+    keepRowGroups: options.keepRowGroups,
   });
   for (const outcome of outcomes) process.stdout.write(`${describeOutcome(outcome)}\n`);
   const missing = outcomes[0]?.missing ?? [];

@@ -37,7 +37,10 @@ export function previousMerges(outputDir: string): PreviousMerge[] {
   for (const { file, target } of mergedFilesIn(outputDir)) {
     try {
       const footer = readParquetFooter(file);
-      const record = parseMergeRecord(footer.metadata.key_value_metadata?.find((pair) => pair.key === MERGE_RECORD_KEY)?.value);
+      const record = parseMergeRecord(
+        footer.metadata.key_value_metadata?.find((pair) => pair.key === MERGE_RECORD_KEY)?.value,
+        footer.metadata.row_groups.map((group) => Number(group.num_rows)),
+      );
       if (record && record.target === target) found.push({ file, target, footer, record });
     } catch {
       // An unreadable merged file is replaced by the next merge like any stale one.

@@ -1,22 +1,21 @@
 /**
- * Slow path, for a chunk whose schema differs from the target in a compatible way: its row
- * groups are decoded one at a time, converted to the target schema and encoded again.
+ * The rows of a Parquet source that are written again rather than copied: a chunk whose
+ * schema differs from the target in a compatible way (converted to the target schema), and
+ * small row groups gathered into bigger ones. Decoded one row group at a time.
  */
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { checkSourcePages, decompressors as compressors, type Field } from '../parquet/index.js';
-import type { ParquetWriter } from 'hyparquet-writer';
-import { DataError, errorMessage } from '../core/errors.js';
-import type { ParquetSource } from './chunk-sources.js';
+import { DataError } from '../core/errors.js';
+import type { DecodedRow, Field, ParquetSource, RowGroupDecoder } from '../parquet/index.js';
+import type { RowBatcher } from './row-batcher.js';
 import { converterFor, reencodeProblem } from './value-convert.js';
 
-/** Keep values as stored, so they are written back exactly: no Date, no decoded strings. */
-const RAW_PARSERS = {
-  timestampFromMilliseconds: (value: bigint) => value,
-  timestampFromMicroseconds: (value: bigint) => value,
-  timestampFromNanoseconds: (value: bigint) => value,
-  dateFromDays: (value: number) => value,
-  stringFromBytes: (bytes: Uint8Array) => bytes,
-};
+/** Why the source cannot be decoded and written again without loss, or undefined when it can. */
+export function sourceReencodeProblem(source: ParquetSource): string | undefined {
+  for (const column of source.tree.children) {
+    const problem = reencodeProblem(column);
+    if (problem) return `column "${column.element.name}": ${problem}`;
+  }
+  return undefined;
+}
 
 export function checkReencodable(source: ParquetSource): void {
   for (const column of source.tree.children) {
@@ -29,36 +28,44 @@ export function checkReencodable(source: ParquetSource): void {
   }
 }
 
-/** Writes each non-empty row group of the source as one new row group of `writer`, one at a time. */
-export async function reencodeRowGroups(writer: ParquetWriter, source: ParquetSource, target: Field): Promise<void> {
-  // Decoding trusts the pages; corrupt ones would crash the decoder instead of being named.
-  checkSourcePages(source);
-  const file = await asyncBufferFromFile(source.file);
-  const { metadata } = source.footer;
-  const converters = target.children.map((field) => ({
-    name: field.element.name,
-    convert: converterFor(
-      source.tree.children.find((candidate) => candidate.element.name === field.element.name),
+export type RowConverter = (rows: readonly DecodedRow[]) => unknown[][];
+
+/** Turns decoded rows of `source` into one array per column of `target`. */
+export function rowConverter(source: ParquetSource, target: Field): RowConverter {
+  const converters = target.children.map((field) => {
+    const name = field.element.name;
+    const convert = converterFor(
+      source.tree.children.find((candidate) => candidate.element.name === name),
       field,
-    ),
-  }));
-  let groupStart = 0;
-  const starts = metadata.row_groups.map((group) => {
-    const start = groupStart;
-    groupStart += Number(group.num_rows);
-    return start;
+    );
+    return (rows: readonly DecodedRow[]) => rows.map((row) => convert(row[name]));
   });
-  for (const groupIndex of source.rowGroups) {
-    const rowStart = starts[groupIndex]!;
-    const rowEnd = rowStart + Number(metadata.row_groups[groupIndex]!.num_rows);
-    if (rowEnd === rowStart) continue;
-    let rows: Record<string, unknown>[];
-    try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, utf8: false, parsers: RAW_PARSERS });
-    } catch (error) {
-      throw new DataError(`${source.file} is corrupt: row group ${groupIndex} cannot be decoded (${errorMessage(error)})`);
+  return (rows) => converters.map((convert) => convert(rows));
+}
+
+/** Adds the given row groups of the source (only its row slice, where it has one) to the batcher. */
+export async function reencodeRowGroups(
+  batcher: RowBatcher,
+  decoder: RowGroupDecoder,
+  source: ParquetSource,
+  convert: RowConverter,
+  groups: readonly number[] = source.rowGroups,
+): Promise<void> {
+  const { metadata } = source.footer;
+  let skip = source.rowSlice?.skip ?? 0;
+  let wanted = source.rowSlice?.rows ?? Infinity;
+  for (const groupIndex of groups) {
+    if (wanted <= 0) break;
+    const group = metadata.row_groups[groupIndex]!;
+    const groupRows = Number(group.num_rows);
+    if (skip >= groupRows) {
+      skip -= groupRows;
+      continue;
     }
-    const columnData = converters.map(({ name, convert }) => ({ name, data: rows.map((row) => convert(row[name])) }));
-    await writer.write({ columnData, rowGroupSize: rows.length });
+    const all = await decoder.rows(source, groupIndex);
+    const rows = skip === 0 && wanted >= all.length ? all : all.slice(skip, skip + Math.min(wanted, all.length - skip));
+    skip = 0;
+    wanted -= rows.length;
+    batcher.add(convert(rows), rows.length, (Number(group.total_byte_size) * rows.length) / Math.max(1, groupRows));
   }
 }

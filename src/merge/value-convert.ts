@@ -31,6 +31,11 @@ export function reencodeProblem(field: Field): string | undefined {
   if (field.children.length > 0 && !isList(field) && field.children.some((child) => child.element.repetition_type === 'REPEATED')) {
     return 'legacy repeated fields are only merged by copying, which needs identical schemas';
   }
+  if (isList(field)) {
+    const repeated = field.children[0]!;
+    if (repeated.children.length !== 1 || repeated.children[0]!.element.repetition_type === 'REPEATED')
+      return 'two-level (legacy) lists are only merged by copying, which needs identical schemas';
+  }
   for (const child of field.children) {
     const problem = reencodeProblem(child);
     if (problem) return problem;

@@ -19,6 +19,7 @@ import {
   flattenFields,
   OutputFile,
   PageCheckPool,
+  RowGroupDecoder,
   rawFooterOf,
   type RawThrift,
   sameLeafOrder,
@@ -28,7 +29,8 @@ import {
 } from '../parquet/index.js';
 import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
 import { MERGE_RECORD_KEY, type MergePath, type RecordedChunk } from './merge-record.js';
-import { checkReencodable, reencodeRowGroups } from './reencode.js';
+import { checkReencodable, reencodeRowGroups, rowConverter, sourceReencodeProblem, type RowConverter } from './reencode.js';
+import { RowBatcher, worthCopying } from './row-batcher.js';
 import { verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';
@@ -40,6 +42,7 @@ export interface WriteRequest {
   readonly fingerprint: string;
   readonly indexColumn?: string;
   readonly verify?: VerifyLevel;
+  readonly keepRowGroups?: boolean;
 }
 
 export interface WrittenFile {
@@ -59,9 +62,11 @@ interface Layout {
   readonly path: MergePath;
   /** A copied source with exactly the target's schema: lends its footer's schema and key-values (ARROW:schema). */
   readonly twin: ParquetSource | undefined;
+  /** Whether small row groups may be decoded and gathered into bigger ones. */
+  readonly coalesce: boolean;
 }
 
-async function layoutOf(chunks: readonly ResolvedChunk[]): Promise<Layout> {
+async function layoutOf(chunks: readonly ResolvedChunk[], keepRowGroups: boolean): Promise<Layout> {
   const sources = chunks.flatMap((chunk) => chunk.sources);
   const trees: Field[] = [];
   for (const source of sources) trees.push(source.kind === 'parquet' ? source.tree : await inferJsonlSchema(source));
@@ -69,46 +74,71 @@ async function layoutOf(chunks: readonly ResolvedChunk[]): Promise<Layout> {
   const parquet = sources.filter((source): source is ParquetSource => source.kind === 'parquet');
   const copied = new Set<ChunkSource>(parquet.filter((source) => sameShape(source.tree, target)));
   // Refuse before writing anything.
-  for (const source of parquet) if (!copied.has(source)) checkReencodable(source);
+  for (const source of parquet) if (!copied.has(source) || source.rowSlice) checkReencodable(source);
   const path: MergePath = copied.size === sources.length ? 'fast' : parquet.length === 0 ? 'jsonl' : 'mixed';
   const twin = parquet.find((source) => copied.has(source) && sameLeafOrder(source.tree, target));
-  return { target, copied, path, twin };
+  // Small row groups are gathered only where every column can be written again exactly.
+  const coalesce = !keepRowGroups && parquet.every((source) => sourceReencodeProblem(source) === undefined);
+  return { target, copied, path, twin, coalesce };
 }
 
 type Slot = { raw: RawThrift } | { encoded: RowGroup };
 
-/** Every chunk's row groups, in index order; row groups never span chunks, so the record can name them. */
+/** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
 async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: CopyChecks, layout: Layout, chunks: readonly ResolvedChunk[]) {
   const slots: Slot[] = [];
   const recorded: RecordedChunk[] = [];
+  const batcher = new RowBatcher(
+    writer,
+    layout.target.children.map((field) => field.element.name),
+  );
+  const decoder = new RowGroupDecoder();
+  const converters = new Map<Field, RowConverter>();
+  const converterOf = (source: ParquetSource) => {
+    let convert = converters.get(source.tree);
+    if (!convert) converters.set(source.tree, (convert = rowConverter(source, layout.target)));
+    return convert;
+  };
+  // Row groups hyparquet-writer finished since the last look, in file order.
+  const takeEncoded = () => {
+    for (let index = encodedSeen; index < writer.row_groups.length; index++) slots.push({ encoded: writer.row_groups[index]! });
+    encodedSeen = writer.row_groups.length;
+  };
+  let encodedSeen = 0;
+  let row = 0;
   for (const { chunk, sources, rows } of chunks) {
-    const firstRowGroup = slots.length;
     for (const source of sources) {
-      if (source.kind === 'parquet' && layout.copied.has(source)) {
-        for (const raw of copyRowGroups(out, source, layout.target, checking)) slots.push({ raw });
-        continue;
+      if (source.kind === 'jsonl') {
+        await writeJsonlRowGroups(batcher, source, layout.target);
+      } else if (!layout.copied.has(source) || source.rowSlice) {
+        await reencodeRowGroups(batcher, decoder, source, converterOf(source));
+      } else {
+        for (const groupIndex of source.rowGroups) {
+          const group = source.footer.metadata.row_groups[groupIndex]!;
+          const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
+          if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
+            await reencodeRowGroups(batcher, decoder, source, converterOf(source), [groupIndex]);
+            continue;
+          }
+          // Rows gathered so far come first: the file stays in index order.
+          batcher.flush();
+          takeEncoded();
+          for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
+        }
       }
-      const before = writer.row_groups.length;
-      if (source.kind === 'parquet') await reencodeRowGroups(writer, source, layout.target);
-      else await writeJsonlRowGroups(writer, source, layout.target);
-      for (const encoded of writer.row_groups.slice(before)) slots.push({ encoded });
+      takeEncoded();
     }
     const { start, end } = chunk.range;
-    recorded.push({
-      name: chunk.name,
-      start,
-      end,
-      finishedAt: chunk.marker!.finishedAt,
-      firstRowGroup,
-      rowGroups: slots.length - firstRowGroup,
-      rows,
-    });
+    recorded.push({ name: chunk.name, start, end, finishedAt: chunk.marker!.finishedAt, firstRow: row, rows });
+    row += rows;
   }
+  batcher.flush();
+  takeEncoded();
   return { slots, recorded };
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
-  const layout = await layoutOf(request.chunks);
+  const layout = await layoutOf(request.chunks, request.keepRowGroups ?? false);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);
@@ -128,7 +158,7 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
     );
     const encodedRaw = (converted.field_4 ?? []) as RawThrift[];
     let nextEncoded = 0;
-    const record = { version: 1, target: request.target, fingerprint: request.fingerprint, path: layout.path, chunks: recorded };
+    const record = { version: 2, target: request.target, fingerprint: request.fingerprint, path: layout.path, chunks: recorded };
     const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter((pair) => pair.key !== MERGE_RECORD_KEY);
     const creators = new Set([...layout.copied].map((source) => (source as ParquetSource).footer.metadata.created_by));
     writeFooter(out, {
@@ -137,7 +167,7 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
       rowGroups: slots.map((slot) => ('raw' in slot ? slot.raw : encodedRaw[nextEncoded++]!)),
       keyValues: [...inherited, { key: MERGE_RECORD_KEY, value: JSON.stringify(record) }],
       // Readers key workarounds for known writer bugs on created_by: keep it while every page came from one writer.
-      createdBy: layout.path === 'fast' && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
+      createdBy: slots.every((slot) => 'raw' in slot) && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
     });
     out.sync();
     await pool?.settle();

@@ -38,17 +38,23 @@ export interface CopyChecks {
  * order, and returns them as raw thrift row groups. Every page is checked: by the pool alongside
  * the copy, or inline as the bytes pass, so the copy reads each byte once.
  */
-export function copyRowGroups(out: OutputFile, source: ParquetSource, target: Field, checking: CopyChecks): RawThrift[] {
+export function copyRowGroups(
+  out: OutputFile,
+  source: ParquetSource,
+  target: Field,
+  checking: CopyChecks,
+  groups: readonly number[] = source.rowGroups,
+): RawThrift[] {
   const pool = checking.pool;
   const input = new SourceFile(source.file);
   const emit = (bytes: Uint8Array) => out.appendDirect(bytes);
   const targetOrder = leafPaths(target).map((leaf) => pathKey(leaf.path));
   const sameOrder = sameLeafOrder(source.tree, target);
-  const checks = columnChecksOf(source, checking.decode);
+  const checks = columnChecksOf(source, checking.decode, groups);
   pool?.add(source.file, checks);
   try {
     let next = 0;
-    return source.rowGroups.map((groupIndex) => {
+    return groups.map((groupIndex) => {
       const rawGroup = (source.footer.raw.field_4 as RawThrift[])[groupIndex]!;
       const rawColumns = rawGroup.field_1 as RawThrift[];
       const groupChecks = checks.slice(next, (next += rawColumns.length));
