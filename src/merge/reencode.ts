@@ -4,13 +4,13 @@
  * small row groups gathered into bigger ones. Decoded one row group at a time.
  */
 import { DataError } from '../core/errors.js';
-import type { DecodedRow, Field, ParquetSource, RowGroupDecoder } from '../parquet/index.js';
+import { sameShape, type DecodedColumns, type Field, type ParquetSource, type RowGroupDecoder } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
 import { converterFor, reencodeProblem } from './value-convert.js';
 
 /** Why the source cannot be decoded and written again without loss, or undefined when it can. */
-export function sourceReencodeProblem(source: ParquetSource): string | undefined {
-  for (const column of source.tree.children) {
+export function sourceReencodeProblem(tree: Field): string | undefined {
+  for (const column of tree.children) {
     const problem = reencodeProblem(column);
     if (problem) return `column "${column.element.name}": ${problem}`;
   }
@@ -28,19 +28,26 @@ export function checkReencodable(source: ParquetSource): void {
   }
 }
 
-export type RowConverter = (rows: readonly DecodedRow[]) => unknown[][];
+/** One array per column of the target, from decoded columns of `source`: rows [from, to). */
+export type ColumnConverter = (columns: DecodedColumns, from: number, to: number) => ArrayLike<unknown>[];
 
-/** Turns decoded rows of `source` into one array per column of `target`. */
-export function rowConverter(source: ParquetSource, target: Field): RowConverter {
+export function columnConverter(source: ParquetSource, target: Field): ColumnConverter {
   const converters = target.children.map((field) => {
     const name = field.element.name;
-    const convert = converterFor(
-      source.tree.children.find((candidate) => candidate.element.name === name),
-      field,
-    );
-    return (rows: readonly DecodedRow[]) => rows.map((row) => convert(row[name]));
+    const sourceField = source.tree.children.find((candidate) => candidate.element.name === name);
+    // Same column, same type: the decoded values are already what the target stores.
+    if (sourceField && sameShape(sourceField, field, false)) return { name, convert: undefined };
+    return { name, convert: converterFor(sourceField, field) };
   });
-  return (rows) => converters.map((convert) => convert(rows));
+  return (columns, from, to) =>
+    converters.map(({ name, convert }) => {
+      const values = columns.get(name);
+      const whole = from === 0 && values !== undefined && to === values.length;
+      if (!convert && values) return whole ? values : Array.prototype.slice.call(values, from, to);
+      const out: unknown[] = new Array(to - from);
+      for (let i = from; i < to; i++) out[i - from] = convert!(values?.[i]);
+      return out;
+    });
 }
 
 /** Adds the given row groups of the source (only its row slice, where it has one) to the batcher. */
@@ -48,7 +55,7 @@ export async function reencodeRowGroups(
   batcher: RowBatcher,
   decoder: RowGroupDecoder,
   source: ParquetSource,
-  convert: RowConverter,
+  convert: ColumnConverter,
   groups: readonly number[] = source.rowGroups,
 ): Promise<void> {
   const { metadata } = source.footer;
@@ -62,10 +69,11 @@ export async function reencodeRowGroups(
       skip -= groupRows;
       continue;
     }
-    const all = await decoder.rows(source, groupIndex);
-    const rows = skip === 0 && wanted >= all.length ? all : all.slice(skip, skip + Math.min(wanted, all.length - skip));
+    const columns = await decoder.columns(source, groupIndex);
+    const from = skip;
+    const to = Math.min(groupRows, skip + wanted);
     skip = 0;
-    wanted -= rows.length;
-    batcher.add(convert(rows), rows.length, (Number(group.total_byte_size) * rows.length) / Math.max(1, groupRows));
+    wanted -= to - from;
+    batcher.add(convert(columns, from, to), to - from, (Number(group.total_byte_size) * (to - from)) / Math.max(1, groupRows));
   }
 }

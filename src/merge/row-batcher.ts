@@ -31,7 +31,7 @@ export class RowBatcher {
   }
 
   /** Adds rows given as one array per column (in the target's column order); `bytes` estimates their uncompressed size. */
-  add(columns: readonly unknown[][], rows: number, bytes: number): void {
+  add(columns: readonly ArrayLike<unknown>[], rows: number, bytes: number): void {
     if (rows === 0) return;
     if (this.rows === 0 && (rows >= ROW_GROUP_ROWS || bytes >= ROW_GROUP_BYTES)) {
       this.write(columns, rows);
@@ -39,7 +39,7 @@ export class RowBatcher {
     }
     columns.forEach((values, index) => {
       const gathered = this.columns[index]!;
-      for (const value of values) gathered.push(value);
+      for (let i = 0; i < values.length; i++) gathered.push(values[i]);
     });
     this.rows += rows;
     this.bytes += bytes;
@@ -57,7 +57,8 @@ export class RowBatcher {
     this.write(columns, rows);
   }
 
-  private write(columns: readonly unknown[][], rows: number): void {
-    this.writer.write({ columnData: this.names.map((name, index) => ({ name, data: columns[index]! })), rowGroupSize: rows });
+  private write(columns: readonly ArrayLike<unknown>[], rows: number): void {
+    const data = (index: number) => (Array.isArray(columns[index]) ? columns[index] : Array.from(columns[index]!));
+    this.writer.write({ columnData: this.names.map((name, index) => ({ name, data: data(index) })), rowGroupSize: rows });
   }
 }

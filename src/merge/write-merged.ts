@@ -29,7 +29,7 @@ import {
 } from '../parquet/index.js';
 import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
 import { MERGE_RECORD_KEY, type MergePath, type RecordedChunk } from './merge-record.js';
-import { checkReencodable, reencodeRowGroups, rowConverter, sourceReencodeProblem, type RowConverter } from './reencode.js';
+import { checkReencodable, reencodeRowGroups, columnConverter, sourceReencodeProblem, type ColumnConverter } from './reencode.js';
 import { RowBatcher, worthCopying } from './row-batcher.js';
 import { verifyMergedFile } from './verify.js';
 
@@ -68,17 +68,30 @@ interface Layout {
 
 async function layoutOf(chunks: readonly ResolvedChunk[], keepRowGroups: boolean): Promise<Layout> {
   const sources = chunks.flatMap((chunk) => chunk.sources);
-  const trees: Field[] = [];
-  for (const source of sources) trees.push(source.kind === 'parquet' ? source.tree : await inferJsonlSchema(source));
-  const target = unifySchemas(trees);
+  // Sources with one schema share one tree (parquetSource): each distinct tree is looked at once.
+  const trees = new Set<Field>();
+  for (const source of sources) trees.add(source.kind === 'parquet' ? source.tree : await inferJsonlSchema(source));
+  const target = unifySchemas([...trees]);
   const parquet = sources.filter((source): source is ParquetSource => source.kind === 'parquet');
-  const copied = new Set<ChunkSource>(parquet.filter((source) => sameShape(source.tree, target)));
+  const shapes = new Map<Field, boolean>();
+  const sameAsTarget = (tree: Field) => {
+    let same = shapes.get(tree);
+    if (same === undefined) shapes.set(tree, (same = sameShape(tree, target)));
+    return same;
+  };
+  const copied = new Set<ChunkSource>(parquet.filter((source) => sameAsTarget(source.tree)));
   // Refuse before writing anything.
-  for (const source of parquet) if (!copied.has(source) || source.rowSlice) checkReencodable(source);
+  const checked = new Set<Field>();
+  for (const source of parquet) {
+    if ((copied.has(source) && !source.rowSlice) || checked.has(source.tree)) continue;
+    checkReencodable(source);
+    checked.add(source.tree);
+  }
   const path: MergePath = copied.size === sources.length ? 'fast' : parquet.length === 0 ? 'jsonl' : 'mixed';
   const twin = parquet.find((source) => copied.has(source) && sameLeafOrder(source.tree, target));
   // Small row groups are gathered only where every column can be written again exactly.
-  const coalesce = !keepRowGroups && parquet.every((source) => sourceReencodeProblem(source) === undefined);
+  const parquetTrees = new Set(parquet.map((source) => source.tree));
+  const coalesce = !keepRowGroups && [...parquetTrees].every((tree) => sourceReencodeProblem(tree) === undefined);
   return { target, copied, path, twin, coalesce };
 }
 
@@ -92,11 +105,11 @@ async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: Cop
     writer,
     layout.target.children.map((field) => field.element.name),
   );
-  const decoder = new RowGroupDecoder();
-  const converters = new Map<Field, RowConverter>();
+  const decoder = new RowGroupDecoder(checking.decode);
+  const converters = new Map<Field, ColumnConverter>();
   const converterOf = (source: ParquetSource) => {
     let convert = converters.get(source.tree);
-    if (!convert) converters.set(source.tree, (convert = rowConverter(source, layout.target)));
+    if (!convert) converters.set(source.tree, (convert = columnConverter(source, layout.target)));
     return convert;
   };
   // Row groups hyparquet-writer finished since the last look, in file order.

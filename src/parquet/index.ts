@@ -21,4 +21,4 @@ export { fieldTree, flattenFields, leafPaths, sameLeafOrder, sameShape, unifySch
 export const VERIFY_LEVELS = ['headers', 'pages'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 export const DEFAULT_VERIFY: VerifyLevel = 'headers';
-export { RowGroupDecoder, type DecodedRow } from './decode-rows.js';
+export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';

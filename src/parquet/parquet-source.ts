@@ -16,6 +16,20 @@ export interface ParquetSource {
   readonly rowSlice?: { readonly skip: number; readonly rows: number };
 }
 
+// Thousands of chunk files usually share a handful of schemas: one tree each, so schema work is done once per schema.
+const trees = new Map<string, Field>();
+const TREES_KEPT = 1000;
+
+function sharedTree(footer: ParquetFooter, file: string): Field {
+  const key = JSON.stringify(footer.metadata.schema);
+  let tree = trees.get(key);
+  if (!tree) {
+    if (trees.size >= TREES_KEPT) trees.clear();
+    trees.set(key, (tree = fieldTree(footer.metadata.schema, file)));
+  }
+  return tree;
+}
+
 export function parquetSource(
   file: string,
   footer = readParquetFooter(file),
@@ -26,7 +40,7 @@ export function parquetSource(
     kind: 'parquet',
     file,
     footer,
-    tree: fieldTree(footer.metadata.schema, file),
+    tree: sharedTree(footer, file),
     rowGroups: rowGroups ?? footer.metadata.row_groups.map((_, index) => index),
     ...(rowSlice ? { rowSlice } : {}),
   };
