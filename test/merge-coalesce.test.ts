@@ -3,6 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
+import { parseMergeRecord } from '../src/merge/merge-record.js';
 import { commitChunk, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 const SCHEMA = [
@@ -104,5 +105,31 @@ describe('small row groups are gathered', () => {
     const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toContain(`index 3 appears more than once (again in ${odd.split('/').pop()})`);
+  });
+});
+
+describe('merge records', () => {
+  it('a version 1 record (chunks as whole row groups) is read as row ranges', () => {
+    const v1 = {
+      version: 1,
+      target: 'gpu0',
+      fingerprint: 'f',
+      path: 'fast',
+      chunks: [
+        { name: 'a', start: 0, end: 9, finishedAt: 't', firstRowGroup: 0, rowGroups: 2, rows: 10 },
+        { name: 'b', start: 10, end: 19, finishedAt: 't', firstRowGroup: 2, rowGroups: 1, rows: 10 },
+      ],
+    };
+    expect(parseMergeRecord(JSON.stringify(v1), [4, 6, 10])).toEqual({
+      version: 2,
+      target: 'gpu0',
+      fingerprint: 'f',
+      path: 'fast',
+      chunks: [
+        { name: 'a', start: 0, end: 9, finishedAt: 't', firstRow: 0, rows: 10 },
+        { name: 'b', start: 10, end: 19, finishedAt: 't', firstRow: 10, rows: 10 },
+      ],
+    });
+    expect(parseMergeRecord('{"version": 3}', [])).toBeUndefined();
   });
 });

@@ -25,6 +25,7 @@ import {
   sameLeafOrder,
   sameShape,
   unifySchemas,
+  writeCompressors,
   writeFooter,
 } from '../parquet/index.js';
 import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
@@ -161,7 +162,7 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const pool = decode ? PageCheckPool.open() : undefined;
   try {
     // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
-    const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY' });
+    const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY', compressors: writeCompressors });
     const { slots, recorded } = await writeChunks(out, writer, { decode, pool }, layout, request.chunks);
     writeIndexes(out, writer.pendingIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.

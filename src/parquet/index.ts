@@ -3,7 +3,7 @@
  * walking and checks, codecs, schema trees, and row groups copied between files undecoded.
  * The merge (src/merge) decides what goes where; this folder knows how the bytes look.
  */
-export { decompressors } from './codecs.js';
+export { decompressors, writeCompressors } from './codecs.js';
 export { checkSourcePages } from './column-checks.js';
 export { copyRowGroups, type CopyChecks } from './copy-row-groups.js';
 export { rawFooterOf, writeFooter } from './footer-writer.js';
