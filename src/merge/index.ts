@@ -97,11 +97,11 @@ async function mergeTarget(
       : Number(current.footer.metadata.num_rows);
     outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.record.path };
   } else {
-    const chunks = target.chunks.map((chunk) => resolveChunk(chunk, previous, finish));
     const written = await writeMergedFile({
       outputDir,
       target: target.name,
-      chunks,
+      chunks: target.chunks,
+      resolve: (chunk) => resolveChunk(chunk, previous, finish),
       fingerprint,
       indexColumn,
       verify: request.verify,

@@ -9,7 +9,10 @@ import { ParquetWriter } from 'hyparquet-writer';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
-import type { ChunkSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
+import type { ChunkDirEntry } from '../core/scan.js';
+import type { ParquetSource, ResolvedChunk } from './chunk-sources.js';
+
+type Resolve = (chunk: ChunkDirEntry) => ResolvedChunk;
 import {
   type CopyChecks,
   copyRowGroups,
@@ -39,7 +42,9 @@ export type { MergePath } from './merge-record.js';
 export interface WriteRequest {
   readonly outputDir: string;
   readonly target: string;
-  readonly chunks: readonly ResolvedChunk[];
+  /** Committed chunks in index order; `resolve` finds each one's data (called once per pass, two passes). */
+  readonly chunks: readonly ChunkDirEntry[];
+  readonly resolve: Resolve;
   readonly fingerprint: string;
   readonly indexColumn?: string;
   readonly verify?: VerifyLevel;
@@ -56,10 +61,11 @@ const MERGER = 'chunkrun merge-chunks';
 
 type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
 
-/** How each source gets into the file: the target schema, and which sources are copied as bytes. */
+/** How each source gets into the file: the target schema, and which schemas are copied as bytes. */
 interface Layout {
   readonly target: Field;
-  readonly copied: ReadonlySet<ChunkSource>;
+  /** Sources of this schema (one tree per distinct schema) have exactly the target's columns and types. */
+  readonly sameAsTarget: (tree: Field) => boolean;
   readonly path: MergePath;
   /** A copied source with exactly the target's schema: lends its footer's schema and key-values (ARROW:schema). */
   readonly twin: ParquetSource | undefined;
@@ -67,39 +73,64 @@ interface Layout {
   readonly coalesce: boolean;
 }
 
-async function layoutOf(chunks: readonly ResolvedChunk[], keepRowGroups: boolean): Promise<Layout> {
-  const sources = chunks.flatMap((chunk) => chunk.sources);
-  // Sources with one schema share one tree (parquetSource): each distinct tree is looked at once.
-  const trees = new Set<Field>();
-  for (const source of sources) trees.add(source.kind === 'parquet' ? source.tree : await inferJsonlSchema(source));
-  const target = unifySchemas([...trees]);
-  const parquet = sources.filter((source): source is ParquetSource => source.kind === 'parquet');
+/**
+ * The first of the merge's two passes over the chunks: every schema, unified. Only one source
+ * per distinct schema is kept, so memory does not grow with the number of chunks; the second
+ * pass (writeChunks) resolves each chunk again as it writes it.
+ */
+async function layoutOf(chunks: readonly ChunkDirEntry[], resolve: Resolve, keepRowGroups: boolean): Promise<Layout> {
+  const trees = new Map<string, Field>();
+  const firstOfTree = new Map<Field, ParquetSource>();
+  const sliced = new Set<Field>();
+  let sources = 0;
+  for (const chunk of chunks) {
+    for (const source of resolve(chunk).sources) {
+      sources++;
+      if (source.kind === 'jsonl') {
+        const tree = await inferJsonlSchema(source);
+        const key = JSON.stringify(flattenFields(tree));
+        if (!trees.has(key)) trees.set(key, tree);
+        continue;
+      }
+      // parquetSource gives sources of one schema one tree.
+      if (!firstOfTree.has(source.tree)) {
+        firstOfTree.set(source.tree, source);
+        trees.set(`parquet ${firstOfTree.size}`, source.tree);
+      }
+      if (source.rowSlice) sliced.add(source.tree);
+    }
+  }
+  const target = unifySchemas([...trees.values()]);
   const shapes = new Map<Field, boolean>();
   const sameAsTarget = (tree: Field) => {
     let same = shapes.get(tree);
     if (same === undefined) shapes.set(tree, (same = sameShape(tree, target)));
     return same;
   };
-  const copied = new Set<ChunkSource>(parquet.filter((source) => sameAsTarget(source.tree)));
   // Refuse before writing anything.
-  const checked = new Set<Field>();
-  for (const source of parquet) {
-    if ((copied.has(source) && !source.rowSlice) || checked.has(source.tree)) continue;
-    checkReencodable(source);
-    checked.add(source.tree);
-  }
-  const path: MergePath = copied.size === sources.length ? 'fast' : parquet.length === 0 ? 'jsonl' : 'mixed';
-  const twin = parquet.find((source) => copied.has(source) && sameLeafOrder(source.tree, target));
+  for (const [tree, source] of firstOfTree) if (!sameAsTarget(tree) || sliced.has(tree)) checkReencodable(source);
+  const parquetTrees = [...firstOfTree.keys()];
+  const jsonlOnly = parquetTrees.length === 0;
+  const allCopied = trees.size === parquetTrees.length && parquetTrees.every(sameAsTarget);
+  const path: MergePath = allCopied ? 'fast' : jsonlOnly ? 'jsonl' : 'mixed';
+  const twin = [...firstOfTree.values()].find((source) => sameAsTarget(source.tree) && sameLeafOrder(source.tree, target));
   // Small row groups are gathered only where every column can be written again exactly.
-  const parquetTrees = new Set(parquet.map((source) => source.tree));
-  const coalesce = !keepRowGroups && [...parquetTrees].every((tree) => sourceReencodeProblem(tree) === undefined);
-  return { target, copied, path, twin, coalesce };
+  const coalesce = !keepRowGroups && parquetTrees.every((tree) => sourceReencodeProblem(tree) === undefined);
+  return { target, sameAsTarget, path, twin, coalesce };
 }
 
 type Slot = { raw: RawThrift } | { encoded: RowGroup };
 
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
-async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: CopyChecks, layout: Layout, chunks: readonly ResolvedChunk[]) {
+async function writeChunks(
+  out: OutputFile,
+  writer: ParquetWriter,
+  checking: CopyChecks,
+  layout: Layout,
+  chunks: readonly ChunkDirEntry[],
+  resolve: Resolve,
+) {
+  const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
   const recorded: RecordedChunk[] = [];
   const batcher = new RowBatcher(
@@ -120,11 +151,12 @@ async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: Cop
   };
   let encodedSeen = 0;
   let row = 0;
-  for (const { chunk, sources, rows } of chunks) {
+  for (const entry of chunks) {
+    const { chunk, sources, rows } = resolve(entry);
     for (const source of sources) {
       if (source.kind === 'jsonl') {
         await writeJsonlRowGroups(batcher, source, layout.target);
-      } else if (!layout.copied.has(source) || source.rowSlice) {
+      } else if (!layout.sameAsTarget(source.tree) || source.rowSlice) {
         await reencodeRowGroups(batcher, decoder, source, converterOf(source));
       } else {
         for (const groupIndex of source.rowGroups) {
@@ -138,6 +170,7 @@ async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: Cop
           batcher.flush();
           takeEncoded();
           for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
+          creators.add(source.footer.metadata.created_by);
         }
       }
       takeEncoded();
@@ -148,11 +181,11 @@ async function writeChunks(out: OutputFile, writer: ParquetWriter, checking: Cop
   }
   batcher.flush();
   takeEncoded();
-  return { slots, recorded };
+  return { slots, recorded, creators };
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
-  const layout = await layoutOf(request.chunks, request.keepRowGroups ?? false);
+  const layout = await layoutOf(request.chunks, request.resolve, request.keepRowGroups ?? false);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);
@@ -163,7 +196,7 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   try {
     // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
     const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY', compressors: writeCompressors });
-    const { slots, recorded } = await writeChunks(out, writer, { decode, pool }, layout, request.chunks);
+    const { slots, recorded, creators } = await writeChunks(out, writer, { decode, pool }, layout, request.chunks, request.resolve);
     writeIndexes(out, writer.pendingIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
     const converted = rawFooterOf(
@@ -174,7 +207,6 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
     let nextEncoded = 0;
     const record = { version: 2, target: request.target, fingerprint: request.fingerprint, path: layout.path, chunks: recorded };
     const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter((pair) => pair.key !== MERGE_RECORD_KEY);
-    const creators = new Set([...layout.copied].map((source) => (source as ParquetSource).footer.metadata.created_by));
     writeFooter(out, {
       schema: layout.twin ? layout.twin.footer.raw.field_2 : converted.field_2,
       columnOrders: layout.twin ? layout.twin.footer.raw.field_7 : converted.field_7,
