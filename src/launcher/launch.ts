@@ -21,7 +21,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 function pendingRanges(launch: PreparedLaunch) {
   const disk = scanDisk(launch.outputDir);
   const grid = chunkGrid(launch.identity);
-  return { grid, missing: grid.filter((range) => !disk.committed.has(rangeKey(range))) };
+  return { grid, disk, missing: grid.filter((range) => !disk.committed.has(rangeKey(range))) };
 }
 
 function printPlan(launch: PreparedLaunch): number {
@@ -75,7 +75,8 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
   if (before.missing.length === 0) {
-    const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
+    // Nothing runs, so the scan just made is still the truth: the merge's no-op check need not scan again.
+    const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger, before.disk) : NO_MERGE;
     report(options, { type: 'summary', nothingToDo: true, chunks: before.grid.length, merged, mergeError: error });
     if (!options.json) {
       out(nothingToDoLine(prepared, before.grid.length));

@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 import { mergeCommitted } from '../merge/index.js';
 import type { PreparedLaunch } from './prepare.js';
 import { errorMessage } from '../core/errors.js';
+import type { DiskState } from '../core/scan.js';
 import type { MergedFile } from './summary.js';
 
-export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger): Promise<MergedFile[]> {
+/** `disk`: the output dir as just scanned, when nothing can have changed since. */
+export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger, disk?: DiskState): Promise<MergedFile[]> {
   const outcomes = await mergeCommitted({
     outputDir: launch.outputDir,
+    disk,
     indexColumn: launch.phase.indexColumn,
     deleteChunks: launch.loaded.config.deleteChunksAfterMerge,
   });
@@ -21,9 +24,9 @@ export interface MergeResult {
   readonly error: string | undefined;
 }
 
-export async function tryMergeAfterRun(launch: PreparedLaunch, logger: Logger): Promise<MergeResult> {
+export async function tryMergeAfterRun(launch: PreparedLaunch, logger: Logger, disk?: DiskState): Promise<MergeResult> {
   try {
-    return { merged: await mergeAfterRun(launch, logger), error: undefined };
+    return { merged: await mergeAfterRun(launch, logger, disk), error: undefined };
   } catch (error) {
     const message = `merge failed: ${errorMessage(error)}; the chunks stay committed: fix the cause, then run merge-chunks --phase ${launch.identity.phase}`;
     logger.error({ event: 'merge-failed' }, message);

@@ -5,7 +5,7 @@ import { fsyncDir } from '../core/atomic-file.js';
 import { DataError, UsageError } from '../core/errors.js';
 import type { ChunkRange } from '../core/plan.js';
 import { readRunFile } from '../core/run-file.js';
-import { scanDisk } from '../core/scan.js';
+import { scanDisk, type DiskState } from '../core/scan.js';
 import { resolveChunk } from './chunk-sources.js';
 import { deleteChunkData } from './delete-chunks.js';
 import { fingerprintOf } from './merge-record.js';
@@ -34,6 +34,8 @@ export interface MergeRequest {
   readonly indexColumn?: string;
   /** How much of each copied chunk file is checked (default: every page header). */
   readonly verify?: VerifyLevel;
+  /** The output dir as the caller just scanned it (the launcher at the end of a run): saves scanning it again. */
+  readonly disk?: DiskState;
   /** Copy every row group of identical schemas as it is, small ones too (default: small ones are gathered into bigger ones). */
   readonly keepRowGroups?: boolean;
 }
@@ -59,7 +61,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
       `${outputDir} has no run.json: it is not the output dir of a checkpointed launcher run (pass --output-dir DIR, or --phase P whose outputDir it is)`,
     );
   removeAbandonedTempFiles(outputDir);
-  const plan = planMerge(scanDisk(outputDir), run, request);
+  const plan = planMerge(request.disk ?? scanDisk(outputDir), run, request);
   if (plan.missing.length > 0 && !request.allowPartial) refuseIncomplete(run, plan.missing);
   if (plan.targets.every((target) => target.chunks.length === 0))
     throw new DataError(`no committed chunks to merge under ${path.join(outputDir, 'chunks')}`);
@@ -88,14 +90,14 @@ async function mergeTarget(
   const deleteChunks = request.deleteChunks ?? false;
   const previous = previousMerges(outputDir);
   const fingerprint = fingerprintOf(target.name, target.chunks);
-  const current = previous.find((merge) => merge.target === target.name && merge.record.fingerprint === fingerprint);
+  const current = previous.find((merge) => merge.target === target.name && merge.summary.fingerprint === fingerprint);
   let outcome: Omit<MergeOutcome, 'missing'>;
   if (current) {
     // Deleting chunk data on the word of an existing file: read it back first, as after a write.
     const rows = deleteChunks
       ? await verifyMergedFile({ file: current.file, shownAs: current.file, chunks: current.record.chunks, indexColumn })
       : Number(current.footer.metadata.num_rows);
-    outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.record.path };
+    outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.summary.path };
   } else {
     const written = await writeMergedFile({
       outputDir,

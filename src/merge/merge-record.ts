@@ -9,6 +9,8 @@ import type { ChunkDirEntry } from '../core/scan.js';
 import { isDataFile } from './chunk-files.js';
 
 export const MERGE_RECORD_KEY = 'chunkrun.merge';
+/** The record without its chunks: what a no-op check needs, cheap to read however many chunks were merged. */
+export const MERGE_SUMMARY_KEY = 'chunkrun.merge.summary';
 
 const recordedChunkV1 = z.object({
   name: z.string(),
@@ -50,6 +52,23 @@ const mergeRecordSchema = z.object({
 });
 
 export type MergeRecord = z.infer<typeof mergeRecordSchema>;
+
+const mergeSummarySchema = mergeRecordSchema.omit({ chunks: true });
+export type MergeSummary = z.infer<typeof mergeSummarySchema>;
+
+export function summaryOf(record: MergeRecord): MergeSummary {
+  return { version: record.version, target: record.target, fingerprint: record.fingerprint, path: record.path };
+}
+
+export function parseMergeSummary(value: string | undefined): MergeSummary | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = mergeSummarySchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export type MergePath = MergeRecord['path'];
 export type RecordedChunk = z.infer<typeof recordedChunkSchema>;
 

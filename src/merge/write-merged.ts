@@ -11,8 +11,6 @@ import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
 import type { ChunkDirEntry } from '../core/scan.js';
 import type { ParquetSource, ResolvedChunk } from './chunk-sources.js';
-
-type Resolve = (chunk: ChunkDirEntry) => ResolvedChunk;
 import {
   type CopyChecks,
   copyRowGroups,
@@ -32,12 +30,14 @@ import {
   writeFooter,
 } from '../parquet/index.js';
 import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
-import { MERGE_RECORD_KEY, type MergePath, type RecordedChunk } from './merge-record.js';
+import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, reencodeRowGroups, columnConverter, sourceReencodeProblem, type ColumnConverter } from './reencode.js';
 import { RowBatcher, worthCopying } from './row-batcher.js';
 import { verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';
+
+type Resolve = (chunk: ChunkDirEntry) => ResolvedChunk;
 
 export interface WriteRequest {
   readonly outputDir: string;
@@ -205,13 +205,25 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
     );
     const encodedRaw = (converted.field_4 ?? []) as RawThrift[];
     let nextEncoded = 0;
-    const record = { version: 2, target: request.target, fingerprint: request.fingerprint, path: layout.path, chunks: recorded };
-    const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter((pair) => pair.key !== MERGE_RECORD_KEY);
+    const record: MergeRecord = {
+      version: 2,
+      target: request.target,
+      fingerprint: request.fingerprint,
+      path: layout.path,
+      chunks: recorded,
+    };
+    const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter(
+      (pair) => pair.key !== MERGE_RECORD_KEY && pair.key !== MERGE_SUMMARY_KEY,
+    );
     writeFooter(out, {
       schema: layout.twin ? layout.twin.footer.raw.field_2 : converted.field_2,
       columnOrders: layout.twin ? layout.twin.footer.raw.field_7 : converted.field_7,
       rowGroups: slots.map((slot) => ('raw' in slot ? slot.raw : encodedRaw[nextEncoded++]!)),
-      keyValues: [...inherited, { key: MERGE_RECORD_KEY, value: JSON.stringify(record) }],
+      keyValues: [
+        ...inherited,
+        { key: MERGE_SUMMARY_KEY, value: JSON.stringify(summaryOf(record)) },
+        { key: MERGE_RECORD_KEY, value: JSON.stringify(record) },
+      ],
       // Readers key workarounds for known writer bugs on created_by: keep it while every page came from one writer.
       createdBy: slots.every((slot) => 'raw' in slot) && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
     });
