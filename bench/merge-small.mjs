@@ -7,10 +7,12 @@
  *   - a no-op rerun of the finished run (`launcher` with every chunk committed and the merged
  *     file in place) against the same launcher with `--no-merge`: the goal is <= 1.5x.
  *
- *   npm run bench:merge:small -- [--chunks 20000] [--rows 10] [--devices 2] [--repeat 3] [--dir /tmp/x]
+ *   npm run bench:merge:small -- [--chunks 20000] [--rows 10] [--devices 2] [--repeat 3] [--dir /tmp/x [--reuse]]
+ *
+ * --reuse keeps the chunks an earlier run with the same --dir generated (generating 20,000 takes minutes).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { benchDir, dist, fmt, launcherBin, option, realPython, scratchDir, writeBenchConfig } from './bench-support.mjs';
@@ -110,7 +112,7 @@ const python = realPython();
 const script = path.join(benchDir, 'null_phase.py');
 writeBenchConfig(dir, python, script);
 console.log(`generating ${chunks} chunks of ${rows} rows on ${devices} devices in ${outputDir} ...`);
-generate(python, script);
+if (!process.argv.includes('--reuse') || !existsSync(path.join(outputDir, 'run.json'))) generate(python, script);
 const launchArgs = [
   '--phase',
   'bench',
