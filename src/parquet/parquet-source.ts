@@ -21,7 +21,7 @@ const trees = new Map<string, Field>();
 const TREES_KEPT = 1000;
 
 function sharedTree(footer: ParquetFooter, file: string): Field {
-  const key = JSON.stringify(footer.metadata.schema);
+  const key = JSON.stringify(footer.metadata.schema, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
   let tree = trees.get(key);
   if (!tree) {
     if (trees.size >= TREES_KEPT) trees.clear();
