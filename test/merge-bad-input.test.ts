@@ -185,7 +185,11 @@ const READABLE = new Set(['ARROW-GH-43605.parquet']);
 const CAUGHT_BY_PAGES: Record<string, RegExp> = {
   // Levels inside a compressed v1 page: only decoding sees them.
   'ARROW-GH-45185.parquet': /a page starts in the middle of a record/,
-  'ARROW-GH-47662.parquet': /plain values need \d+ bytes, the page has \d+/,
+};
+/** What the default level says about a case, where it is worth pinning. */
+const HEADERS_SAY: Record<string, RegExp> = {
+  // A required fixed-width column's page too short for its values: its header says so.
+  'ARROW-GH-47662.parquet': /100 plain values need 400 bytes, the page has 364/,
 };
 
 // Skipped where ../shared is absent, except in CI, where a missing checkout would silently run nothing.
@@ -216,7 +220,8 @@ describe.skipIf(badFiles.length === 0)(
       const error = await mergeError({ outputDir: dir, verify: verify as VerifyLevel });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(error.message.startsWith(`${chunk}/out.parquet is `)).toBe(true);
-      if (CAUGHT_BY_PAGES[name]) expect(error.message).toMatch(CAUGHT_BY_PAGES[name]);
+      const said = CAUGHT_BY_PAGES[name] ?? HEADERS_SAY[name];
+      if (said) expect(error.message).toMatch(said);
       expect(leftovers()).toEqual([]);
     });
 

@@ -144,9 +144,34 @@ function checkDataPageV1(
 }
 
 function checkPageHeaderOnly(header: PageHeader, _payload: Uint8Array, _codec: CompressionCodec, leaf: LeafShape): PageCounts {
-  const values = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? -1;
+  const v1 = header.data_page_header;
+  const v2 = header.data_page_header_v2;
+  const values = v1?.num_values ?? v2?.num_values ?? -1;
   if (values < 0) throw new Error(`data page with ${values} values`);
-  return { values, records: header.data_page_header_v2?.num_rows ?? (leaf.maxRepetition === 0 ? values : undefined) };
+  checkPlainSizeFromHeader(header, values, leaf);
+  return { values, records: v2?.num_rows ?? (leaf.maxRepetition === 0 ? values : undefined) };
+}
+
+/**
+ * Where the header alone says how many values the page stores (a flat column: required in a
+ * v1 page, any in a v2 page, which counts its nulls), plain fixed-width values must fit in
+ * the page's uncompressed size: a page cut short is caught without decompressing it.
+ */
+function checkPlainSizeFromHeader(header: PageHeader, values: number, leaf: LeafShape): void {
+  const v2 = header.data_page_header_v2;
+  const encoding = header.data_page_header?.encoding ?? v2?.encoding;
+  const width = valueWidth(leaf.element);
+  if (encoding !== 'PLAIN' || width === undefined || leaf.maxRepetition > 0) return;
+  let present: number;
+  let levelBytes = 0;
+  if (v2) {
+    present = values - v2.num_nulls;
+    levelBytes = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+  } else if (leaf.maxDefinition === 0) present = values;
+  else return;
+  const needed = present * width;
+  if (header.uncompressed_page_size - levelBytes < needed)
+    throw new Error(`${present} plain values need ${needed} bytes, the page has ${header.uncompressed_page_size - levelBytes}`);
 }
 
 function levelsV1(bytes: Uint8Array, at: number, bitWidth: number, count: number, encoding: string, countValue: number) {
