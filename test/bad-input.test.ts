@@ -158,7 +158,7 @@ describe('bad input is refused with one line, exit 2, nothing started, nothing l
   it('without a config here, a phase the built-in example lacks is refused, saying the example is in use', () =>
     refused(
       ['--phase', 'train', '--start', '0', '--end', '5', '--devices', 'cpu:1'],
-      /unknown phase "train" in the built-in example config \(no launcher\.config\.json or \.yaml in this directory and no --config\); known phases: 1, 3\.5/,
+      /unknown phase "train" in the built-in example config \(no launcher\.config\.json or \.yaml in this directory and no --config\); known phases: 1, 1-worker, 3\.5, 3\.5-worker/,
     ));
 
   it('invalid config: a misspelled required key is named with the nearest known key', async () => {

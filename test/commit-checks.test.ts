@@ -53,6 +53,21 @@ describe('what a chunk must hold to commit', () => {
     expect(committed.get('20-29')!.marker).toMatchObject({ rows: 10 });
   });
 
+  it('merges a run with a chunk declared empty: it adds no rows', async () => {
+    const { cwd } = workDir();
+    const command = shellPhase(
+      cwd,
+      [
+        `if [ "$CHUNK_START" = 10 ]; then PYTHONPATH="${path.join(repoRoot, 'python')}" "${realPython()}" -c 'import chunkrun; chunkrun.mark_empty("none here")'; exit 0; fi`,
+        'i=$CHUNK_START; while [ $i -le $CHUNK_END ]; do echo "{\\"index\\": $i}" >> "$PHASE1_OUTPUT_DIR/dataset_rows.jsonl"; i=$((i+1)); done',
+      ].join('\n'),
+    );
+    writeFaultConfig(cwd, {}, { command, indexColumn: undefined });
+    const result = await launcher(args.filter((arg) => arg !== '--no-merge'), { cwd });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/merged: .*dataset_cpu0_.*\.parquet \(20 rows\)/);
+  });
+
   it('fails the attempt of a phase that wrote a corrupt Parquet file, and goes on with the other chunks', async () => {
     const { cwd, outputDir } = workDir();
     const command = wrapperCommand(

@@ -121,12 +121,12 @@ describe('merge-chunks', () => {
     expect(run.stderr).toMatch(/^merge-chunks: .*chunk_00050-00099\/out.parquet changed size since its chunk was committed/);
   });
 
-  it('corrupt pages are caught by the page-check worker threads: exit 1, nothing left behind', () => {
+  it('--verify pages: corrupt pages are caught by the page-check worker threads: exit 1, nothing left behind', () => {
     const bytes = Buffer.from(readFileSync(A));
     bytes.fill(0xff, 200, 260);
     commitChunk(outputDir, 'gpu0', { start: 0, end: 49 }, [{ name: 'out.parquet', content: bytes }]);
     commitChunk(outputDir, 'gpu1', { start: 50, end: 99 }, [{ name: 'out.parquet', from: B }]);
-    const run = mergeChunks('--phase', '1', '--all');
+    const run = mergeChunks('--phase', '1', '--all', '--verify', 'pages');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^merge-chunks: .*chunk_00000-00049\/out.parquet is corrupt: column text of row group 0: /);
     expect(readdirSync(outputDir).sort()).toEqual(['chunks', 'run.json']);

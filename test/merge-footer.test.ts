@@ -7,7 +7,8 @@ import { UsageError } from '../src/core/errors.js';
 import { lockMergeTarget } from '../src/merge/merge-lock.js';
 import { thisProcess } from '../src/core/holder.js';
 import { mergeCommitted } from '../src/merge/index.js';
-import { serializeRawStruct, ThriftByte } from '../src/merge/thrift-raw.js';
+import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
+import { serializeRawStruct, ThriftByte } from '../src/parquet/thrift.js';
 import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 let dir: string;
@@ -18,9 +19,14 @@ beforeEach(() => {
 afterEach(() => removeDir(dir));
 
 describe('footer serialization', () => {
-  it('writes i8 fields as i8 and empty lists with an element type', () => {
+  it('writes i8 fields as i8, fields in id order, and empty lists that read back empty', () => {
     expect([...serializeRawStruct({ field_1: new ThriftByte(8), field_2: true })]).toEqual([0x13, 0x08, 0x11, 0x00]);
-    expect([...serializeRawStruct({ field_1: [] })]).toEqual([0x19, 0x0c, 0x00]);
+    expect([...serializeRawStruct({ field_2: false, field_1: 3 })]).toEqual([0x15, 0x06, 0x12, 0x00]);
+    const empty = serializeRawStruct({ field_1: [], field_2: 1 });
+    expect(deserializeTCompactProtocol({ view: new DataView(empty.buffer, empty.byteOffset, empty.byteLength), offset: 0 })).toEqual({
+      field_1: [],
+      field_2: 1,
+    });
     expect([...serializeRawStruct({ field_1: -1, field_20: 5n })]).toEqual([0x15, 0x01, 0x06, 0x28, 0x0a, 0x00]);
   });
 

@@ -100,4 +100,25 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     commitChunk(dir, 'cpu0', { start: 3, end: 5 }, [{ name: 'rows.jsonl', content: jsonl([{ index: 3 }, { index: 4 }, { index: 5 }]) }]);
     await expect(mergeCommitted({ outputDir: dir })).rejects.toThrow(`${chunk}/rows.jsonl line 2 is not valid JSON`);
   });
+
+  it('rows of several MB (each spanning many reads), multi-byte text and a last line without a newline come through whole', async () => {
+    makeRun(dir, { start: 0, end: 3, frequency: 2, indexColumn: 'index' });
+    const big = (seed: number, length: number) => {
+      const words = ['ß', 'α', 'é', 'ascii', '漢字', '🙂'];
+      let text = '';
+      for (let i = 0; text.length < length; i++) text += words[(seed + i) % words.length];
+      return text;
+    };
+    const rows = [
+      { index: 0, text: big(0, 3_000_000), emb: Array.from({ length: 200_000 }, (_, i) => i / 7) },
+      { index: 1, text: 'small', emb: [1] },
+      { index: 2, text: big(1, 5_000_000), emb: null },
+      { index: 3, text: big(2, 1_500_000), emb: [0.5] },
+    ];
+    commitChunk(dir, 'cpu0', { start: 0, end: 1 }, [{ name: 'rows.jsonl', content: jsonl(rows.slice(0, 2)) }]);
+    commitChunk(dir, 'cpu0', { start: 2, end: 3 }, [{ name: 'rows.jsonl', content: jsonl(rows.slice(2)).trimEnd() }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'jsonl', rows: 4 });
+    expect((await readRows(outcome!.file)).map(plain)).toEqual(rows);
+  });
 });

@@ -37,9 +37,9 @@ describe('fast path: identical pyarrow schemas are copied byte for byte', () => 
     expect((await readRows(gpu0)).map(plain)).toEqual(expected);
   });
 
-  it('--all writes one file over the whole range in index order, keeping the writer footer details', async () => {
+  it('--all --keep-row-groups writes one file over the whole range in index order, keeping the writer footer details', async () => {
     commitAll();
-    const [outcome] = await mergeCommitted({ outputDir: dir, all: true });
+    const [outcome] = await mergeCommitted({ outputDir: dir, all: true, keepRowGroups: true });
     expect(path.basename(outcome!.file)).toMatch(/^dataset_all_/);
     const rows = (await readRows(outcome!.file)).map(plain);
     const expected = [...(await readRows(A)), ...(await readRows(B)), ...(await readRows(C))].map(plain);

@@ -1,7 +1,11 @@
+import { parquetMetadata } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
 import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
+
+const readMetadataOf = (buffer: ArrayBuffer) => parquetMetadata(buffer);
 
 let dir: string;
 beforeEach(() => {
@@ -82,5 +86,37 @@ describe('slow path: compatible schema differences are unified, only the odd chu
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toContain(`${odd}/out.parquet`);
     expect((error as Error).message).toMatch(/column "text" is INT64, but BYTE_ARRAY \(STRING\)/);
+  });
+});
+
+describe('logical types unify as Arrow reads them', () => {
+  it('a Parquet chunk annotated UTF8 (converted type only) and a JSONL chunk (logical STRING) merge into one string column', async () => {
+    makeRun(dir, { start: 0, end: 3, frequency: 2, indexColumn: 'index' });
+    const parquet = parquetWriteBuffer({
+      columnData: [
+        { name: 'index', data: [0n, 1n] },
+        { name: 'text', data: ['zero', null] },
+      ],
+      schema: [
+        { name: 'root', num_children: 2 },
+        { name: 'index', type: 'INT64', repetition_type: 'REQUIRED' },
+        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      ],
+    });
+    expect(readMetadataOf(parquet).schema[2]!.logical_type).toBeUndefined();
+    commitChunk(dir, 'cpu0', { start: 0, end: 1 }, [{ name: 'out.parquet', content: new Uint8Array(parquet) }]);
+    commitChunk(dir, 'cpu0', { start: 2, end: 3 }, [
+      { name: 'out.jsonl', content: '{"index": 2, "text": "two"}\n{"index": 3, "text": null}\n' },
+    ]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ rows: 4, path: 'mixed' });
+    const text = readMetadata(outcome!.file).schema.find((element) => element.name === 'text');
+    expect(text).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8' });
+    expect((await readRows(outcome!.file)).map(plain)).toEqual([
+      { index: 0, text: 'zero' },
+      { index: 1, text: null },
+      { index: 2, text: 'two' },
+      { index: 3, text: null },
+    ]);
   });
 });

@@ -23,11 +23,12 @@ import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The plan's chunks not committed on disk, as spans of grid indexes. */
+/** The plan's chunks not committed on disk, as spans of grid indexes, and the scan they come from. */
 function pendingSpans(launch: PreparedLaunch) {
   const total = chunkCount(launch.identity);
-  const missing = uncommittedSpans(launch.identity, committedRanges(scanDisk(launch.outputDir, launch.identity)));
-  return { total, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
+  const disk = scanDisk(launch.outputDir, launch.identity);
+  const missing = uncommittedSpans(launch.identity, committedRanges(disk));
+  return { total, disk, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
 }
 
 function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
@@ -106,7 +107,8 @@ async function runAttached(
   // Written before anything else, so a lost run.json comes back even when there is nothing to do.
   recordRun(prepared, backend.hostCount);
   if (before.missingCount === 0) {
-    const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
+    // Nothing runs, so the scan just made is still the truth: the merge's no-op check need not scan again.
+    const { merged, error } = options.merge ? await tryMergeAfterRun(prepared, logger, before.disk) : NO_MERGE;
     report(options, { type: 'summary', nothingToDo: true, chunks: before.total, merged, mergeError: error });
     if (!options.json) {
       out(nothingToDoLine(prepared, before.total));

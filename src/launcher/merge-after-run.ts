@@ -3,13 +3,16 @@ import type { Logger } from 'pino';
 import type { PreparedLaunch } from './prepare.js';
 import { errorMessage } from '../core/errors.js';
 import { hintCommand } from '../core/rerun-hint.js';
+import type { DiskState } from '../core/scan.js';
 import type { MergedFile } from './summary.js';
 
-export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger): Promise<MergedFile[]> {
+/** `disk`: the output dir as just scanned, when nothing can have changed since. */
+export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger, disk?: DiskState): Promise<MergedFile[]> {
   // Loaded here, not at start: a resume with nothing to do, or --no-merge, never pays for the Parquet code.
   const { mergeCommitted } = await import('../merge/index.js');
   const outcomes = await mergeCommitted({
     outputDir: launch.outputDir,
+    disk,
     indexColumn: launch.phase.indexColumn,
     deleteChunks: launch.loaded.config.deleteChunksAfterMerge,
   });
@@ -23,9 +26,9 @@ export interface MergeResult {
   readonly error: string | undefined;
 }
 
-export async function tryMergeAfterRun(launch: PreparedLaunch, logger: Logger): Promise<MergeResult> {
+export async function tryMergeAfterRun(launch: PreparedLaunch, logger: Logger, disk?: DiskState): Promise<MergeResult> {
   try {
-    return { merged: await mergeAfterRun(launch, logger), error: undefined };
+    return { merged: await mergeAfterRun(launch, logger, disk), error: undefined };
   } catch (error) {
     const message = `merge failed: ${errorMessage(error)}; the chunks stay committed: fix the cause, then run ${hintCommand('merge-chunks', ['--phase', launch.identity.phase], launch.where)}`;
     logger.error({ event: 'merge-failed' }, message);

@@ -7,18 +7,11 @@ import { DataError, errorMessage } from '../core/errors.js';
 import { markerPathIn } from '../core/layout.js';
 import type { ChunkDirEntry } from '../core/scan.js';
 import { chunkDataFiles } from './chunk-files.js';
+import type { RecordedChunk } from './merge-record.js';
 import type { PreviousMerge } from './merged-files.js';
-import { readParquetFooter, type ParquetFooter } from './parquet-footer.js';
-import { fieldTree, type Field } from './schema.js';
+import { parquetRows, parquetSource, type ParquetSource } from '../parquet/index.js';
 
-export interface ParquetSource {
-  readonly kind: 'parquet';
-  readonly file: string;
-  readonly footer: ParquetFooter;
-  readonly tree: Field;
-  /** The row groups that belong to this chunk: all of a chunk file, a slice of an earlier merged file. */
-  readonly rowGroups: readonly number[];
-}
+export type { ParquetSource } from '../parquet/index.js';
 
 export interface JsonlSource {
   readonly kind: 'jsonl';
@@ -44,28 +37,54 @@ function sizeOf(file: string): number | undefined {
   }
 }
 
-export function parquetSource(file: string, footer = readParquetFooter(file), rowGroups?: readonly number[]): ParquetSource {
-  return {
-    kind: 'parquet',
-    file,
-    footer,
-    tree: fieldTree(footer.metadata.schema, file),
-    rowGroups: rowGroups ?? footer.metadata.row_groups.map((_, index) => index),
-  };
-}
-
 export function rowsOf(source: ChunkSource): number {
   if (source.kind === 'jsonl') return source.rows;
-  return source.rowGroups.reduce((sum, index) => sum + Number(source.footer.metadata.row_groups[index]!.num_rows), 0);
+  return parquetRows(source);
+}
+
+interface MergeIndex {
+  readonly byName: Map<string, RecordedChunk>;
+  /** The first row of each row group, and the file's row count last. */
+  readonly groupStarts: number[];
+}
+
+const indexes = new WeakMap<PreviousMerge, MergeIndex>();
+
+function indexOf(merge: PreviousMerge): MergeIndex {
+  let index = indexes.get(merge);
+  if (!index) {
+    const groupStarts = [0];
+    for (const group of merge.footer.metadata.row_groups) groupStarts.push(groupStarts[groupStarts.length - 1]! + Number(group.num_rows));
+    index = { byName: new Map(merge.record.chunks.map((chunk) => [chunk.name, chunk])), groupStarts };
+    indexes.set(merge, index);
+  }
+  return index;
+}
+
+/** The row groups holding rows [first, first + rows), and whether they hold exactly those. */
+function groupsHolding(groupStarts: readonly number[], first: number, rows: number): { groups: number[]; skip: number; exact: boolean } {
+  const groups: number[] = [];
+  let low = 0;
+  let high = groupStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (groupStarts[middle]! <= first) low = middle;
+    else high = middle - 1;
+  }
+  for (let group = low; group < groupStarts.length - 1 && groupStarts[group]! < first + rows; group++) groups.push(group);
+  const skip = first - (groupStarts[groups[0] ?? low] ?? first);
+  const end = groupStarts[(groups[groups.length - 1] ?? low) + 1] ?? first;
+  return { groups, skip, exact: skip === 0 && end === first + rows };
 }
 
 function fromEarlierMerge(chunk: ChunkDirEntry, previous: readonly PreviousMerge[]): ResolvedChunk | undefined {
   for (const merge of previous) {
-    const recorded = merge.record.chunks.find((entry) => entry.name === chunk.name && entry.finishedAt === chunk.marker!.finishedAt);
-    if (!recorded) continue;
-    const groups = Array.from({ length: recorded.rowGroups }, (_, i) => recorded.firstRowGroup + i);
-    const source = parquetSource(merge.file, merge.footer, groups);
-    if (rowsOf(source) !== recorded.rows) continue;
+    const { byName, groupStarts } = indexOf(merge);
+    const recorded = byName.get(chunk.name);
+    if (!recorded || recorded.finishedAt !== chunk.marker!.finishedAt) continue;
+    if (recorded.firstRow + recorded.rows > groupStarts[groupStarts.length - 1]!) continue;
+    const { groups, skip, exact } = groupsHolding(groupStarts, recorded.firstRow, recorded.rows);
+    const source = parquetSource(merge.file, merge.footer, groups, exact ? undefined : { skip, rows: recorded.rows });
     return { chunk, sources: [source], rows: recorded.rows };
   }
   return undefined;
@@ -75,6 +94,8 @@ export function resolveChunk(chunk: ChunkDirEntry, previous: readonly PreviousMe
   const files = chunkDataFiles(chunk);
   const markerPath = markerPathIn(chunk.dir);
   const rerun = `delete ${chunk.dir} and run \`${finish}\` to redo that chunk`;
+  // The phase declared the chunk empty (mark_empty): it adds no rows, and no file to read.
+  if (files.length === 0 && chunk.marker!.empty) return { chunk, sources: [], rows: 0 };
   if (files.length === 0) {
     const listed = chunk.marker!.files.map((file) => file.path).join(', ') || 'nothing';
     throw new DataError(

@@ -1,6 +1,7 @@
 /** merge-chunks' flags: one definition, used by main.ts and checked against the README. */
 import { Command, Option } from 'commander';
 import { oneLineErrors } from '../core/cli-errors.js';
+import { DEFAULT_VERIFY, VERIFY_LEVELS, type VerifyLevel } from '../parquet/index.js';
 
 export interface MergeCliOptions {
   phase?: string;
@@ -10,6 +11,8 @@ export interface MergeCliOptions {
   config?: string;
   allowPartial?: boolean;
   deleteChunks?: boolean;
+  verify?: VerifyLevel;
+  keepRowGroups?: boolean;
 }
 
 export function buildMergeProgram(): Command {
@@ -22,6 +25,16 @@ export function buildMergeProgram(): Command {
       .option('--output-dir <dir>', "the run's output dir (default: the phase's outputDir from the config)")
       .option('--config <file>', 'config file (default: launcher.config.json/.yaml here, else the built-in one)')
       .option('--allow-partial', 'merge what is committed even if chunks of the plan are missing, and say which')
-      .option('--delete-chunks', 'delete chunk data files once the merged file is written, fsynced and verified (markers and logs stay)'),
+      .option('--delete-chunks', 'delete chunk data files once the merged file is written, fsynced and verified (markers and logs stay)')
+      .addOption(
+        new Option(
+          '--verify <level>',
+          `how much of each copied chunk file is checked: headers (every page header, offsets, counts, CRCs) or pages (also decode every page) (default: ${DEFAULT_VERIFY})`,
+        ).choices(VERIFY_LEVELS),
+      )
+      .option(
+        '--keep-row-groups',
+        'copy every row group as it is, small ones too (default: small ones are re-encoded together into bigger ones)',
+      ),
   );
 }

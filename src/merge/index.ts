@@ -6,18 +6,20 @@ import { DataError, UsageError } from '../core/errors.js';
 import type { ChunkRange } from '../core/plan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import { readRunFile } from '../core/run-file.js';
-import { scanDisk } from '../core/scan.js';
+import { scanDisk, type DiskState } from '../core/scan.js';
 import { resolveChunk } from './chunk-sources.js';
 import { deleteChunkData } from './delete-chunks.js';
 import { fingerprintOf } from './merge-record.js';
 import { mergedFilesIn, previousMerges, removeAbandonedTempFiles } from './merged-files.js';
 import { lockMergeTarget } from './merge-lock.js';
 import { finishCommand, planMerge, refuseIncomplete, type MergeTarget } from './targets.js';
+import type { VerifyLevel } from '../parquet/index.js';
 import { verifyMergedFile } from './verify.js';
 import { writeMergedFile, type MergePath } from './write-merged.js';
 
 export { ALL_TARGET, describeMissing } from './targets.js';
 export type { MergePath } from './write-merged.js';
+export { DEFAULT_VERIFY, VERIFY_LEVELS, type VerifyLevel } from '../parquet/index.js';
 
 export interface MergeRequest {
   readonly outputDir: string;
@@ -33,6 +35,12 @@ export interface MergeRequest {
   readonly indexColumn?: string;
   /** The --config and --output-dir the user gave, kept in the hints this prints. */
   readonly where?: RunLocation;
+  /** How much of each copied chunk file is checked (default: every page header). */
+  readonly verify?: VerifyLevel;
+  /** The output dir as the caller just scanned it (the launcher at the end of a run): saves scanning it again. */
+  readonly disk?: DiskState;
+  /** Copy every row group of identical schemas as it is, small ones too (default: small ones are gathered into bigger ones). */
+  readonly keepRowGroups?: boolean;
 }
 
 export interface MergeOutcome {
@@ -56,7 +64,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
       `${outputDir} has no run.json: it is not the output dir of a checkpointed launcher run (pass --output-dir DIR, or --phase P whose outputDir it is)`,
     );
   removeAbandonedTempFiles(outputDir);
-  const plan = planMerge(scanDisk(outputDir, run), run, request);
+  const plan = planMerge(request.disk ?? scanDisk(outputDir, run), run, request);
   if (plan.missing.length > 0 && !request.allowPartial) refuseIncomplete(run, plan.missing, request.where);
   if (plan.targets.every((target) => target.chunks.length === 0))
     throw new DataError(`no committed chunks to merge under ${path.join(outputDir, 'chunks')}`);
@@ -66,7 +74,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
     if (target.chunks.length === 0) throw new DataError(`device ${target.name} has no committed chunks to merge`);
     const release = lockMergeTarget(outputDir, target.name);
     try {
-      const merged = await mergeTarget(outputDir, target, finishCommand(run, request.where), indexColumn, request.deleteChunks ?? false);
+      const merged = await mergeTarget(outputDir, target, finishCommand(run, request.where), indexColumn, request);
       outcomes.push({ ...merged, missing: plan.missing });
     } finally {
       release();
@@ -80,21 +88,30 @@ async function mergeTarget(
   target: MergeTarget,
   finish: string,
   indexColumn: string | undefined,
-  deleteChunks: boolean,
+  request: MergeRequest,
 ): Promise<Omit<MergeOutcome, 'missing'>> {
+  const deleteChunks = request.deleteChunks ?? false;
   const previous = previousMerges(outputDir);
   const fingerprint = fingerprintOf(target.name, target.chunks);
-  const current = previous.find((merge) => merge.target === target.name && merge.record.fingerprint === fingerprint);
+  const current = previous.find((merge) => merge.target === target.name && merge.summary.fingerprint === fingerprint);
   let outcome: Omit<MergeOutcome, 'missing'>;
   if (current) {
     // Deleting chunk data on the word of an existing file: read it back first, as after a write.
     const rows = deleteChunks
       ? await verifyMergedFile({ file: current.file, shownAs: current.file, chunks: current.record.chunks, indexColumn })
       : Number(current.footer.metadata.num_rows);
-    outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.record.path };
+    outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.summary.path };
   } else {
-    const chunks = target.chunks.map((chunk) => resolveChunk(chunk, previous, finish));
-    const written = await writeMergedFile({ outputDir, target: target.name, chunks, fingerprint, indexColumn });
+    const written = await writeMergedFile({
+      outputDir,
+      target: target.name,
+      chunks: target.chunks,
+      resolve: (chunk) => resolveChunk(chunk, previous, finish),
+      fingerprint,
+      indexColumn,
+      verify: request.verify,
+      keepRowGroups: request.keepRowGroups,
+    });
     outcome = { device: target.name, file: written.file, rows: written.rows, unchanged: false, path: written.path };
   }
   removeOtherMergedFiles(outputDir, target.name, outcome.file);

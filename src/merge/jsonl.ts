@@ -4,22 +4,39 @@
  */
 import { createReadStream } from 'node:fs';
 import type { SchemaElement } from 'hyparquet';
-import type { ParquetWriter } from 'hyparquet-writer';
 import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
-import type { Field } from './schema.js';
+import type { Field } from '../parquet/index.js';
+import type { RowBatcher } from './row-batcher.js';
 
 type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: JsonType };
 
-const ROW_GROUP_ROWS = 100_000;
-const ROW_GROUP_BYTES = 64 << 20;
+const READ_BLOCK = 1 << 20;
+
+/**
+ * The file's lines as UTF-8 text, in time linear in its bytes whatever the line length: a line
+ * split over reads is kept as a list of pieces and joined once, when its newline arrives.
+ */
+async function* jsonlLines(file: string): AsyncGenerator<string> {
+  const pieces: Buffer[] = [];
+  for await (const block of createReadStream(file, { highWaterMark: READ_BLOCK }) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let newline = block.indexOf(0x0a, from); newline >= 0; newline = block.indexOf(0x0a, from)) {
+      const tail = block.subarray(from, newline);
+      yield (pieces.length > 0 ? Buffer.concat([...pieces.splice(0), tail]) : tail).toString('utf8');
+      from = newline + 1;
+    }
+    // A read block is reused by no one after this; keeping a view of its tail is safe.
+    if (from < block.length) pieces.push(block.subarray(from));
+  }
+  if (pieces.length > 0) yield Buffer.concat(pieces).toString('utf8');
+}
 
 async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number; bytes: number }> {
-  let pending = '';
   let line = 0;
-  const parse = (text: string) => {
+  for await (const text of jsonlLines(file)) {
     line++;
-    if (text.trim() === '') return undefined;
+    if (text.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -28,19 +45,8 @@ async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<stri
     }
     if (!value || typeof value !== 'object' || Array.isArray(value))
       throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
-    return { record: value as Record<string, unknown>, line, bytes: text.length };
-  };
-  for await (const piece of createReadStream(file, { encoding: 'utf8' }) as AsyncIterable<string>) {
-    pending += piece;
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const row = parse(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      if (row) yield row;
-    }
+    yield { record: value as Record<string, unknown>, line, bytes: text.length };
   }
-  const last = parse(pending);
-  if (last) yield last;
 }
 
 function typeOfValue(value: unknown): JsonType {
@@ -139,23 +145,24 @@ function jsonConverter(target: Field): Convert {
   return (value) => value ?? null;
 }
 
-/** Writes the file's rows as row groups of `writer`; returns the row groups written and the rows read. */
-export async function writeJsonlRowGroups(
-  writer: ParquetWriter,
-  source: JsonlSource,
-  target: Field,
-): Promise<{ rowGroups: number; rows: number }> {
+/** Rows handed to the batcher at a time: small enough that a file's rows are never all held at once. */
+const JSONL_BATCH_ROWS = 10_000;
+const JSONL_BATCH_BYTES = 16 << 20;
+
+/** Adds the file's rows to the batcher, converted to the target schema; returns the rows read. */
+export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
   const columns = target.children.map((field) => ({ name: field.element.name, convert: jsonConverter(field) }));
   let batch: Record<string, unknown>[] = [];
   let batchBytes = 0;
-  let rowGroups = 0;
   let rows = 0;
-  const flush = async () => {
+  const flush = () => {
     if (batch.length === 0) return;
     const rowsOfBatch = batch;
-    const columnData = columns.map(({ name, convert }) => ({ name, data: rowsOfBatch.map((record) => convert(record[name])) }));
-    await writer.write({ columnData, rowGroupSize: rowsOfBatch.length });
-    rowGroups++;
+    batcher.add(
+      columns.map(({ name, convert }) => rowsOfBatch.map((record) => convert(record[name]))),
+      rowsOfBatch.length,
+      batchBytes,
+    );
     batch = [];
     batchBytes = 0;
   };
@@ -163,11 +170,11 @@ export async function writeJsonlRowGroups(
     batch.push(record);
     batchBytes += bytes;
     rows++;
-    if (batch.length >= ROW_GROUP_ROWS || batchBytes >= ROW_GROUP_BYTES) await flush();
+    if (batch.length >= JSONL_BATCH_ROWS || batchBytes >= JSONL_BATCH_BYTES) flush();
   }
-  await flush();
+  flush();
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
   }
-  return { rowGroups, rows };
+  return rows;
 }

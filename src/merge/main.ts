@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
     // Without a config (a Slurm merge job), run.json records the phase's index column.
     indexColumn: phase?.indexColumn ?? run?.indexColumn,
     where,
+    verify: options.verify,
+    keepRowGroups: options.keepRowGroups,
   });
   for (const outcome of outcomes) process.stdout.write(`${describeOutcome(outcome)}\n`);
   const missing = outcomes[0]?.missing ?? [];

@@ -9,8 +9,10 @@ import type { ChunkDirEntry } from '../core/scan.js';
 import { isDataFile } from './chunk-files.js';
 
 export const MERGE_RECORD_KEY = 'chunkrun.merge';
+/** The record without its chunks: what a no-op check needs, cheap to read however many chunks were merged. */
+export const MERGE_SUMMARY_KEY = 'chunkrun.merge.summary';
 
-const recordedChunkSchema = z.object({
+const recordedChunkV1 = z.object({
   name: z.string(),
   start: z.number().int(),
   end: z.number().int(),
@@ -20,16 +22,53 @@ const recordedChunkSchema = z.object({
   rows: z.number().int().nonnegative(),
 });
 
-const mergeRecordSchema = z.object({
+const recordedChunkSchema = z.object({
+  name: z.string(),
+  start: z.number().int(),
+  end: z.number().int(),
+  finishedAt: z.string(),
+  /** The chunk's rows are rows [firstRow, firstRow + rows) of the file: small chunks share row groups. */
+  firstRow: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+});
+
+const paths = z.enum(['fast', 'mixed', 'jsonl']);
+
+const mergeRecordV1 = z.object({
   version: z.literal(1),
   target: z.string(),
   fingerprint: z.string(),
+  path: paths,
+  chunks: z.array(recordedChunkV1),
+});
+
+const mergeRecordSchema = z.object({
+  version: z.literal(2),
+  target: z.string(),
+  fingerprint: z.string(),
   /** How the file was written: fast (row groups copied), mixed (some re-encoded), jsonl (converted). */
-  path: z.enum(['fast', 'mixed', 'jsonl']),
+  path: paths,
   chunks: z.array(recordedChunkSchema),
 });
 
 export type MergeRecord = z.infer<typeof mergeRecordSchema>;
+
+const mergeSummarySchema = mergeRecordSchema.omit({ chunks: true });
+export type MergeSummary = z.infer<typeof mergeSummarySchema>;
+
+export function summaryOf(record: MergeRecord): MergeSummary {
+  return { version: record.version, target: record.target, fingerprint: record.fingerprint, path: record.path };
+}
+
+export function parseMergeSummary(value: string | undefined): MergeSummary | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = mergeSummarySchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export type MergePath = MergeRecord['path'];
 export type RecordedChunk = z.infer<typeof recordedChunkSchema>;
 
@@ -45,12 +84,31 @@ export function fingerprintOf(target: string, chunks: readonly ChunkDirEntry[]):
     .digest('hex');
 }
 
-export function parseMergeRecord(value: string | undefined): MergeRecord | undefined {
+/**
+ * The record a merged file carries, or undefined when it has none or an unreadable one.
+ * Records of version 1 (each chunk in whole row groups) are read as row ranges.
+ */
+export function parseMergeRecord(value: string | undefined, rowGroupRows: readonly number[]): MergeRecord | undefined {
   if (!value) return undefined;
+  let json: unknown;
   try {
-    const parsed = mergeRecordSchema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
+    json = JSON.parse(value);
   } catch {
     return undefined;
   }
+  const current = mergeRecordSchema.safeParse(json);
+  if (current.success) return current.data;
+  const old = mergeRecordV1.safeParse(json);
+  if (!old.success) return undefined;
+  const groupStarts: number[] = [];
+  let row = 0;
+  for (const rows of rowGroupRows) {
+    groupStarts.push(row);
+    row += rows;
+  }
+  const chunks = old.data.chunks.map(({ firstRowGroup, rowGroups: _groups, ...chunk }) => ({
+    ...chunk,
+    firstRow: groupStarts[firstRowGroup] ?? row,
+  }));
+  return { ...old.data, version: 2, chunks };
 }

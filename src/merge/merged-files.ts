@@ -2,13 +2,24 @@
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MERGED_FILE } from '../core/layout.js';
-import { MERGE_RECORD_KEY, parseMergeRecord, type MergeRecord } from './merge-record.js';
-import { readParquetFooter, type ParquetFooter } from './parquet-footer.js';
+import { DataError } from '../core/errors.js';
+import {
+  MERGE_RECORD_KEY,
+  MERGE_SUMMARY_KEY,
+  parseMergeRecord,
+  parseMergeSummary,
+  summaryOf,
+  type MergeRecord,
+  type MergeSummary,
+} from './merge-record.js';
+import { readParquetFooter, type ParquetFooter } from '../parquet/index.js';
 
 export interface PreviousMerge {
   readonly file: string;
   readonly target: string;
   readonly footer: ParquetFooter;
+  readonly summary: MergeSummary;
+  /** The full record, read when first asked for (it lists every chunk: large for many chunks). */
   readonly record: MergeRecord;
 }
 
@@ -37,8 +48,29 @@ export function previousMerges(outputDir: string): PreviousMerge[] {
   for (const { file, target } of mergedFilesIn(outputDir)) {
     try {
       const footer = readParquetFooter(file);
-      const record = parseMergeRecord(footer.metadata.key_value_metadata?.find((pair) => pair.key === MERGE_RECORD_KEY)?.value);
-      if (record && record.target === target) found.push({ file, target, footer, record });
+      const value = (key: string) => footer.metadata.key_value_metadata?.find((pair) => pair.key === key)?.value;
+      const readRecord = () =>
+        parseMergeRecord(
+          value(MERGE_RECORD_KEY),
+          footer.metadata.row_groups.map((group) => Number(group.num_rows)),
+        );
+      // Files written before the summary existed: the record is read now.
+      const eager = value(MERGE_SUMMARY_KEY) === undefined ? readRecord() : undefined;
+      const summary = eager ? summaryOf(eager) : parseMergeSummary(value(MERGE_SUMMARY_KEY));
+      if (!summary || summary.target !== target || !value(MERGE_RECORD_KEY)) continue;
+      let record = eager;
+      found.push({
+        file,
+        target,
+        footer,
+        summary,
+        get record() {
+          record ??= readRecord();
+          if (!record || record.fingerprint !== summary.fingerprint)
+            throw new DataError(`${file} has an unreadable merge record (key ${MERGE_RECORD_KEY}); delete it and merge again`);
+          return record;
+        },
+      });
     } catch {
       // An unreadable merged file is replaced by the next merge like any stale one.
     }

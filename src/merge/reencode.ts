@@ -1,24 +1,21 @@
 /**
- * Slow path, for a chunk whose schema differs from the target in a compatible way: its row
- * groups are decoded one at a time, converted to the target schema and encoded again.
+ * The rows of a Parquet source that are written again rather than copied: a chunk whose
+ * schema differs from the target in a compatible way (converted to the target schema), and
+ * small row groups gathered into bigger ones. Decoded one row group at a time.
  */
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { decompressors as compressors } from './codecs.js';
-import type { ParquetWriter } from 'hyparquet-writer';
-import { DataError, errorMessage } from '../core/errors.js';
-import type { ParquetSource } from './chunk-sources.js';
-import { checkSourcePages } from './column-checks.js';
-import type { Field } from './schema.js';
+import { DataError } from '../core/errors.js';
+import { sameShape, type DecodedColumns, type Field, type ParquetSource, type RowGroupDecoder } from '../parquet/index.js';
+import type { RowBatcher } from './row-batcher.js';
 import { converterFor, reencodeProblem } from './value-convert.js';
 
-/** Keep values as stored, so they are written back exactly: no Date, no decoded strings. */
-const RAW_PARSERS = {
-  timestampFromMilliseconds: (value: bigint) => value,
-  timestampFromMicroseconds: (value: bigint) => value,
-  timestampFromNanoseconds: (value: bigint) => value,
-  dateFromDays: (value: number) => value,
-  stringFromBytes: (bytes: Uint8Array) => bytes,
-};
+/** Why the source cannot be decoded and written again without loss, or undefined when it can. */
+export function sourceReencodeProblem(tree: Field): string | undefined {
+  for (const column of tree.children) {
+    const problem = reencodeProblem(column);
+    if (problem) return `column "${column.element.name}": ${problem}`;
+  }
+  return undefined;
+}
 
 export function checkReencodable(source: ParquetSource): void {
   for (const column of source.tree.children) {
@@ -31,36 +28,52 @@ export function checkReencodable(source: ParquetSource): void {
   }
 }
 
-/** Writes each non-empty row group of the source as one new row group of `writer`, one at a time. */
-export async function reencodeRowGroups(writer: ParquetWriter, source: ParquetSource, target: Field): Promise<void> {
-  // Decoding trusts the pages; corrupt ones would crash the decoder instead of being named.
-  checkSourcePages(source);
-  const file = await asyncBufferFromFile(source.file);
-  const { metadata } = source.footer;
-  const converters = target.children.map((field) => ({
-    name: field.element.name,
-    convert: converterFor(
-      source.tree.children.find((candidate) => candidate.element.name === field.element.name),
-      field,
-    ),
-  }));
-  let groupStart = 0;
-  const starts = metadata.row_groups.map((group) => {
-    const start = groupStart;
-    groupStart += Number(group.num_rows);
-    return start;
+/** One array per column of the target, from decoded columns of `source`: rows [from, to). */
+export type ColumnConverter = (columns: DecodedColumns, from: number, to: number) => ArrayLike<unknown>[];
+
+export function columnConverter(source: ParquetSource, target: Field): ColumnConverter {
+  const converters = target.children.map((field) => {
+    const name = field.element.name;
+    const sourceField = source.tree.children.find((candidate) => candidate.element.name === name);
+    // Same column, same type: the decoded values are already what the target stores.
+    if (sourceField && sameShape(sourceField, field, false)) return { name, convert: undefined };
+    return { name, convert: converterFor(sourceField, field) };
   });
-  for (const groupIndex of source.rowGroups) {
-    const rowStart = starts[groupIndex]!;
-    const rowEnd = rowStart + Number(metadata.row_groups[groupIndex]!.num_rows);
-    if (rowEnd === rowStart) continue;
-    let rows: Record<string, unknown>[];
-    try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, utf8: false, parsers: RAW_PARSERS });
-    } catch (error) {
-      throw new DataError(`${source.file} is corrupt: row group ${groupIndex} cannot be decoded (${errorMessage(error)})`);
+  return (columns, from, to) =>
+    converters.map(({ name, convert }) => {
+      const values = columns.get(name);
+      const whole = from === 0 && values !== undefined && to === values.length;
+      if (!convert && values) return whole ? values : Array.prototype.slice.call(values, from, to);
+      const out: unknown[] = new Array(to - from);
+      for (let i = from; i < to; i++) out[i - from] = convert!(values?.[i]);
+      return out;
+    });
+}
+
+/** Adds the given row groups of the source (only its row slice, where it has one) to the batcher. */
+export async function reencodeRowGroups(
+  batcher: RowBatcher,
+  decoder: RowGroupDecoder,
+  source: ParquetSource,
+  convert: ColumnConverter,
+  groups: readonly number[] = source.rowGroups,
+): Promise<void> {
+  const { metadata } = source.footer;
+  let skip = source.rowSlice?.skip ?? 0;
+  let wanted = source.rowSlice?.rows ?? Infinity;
+  for (const groupIndex of groups) {
+    if (wanted <= 0) break;
+    const group = metadata.row_groups[groupIndex]!;
+    const groupRows = Number(group.num_rows);
+    if (skip >= groupRows) {
+      skip -= groupRows;
+      continue;
     }
-    const columnData = converters.map(({ name, convert }) => ({ name, data: rows.map((row) => convert(row[name])) }));
-    await writer.write({ columnData, rowGroupSize: rows.length });
+    const columns = await decoder.columns(source, groupIndex);
+    const from = skip;
+    const to = Math.min(groupRows, skip + wanted);
+    skip = 0;
+    wanted -= to - from;
+    batcher.add(convert(columns, from, to), to - from, (Number(group.total_byte_size) * (to - from)) / Math.max(1, groupRows));
   }
 }

@@ -4,7 +4,7 @@
  * convert element by element).
  */
 import type { SchemaElement } from 'hyparquet';
-import type { Field } from './schema.js';
+import type { Field } from '../parquet/index.js';
 
 export type Convert = (value: unknown) => unknown;
 
@@ -30,6 +30,11 @@ export function reencodeProblem(field: Field): string | undefined {
   if (element.type === 'INT96') return 'INT96 timestamps are only merged by copying, which needs identical schemas';
   if (field.children.length > 0 && !isList(field) && field.children.some((child) => child.element.repetition_type === 'REPEATED')) {
     return 'legacy repeated fields are only merged by copying, which needs identical schemas';
+  }
+  if (isList(field)) {
+    const repeated = field.children[0]!;
+    if (repeated.children.length !== 1 || repeated.children[0]!.element.repetition_type === 'REPEATED')
+      return 'two-level (legacy) lists are only merged by copying, which needs identical schemas';
   }
   for (const child of field.children) {
     const problem = reencodeProblem(child);

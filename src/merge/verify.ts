@@ -4,11 +4,10 @@
  * merged chunks exactly once (read one row group of that one column at a time).
  */
 import { asyncBufferFromFile, parquetRead, type DecodedArray } from 'hyparquet';
-import { decompressors as compressors } from './codecs.js';
+import { decompressors as compressors, readParquetFooter } from '../parquet/index.js';
 import { DataError, errorMessage } from '../core/errors.js';
 import { describeRanges, type ChunkRange } from '../core/plan.js';
 import type { RecordedChunk } from './merge-record.js';
-import { readParquetFooter } from './parquet-footer.js';
 
 export interface VerifyRequest {
   readonly file: string;
@@ -26,11 +25,13 @@ export async function verifyMergedFile(request: VerifyRequest): Promise<number> 
       `${request.shownAs} holds ${metadata.num_rows} rows but the chunk markers recorded ${expected}; the merged file was not kept`,
     );
   }
+  let row = 0;
   for (const chunk of request.chunks) {
-    const groups = metadata.row_groups.slice(chunk.firstRowGroup, chunk.firstRowGroup + chunk.rowGroups);
-    const rows = groups.reduce((sum, group) => sum + Number(group.num_rows), 0);
-    if (rows !== chunk.rows)
-      throw new DataError(`${request.shownAs}: ${chunk.name} came out with ${rows} rows, its marker recorded ${chunk.rows}`);
+    if (chunk.firstRow !== row)
+      throw new DataError(
+        `${request.shownAs}: ${chunk.name} is recorded at row ${chunk.firstRow}, expected ${row}; the merged file was not kept`,
+      );
+    row += chunk.rows;
   }
   if (request.indexColumn !== undefined) await verifyIndexes(request, metadata);
   return expected;
@@ -57,22 +58,24 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
   for (const range of ranges) state.fill(1, range.start - low, range.end - low + 1);
   const file = await asyncBufferFromFile(request.file);
   const problems: string[] = [];
+  let chunkIndex = 0;
   let rowStart = 0;
-  for (const chunk of request.chunks) {
-    for (let group = chunk.firstRowGroup; group < chunk.firstRowGroup + chunk.rowGroups; group++) {
-      const rowEnd = rowStart + Number(metadata.row_groups[group]!.num_rows);
-      const values = await readColumn(file, metadata, column, rowStart, rowEnd, request.shownAs);
-      for (let i = 0; i < values.length && problems.length < 5; i++) {
-        const value = values[i];
-        const index = typeof value === 'bigint' ? Number(value) : (value as number | null);
-        const slot = index === null || index === undefined ? -1 : index - low;
-        if (slot < 0 || slot >= state.length || state[slot] === 0)
-          problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
-        else if (state[slot] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
-        else state[slot] = 2;
-      }
-      rowStart = rowEnd;
+  for (const group of metadata.row_groups) {
+    const values = await readColumn(file, metadata, group, column, request.shownAs);
+    for (let i = 0; i < values.length && problems.length < 5; i++) {
+      const row = rowStart + i;
+      while (chunkIndex < request.chunks.length - 1 && row >= request.chunks[chunkIndex]!.firstRow + request.chunks[chunkIndex]!.rows)
+        chunkIndex++;
+      const chunk = request.chunks[chunkIndex]!;
+      const value = values[i];
+      const index = typeof value === 'bigint' ? Number(value) : (value as number | null);
+      const slot = index === null || index === undefined ? -1 : index - low;
+      if (slot < 0 || slot >= state.length || state[slot] === 0)
+        problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
+      else if (state[slot] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
+      else state[slot] = 2;
     }
+    rowStart += Number(group.num_rows);
   }
   const missing: ChunkRange[] = [];
   for (let slot = 0; slot < state.length && problems.length === 0; slot++) {
@@ -85,34 +88,35 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
   }
 }
 
+/** One row group's values of one column; the row group is read alone, so cost does not grow with the file's row groups. */
 async function readColumn(
   file: Awaited<ReturnType<typeof asyncBufferFromFile>>,
   metadata: Metadata,
+  group: Metadata['row_groups'][number],
   column: string,
-  rowStart: number,
-  rowEnd: number,
   shownAs: string,
 ): Promise<unknown[]> {
-  if (rowEnd === rowStart) return [];
+  const rows = Number(group.num_rows);
+  if (rows === 0) return [];
   const pieces: { data: DecodedArray; rowStart: number }[] = [];
   try {
     await parquetRead({
       file,
-      metadata,
+      metadata: { ...metadata, row_groups: [group], num_rows: group.num_rows },
       columns: [column],
-      rowStart,
-      rowEnd,
+      rowStart: 0,
+      rowEnd: rows,
       compressors,
       onChunk: (chunk) => pieces.push({ data: chunk.columnData, rowStart: chunk.rowStart }),
     });
   } catch (error) {
     throw new DataError(`${shownAs}: cannot read back column "${column}" (${errorMessage(error)})`);
   }
-  const values: unknown[] = new Array(rowEnd - rowStart);
+  const values: unknown[] = new Array(rows);
   for (const piece of pieces) {
     for (let i = 0; i < piece.data.length; i++) {
       const row = piece.rowStart + i;
-      if (row >= rowStart && row < rowEnd) values[row - rowStart] = piece.data[i];
+      if (row >= 0 && row < rows) values[row] = piece.data[i];
     }
   }
   return values;

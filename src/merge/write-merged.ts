@@ -9,26 +9,46 @@ import { ParquetWriter } from 'hyparquet-writer';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
-import type { ChunkSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
-import { copyRowGroups } from './copy-row-groups.js';
+import type { ChunkDirEntry } from '../core/scan.js';
+import type { ParquetSource, ResolvedChunk } from './chunk-sources.js';
+import {
+  type CopyChecks,
+  copyRowGroups,
+  DEFAULT_VERIFY,
+  type VerifyLevel,
+  type Field,
+  flattenFields,
+  OutputFile,
+  PageCheckPool,
+  RowGroupDecoder,
+  rawFooterOf,
+  type RawThrift,
+  sameLeafOrder,
+  sameShape,
+  unifySchemas,
+  writeCompressors,
+  writeFooter,
+} from '../parquet/index.js';
 import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
-import { MERGE_RECORD_KEY, type MergePath, type RecordedChunk } from './merge-record.js';
-import { rawFooterOf, writeFooter } from './merged-footer.js';
-import { OutputFile } from './output-file.js';
-import { PageCheckPool } from './page-check-pool.js';
-import type { RawThrift } from './parquet-footer.js';
-import { checkReencodable, reencodeRowGroups } from './reencode.js';
-import { flattenFields, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
+import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
+import { checkReencodable, reencodeRowGroups, columnConverter, sourceReencodeProblem, type ColumnConverter } from './reencode.js';
+import { RowBatcher, worthCopying } from './row-batcher.js';
 import { verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';
 
+type Resolve = (chunk: ChunkDirEntry) => ResolvedChunk;
+
 export interface WriteRequest {
   readonly outputDir: string;
   readonly target: string;
-  readonly chunks: readonly ResolvedChunk[];
+  /** Committed chunks in index order; `resolve` finds each one's data (called once per pass, two passes). */
+  readonly chunks: readonly ChunkDirEntry[];
+  readonly resolve: Resolve;
   readonly fingerprint: string;
   readonly indexColumn?: string;
+  readonly verify?: VerifyLevel;
+  readonly keepRowGroups?: boolean;
 }
 
 export interface WrittenFile {
@@ -41,78 +61,142 @@ const MERGER = 'chunkrun merge-chunks';
 
 type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
 
-/** How each source gets into the file: the target schema, and which sources are copied as bytes. */
+/** How each source gets into the file: the target schema, and which schemas are copied as bytes. */
 interface Layout {
   readonly target: Field;
-  readonly copied: ReadonlySet<ChunkSource>;
+  /** Sources of this schema (one tree per distinct schema) have exactly the target's columns and types. */
+  readonly sameAsTarget: (tree: Field) => boolean;
   readonly path: MergePath;
   /** A copied source with exactly the target's schema: lends its footer's schema and key-values (ARROW:schema). */
   readonly twin: ParquetSource | undefined;
+  /** Whether small row groups may be decoded and gathered into bigger ones. */
+  readonly coalesce: boolean;
 }
 
-async function layoutOf(chunks: readonly ResolvedChunk[]): Promise<Layout> {
-  const sources = chunks.flatMap((chunk) => chunk.sources);
-  const trees: Field[] = [];
-  for (const source of sources) trees.push(source.kind === 'parquet' ? source.tree : await inferJsonlSchema(source));
-  const target = unifySchemas(trees);
-  const parquet = sources.filter((source): source is ParquetSource => source.kind === 'parquet');
-  const copied = new Set<ChunkSource>(parquet.filter((source) => sameShape(source.tree, target)));
+/**
+ * The first of the merge's two passes over the chunks: every schema, unified. Only one source
+ * per distinct schema is kept, so memory does not grow with the number of chunks; the second
+ * pass (writeChunks) resolves each chunk again as it writes it.
+ */
+async function layoutOf(chunks: readonly ChunkDirEntry[], resolve: Resolve, keepRowGroups: boolean): Promise<Layout> {
+  const trees = new Map<string, Field>();
+  const firstOfTree = new Map<Field, ParquetSource>();
+  const sliced = new Set<Field>();
+  let sources = 0;
+  for (const chunk of chunks) {
+    for (const source of resolve(chunk).sources) {
+      sources++;
+      if (source.kind === 'jsonl') {
+        const tree = await inferJsonlSchema(source);
+        const key = JSON.stringify(flattenFields(tree));
+        if (!trees.has(key)) trees.set(key, tree);
+        continue;
+      }
+      // parquetSource gives sources of one schema one tree.
+      if (!firstOfTree.has(source.tree)) {
+        firstOfTree.set(source.tree, source);
+        trees.set(`parquet ${firstOfTree.size}`, source.tree);
+      }
+      if (source.rowSlice) sliced.add(source.tree);
+    }
+  }
+  const target = unifySchemas([...trees.values()]);
+  const shapes = new Map<Field, boolean>();
+  const sameAsTarget = (tree: Field) => {
+    let same = shapes.get(tree);
+    if (same === undefined) shapes.set(tree, (same = sameShape(tree, target)));
+    return same;
+  };
   // Refuse before writing anything.
-  for (const source of parquet) if (!copied.has(source)) checkReencodable(source);
-  const path: MergePath = copied.size === sources.length ? 'fast' : parquet.length === 0 ? 'jsonl' : 'mixed';
-  const twin = parquet.find((source) => copied.has(source) && sameLeafOrder(source.tree, target));
-  return { target, copied, path, twin };
+  for (const [tree, source] of firstOfTree) if (!sameAsTarget(tree) || sliced.has(tree)) checkReencodable(source);
+  const parquetTrees = [...firstOfTree.keys()];
+  const jsonlOnly = parquetTrees.length === 0;
+  const allCopied = trees.size === parquetTrees.length && parquetTrees.every(sameAsTarget);
+  const path: MergePath = allCopied ? 'fast' : jsonlOnly ? 'jsonl' : 'mixed';
+  const twin = [...firstOfTree.values()].find((source) => sameAsTarget(source.tree) && sameLeafOrder(source.tree, target));
+  // Small row groups are gathered only where every column can be written again exactly.
+  const coalesce = !keepRowGroups && parquetTrees.every((tree) => sourceReencodeProblem(tree) === undefined);
+  return { target, sameAsTarget, path, twin, coalesce };
 }
 
 type Slot = { raw: RawThrift } | { encoded: RowGroup };
 
-/** Every chunk's row groups, in index order; row groups never span chunks, so the record can name them. */
+/** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
 async function writeChunks(
   out: OutputFile,
   writer: ParquetWriter,
-  pool: PageCheckPool | undefined,
+  checking: CopyChecks,
   layout: Layout,
-  chunks: readonly ResolvedChunk[],
+  chunks: readonly ChunkDirEntry[],
+  resolve: Resolve,
 ) {
+  const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
   const recorded: RecordedChunk[] = [];
-  for (const { chunk, sources, rows } of chunks) {
-    const firstRowGroup = slots.length;
+  const batcher = new RowBatcher(
+    writer,
+    layout.target.children.map((field) => field.element.name),
+  );
+  const decoder = new RowGroupDecoder(checking.decode);
+  const converters = new Map<Field, ColumnConverter>();
+  const converterOf = (source: ParquetSource) => {
+    let convert = converters.get(source.tree);
+    if (!convert) converters.set(source.tree, (convert = columnConverter(source, layout.target)));
+    return convert;
+  };
+  // Row groups hyparquet-writer finished since the last look, in file order.
+  const takeEncoded = () => {
+    for (let index = encodedSeen; index < writer.row_groups.length; index++) slots.push({ encoded: writer.row_groups[index]! });
+    encodedSeen = writer.row_groups.length;
+  };
+  let encodedSeen = 0;
+  let row = 0;
+  for (const entry of chunks) {
+    const { chunk, sources, rows } = resolve(entry);
     for (const source of sources) {
-      if (source.kind === 'parquet' && layout.copied.has(source)) {
-        for (const raw of copyRowGroups(out, source, layout.target, pool)) slots.push({ raw });
-        continue;
+      if (source.kind === 'jsonl') {
+        await writeJsonlRowGroups(batcher, source, layout.target);
+      } else if (!layout.sameAsTarget(source.tree) || source.rowSlice) {
+        await reencodeRowGroups(batcher, decoder, source, converterOf(source));
+      } else {
+        for (const groupIndex of source.rowGroups) {
+          const group = source.footer.metadata.row_groups[groupIndex]!;
+          const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
+          if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
+            await reencodeRowGroups(batcher, decoder, source, converterOf(source), [groupIndex]);
+            continue;
+          }
+          // Rows gathered so far come first: the file stays in index order.
+          batcher.flush();
+          takeEncoded();
+          for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
+          creators.add(source.footer.metadata.created_by);
+        }
       }
-      const before = writer.row_groups.length;
-      if (source.kind === 'parquet') await reencodeRowGroups(writer, source, layout.target);
-      else await writeJsonlRowGroups(writer, source, layout.target);
-      for (const encoded of writer.row_groups.slice(before)) slots.push({ encoded });
+      takeEncoded();
     }
     const { start, end } = chunk.range;
-    recorded.push({
-      name: chunk.name,
-      start,
-      end,
-      finishedAt: chunk.marker!.finishedAt,
-      firstRowGroup,
-      rowGroups: slots.length - firstRowGroup,
-      rows,
-    });
+    recorded.push({ name: chunk.name, start, end, finishedAt: chunk.marker!.finishedAt, firstRow: row, rows });
+    row += rows;
   }
-  return { slots, recorded };
+  batcher.flush();
+  takeEncoded();
+  return { slots, recorded, creators };
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
-  const layout = await layoutOf(request.chunks);
+  const layout = await layoutOf(request.chunks, request.resolve, request.keepRowGroups ?? false);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);
   const out = new OutputFile(tempPath);
-  const pool = PageCheckPool.open();
+  const decode = (request.verify ?? DEFAULT_VERIFY) === 'pages';
+  // Decoding every page is CPU work worth spreading over the cores; walking headers is not.
+  const pool = decode ? PageCheckPool.open() : undefined;
   try {
     // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
-    const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY' });
-    const { slots, recorded } = await writeChunks(out, writer, pool, layout, request.chunks);
+    const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY', compressors: writeCompressors });
+    const { slots, recorded, creators } = await writeChunks(out, writer, { decode, pool }, layout, request.chunks, request.resolve);
     writeIndexes(out, writer.pendingIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
     const converted = rawFooterOf(
@@ -121,16 +205,27 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
     );
     const encodedRaw = (converted.field_4 ?? []) as RawThrift[];
     let nextEncoded = 0;
-    const record = { version: 1, target: request.target, fingerprint: request.fingerprint, path: layout.path, chunks: recorded };
-    const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter((pair) => pair.key !== MERGE_RECORD_KEY);
-    const creators = new Set([...layout.copied].map((source) => (source as ParquetSource).footer.metadata.created_by));
+    const record: MergeRecord = {
+      version: 2,
+      target: request.target,
+      fingerprint: request.fingerprint,
+      path: layout.path,
+      chunks: recorded,
+    };
+    const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter(
+      (pair) => pair.key !== MERGE_RECORD_KEY && pair.key !== MERGE_SUMMARY_KEY,
+    );
     writeFooter(out, {
       schema: layout.twin ? layout.twin.footer.raw.field_2 : converted.field_2,
       columnOrders: layout.twin ? layout.twin.footer.raw.field_7 : converted.field_7,
       rowGroups: slots.map((slot) => ('raw' in slot ? slot.raw : encodedRaw[nextEncoded++]!)),
-      keyValues: [...inherited, { key: MERGE_RECORD_KEY, value: JSON.stringify(record) }],
+      keyValues: [
+        ...inherited,
+        { key: MERGE_SUMMARY_KEY, value: JSON.stringify(summaryOf(record)) },
+        { key: MERGE_RECORD_KEY, value: JSON.stringify(record) },
+      ],
       // Readers key workarounds for known writer bugs on created_by: keep it while every page came from one writer.
-      createdBy: layout.path === 'fast' && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
+      createdBy: slots.every((slot) => 'raw' in slot) && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
     });
     out.sync();
     await pool?.settle();

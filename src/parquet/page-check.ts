@@ -1,8 +1,11 @@
 /**
- * Proves a column chunk's pages are well formed before its bytes are copied undecoded: the
- * page headers tile the chunk exactly, value counts add up, and (reading every page's
- * levels) no page is short of levels or starts a record mid-list. Corrupt chunk files fail
- * here with their name instead of producing a merged file that crashes readers later.
+ * Proves a column chunk's pages are well formed before its bytes are copied undecoded. At
+ * every level the page headers must tile the chunk exactly, sit inside it, put a dictionary
+ * page first, add up to the column's value count (and, where headers say it, the row
+ * group's row count), and match their CRC where the writer stored one. With `decode`, every
+ * page is also decompressed and its levels read: no page short of levels, none starting a
+ * record mid-list, plain values filling their bytes. Corrupt chunk files fail here with
+ * their name instead of producing a merged file that crashes readers later.
  */
 import { crc32 } from 'node:zlib';
 import type { ColumnMetaData, CompressionCodec, PageHeader, SchemaElement } from 'hyparquet';
@@ -52,6 +55,7 @@ export function checkColumnChunk(
   groupRows: number,
   start: number,
   end: number,
+  decode: boolean,
   emit?: (bytes: Uint8Array) => void,
 ): void {
   let position = start;
@@ -75,14 +79,14 @@ export function checkColumnChunk(
     if (header.type === 'DICTIONARY_PAGE') {
       const count = header.dictionary_page_header?.num_values ?? -1;
       if (pageIndex !== 0 || count < 0) throw new Error(`bad dictionary page at byte ${position} (${count} values, page ${pageIndex})`);
-      if (header.uncompressed_page_size <= DECODE_LIMIT) {
+      if (decode && header.uncompressed_page_size <= DECODE_LIMIT) {
         const values = decompressPage(bytes, header.uncompressed_page_size, meta.codec, compressors);
         checkPlainValues(values, 0, values.length, count, leaf.element, true);
       }
       dictionaryPages++;
     } else if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
       const check =
-        header.uncompressed_page_size > DECODE_LIMIT
+        !decode || header.uncompressed_page_size > DECODE_LIMIT
           ? checkPageHeaderOnly
           : header.type === 'DATA_PAGE'
             ? checkDataPageV1
@@ -140,9 +144,34 @@ function checkDataPageV1(
 }
 
 function checkPageHeaderOnly(header: PageHeader, _payload: Uint8Array, _codec: CompressionCodec, leaf: LeafShape): PageCounts {
-  const values = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? -1;
+  const v1 = header.data_page_header;
+  const v2 = header.data_page_header_v2;
+  const values = v1?.num_values ?? v2?.num_values ?? -1;
   if (values < 0) throw new Error(`data page with ${values} values`);
-  return { values, records: header.data_page_header_v2?.num_rows ?? (leaf.maxRepetition === 0 ? values : undefined) };
+  checkPlainSizeFromHeader(header, values, leaf);
+  return { values, records: v2?.num_rows ?? (leaf.maxRepetition === 0 ? values : undefined) };
+}
+
+/**
+ * Where the header alone says how many values the page stores (a flat column: required in a
+ * v1 page, any in a v2 page, which counts its nulls), plain fixed-width values must fit in
+ * the page's uncompressed size: a page cut short is caught without decompressing it.
+ */
+function checkPlainSizeFromHeader(header: PageHeader, values: number, leaf: LeafShape): void {
+  const v2 = header.data_page_header_v2;
+  const encoding = header.data_page_header?.encoding ?? v2?.encoding;
+  const width = valueWidth(leaf.element);
+  if (encoding !== 'PLAIN' || width === undefined || leaf.maxRepetition > 0) return;
+  let present: number;
+  let levelBytes = 0;
+  if (v2) {
+    present = values - v2.num_nulls;
+    levelBytes = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+  } else if (leaf.maxDefinition === 0) present = values;
+  else return;
+  const needed = present * width;
+  if (header.uncompressed_page_size - levelBytes < needed)
+    throw new Error(`${present} plain values need ${needed} bytes, the page has ${header.uncompressed_page_size - levelBytes}`);
 }
 
 function levelsV1(bytes: Uint8Array, at: number, bitWidth: number, count: number, encoding: string, countValue: number) {

@@ -3,8 +3,8 @@ import type { KeyValue, RowGroup, SchemaElement } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
-import type { RawThrift } from './parquet-footer.js';
-import { serializeRawStruct, ThriftByte } from './thrift-raw.js';
+import type { RawThrift } from './footer.js';
+import { serializeRawStruct, ThriftByte } from './thrift.js';
 import type { OutputFile } from './output-file.js';
 
 const MAGIC = 0x31524150;

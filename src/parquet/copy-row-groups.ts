@@ -3,11 +3,11 @@
  * decoded; each column chunk's offsets are shifted to its new place, and the page indexes
  * and bloom filters that pointed into the old file are dropped rather than left wrong.
  */
-import type { ParquetSource } from './chunk-sources.js';
+import type { ParquetSource } from './parquet-source.js';
 import { columnChecksOf, pathKey, runColumnCheck } from './column-checks.js';
 import type { OutputFile } from './output-file.js';
 import type { PageCheckPool } from './page-check-pool.js';
-import type { RawThrift } from './parquet-footer.js';
+import type { RawThrift } from './footer.js';
 import { leafPaths, sameLeafOrder, type Field } from './schema.js';
 import { SourceFile } from './source-file.js';
 
@@ -26,21 +26,35 @@ function shiftedColumn(raw: RawThrift, typedStart: number, shift: bigint, hasDic
   return { field_2: BigInt(typedStart) + shift, field_3: meta };
 }
 
+/** How the pages of copied column chunks are checked (see page-check.ts for what each level proves). */
+export interface CopyChecks {
+  readonly decode: boolean;
+  /** Decoding checks run here, on other threads, while the copy goes on; the copy then reads only bytes. */
+  readonly pool?: PageCheckPool;
+}
+
 /**
  * Copies the source's row groups to `out`, column chunk by column chunk in the target's column
- * order, and returns them as raw thrift row groups. Every page is checked: by `pool` alongside
- * the copy, or (without a pool) inline as the bytes pass, so each byte is read once either way.
+ * order, and returns them as raw thrift row groups. Every page is checked: by the pool alongside
+ * the copy, or inline as the bytes pass, so the copy reads each byte once.
  */
-export function copyRowGroups(out: OutputFile, source: ParquetSource, target: Field, pool: PageCheckPool | undefined): RawThrift[] {
+export function copyRowGroups(
+  out: OutputFile,
+  source: ParquetSource,
+  target: Field,
+  checking: CopyChecks,
+  groups: readonly number[] = source.rowGroups,
+): RawThrift[] {
+  const pool = checking.pool;
   const input = new SourceFile(source.file);
   const emit = (bytes: Uint8Array) => out.appendDirect(bytes);
   const targetOrder = leafPaths(target).map((leaf) => pathKey(leaf.path));
   const sameOrder = sameLeafOrder(source.tree, target);
-  const checks = columnChecksOf(source);
+  const checks = columnChecksOf(source, checking.decode, groups);
   pool?.add(source.file, checks);
   try {
     let next = 0;
-    return source.rowGroups.map((groupIndex) => {
+    return groups.map((groupIndex) => {
       const rawGroup = (source.footer.raw.field_4 as RawThrift[])[groupIndex]!;
       const rawColumns = rawGroup.field_1 as RawThrift[];
       const groupChecks = checks.slice(next, (next += rawColumns.length));

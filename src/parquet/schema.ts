@@ -45,8 +45,50 @@ export function flattenFields(root: Field): SchemaElement[] {
   return out;
 }
 
+type LogicalType = NonNullable<SchemaElement['logical_type']>;
+
+const INTEGER_CONVERTED = /^(U?)INT_(8|16|32|64)$/;
+const TIME_CONVERTED = /^(TIME|TIMESTAMP)_(MILLIS|MICROS)$/;
+const SAME_NAME = new Set(['UTF8', 'ENUM', 'JSON', 'BSON', 'DATE', 'LIST', 'MAP']);
+
+/**
+ * The logical type an element means, as Arrow reads it: the logical type where one is stored,
+ * else the one its legacy converted type stands for (UTF8 is STRING, INT_8 is INTEGER(8, signed),
+ * TIMESTAMP_MILLIS is TIMESTAMP(UTC, MILLIS), ...). Writers differ in which of the two they store.
+ */
+export function logicalTypeOf(element: SchemaElement): LogicalType | undefined {
+  if (element.logical_type) return element.logical_type;
+  const converted = element.converted_type;
+  if (!converted) return undefined;
+  if (SAME_NAME.has(converted)) return { type: converted === 'UTF8' ? 'STRING' : converted } as LogicalType;
+  if (converted === 'DECIMAL') return { type: 'DECIMAL', scale: element.scale ?? 0, precision: element.precision ?? 0 } as LogicalType;
+  const integer = INTEGER_CONVERTED.exec(converted);
+  if (integer) return { type: 'INTEGER', bitWidth: Number(integer[2]), isSigned: integer[1] === '' } as LogicalType;
+  const time = TIME_CONVERTED.exec(converted);
+  if (time) return { type: time[1], isAdjustedToUTC: true, unit: time[2] } as LogicalType;
+  return undefined; // MAP_KEY_VALUE, INTERVAL: no logical type; compared as converted types below
+}
+
+/** What an element means: physical type, width, repetition and logical type (however it is spelled). */
+function meaningOf(element: SchemaElement): string {
+  const logical = logicalTypeOf(element);
+  return JSON.stringify([
+    element.type,
+    element.type_length,
+    element.repetition_type,
+    logical ?? element.converted_type,
+    logical ? undefined : [element.scale, element.precision],
+  ]);
+}
+
 function sameElement(a: SchemaElement, b: SchemaElement): boolean {
-  return ELEMENT_KEYS.every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+  return meaningOf(a) === meaningOf(b);
+}
+
+/** Of two elements that mean the same, the one that says it both ways where either does. */
+function fullerElement(a: SchemaElement, b: SchemaElement): SchemaElement {
+  const withLogical = a.logical_type ? a : b.logical_type ? { ...a, logical_type: b.logical_type } : a;
+  return withLogical.converted_type || !b.converted_type ? withLogical : { ...withLogical, converted_type: b.converted_type };
 }
 
 /** Same columns with the same types, in any order: such a file's column chunks are copied as they are. */
@@ -92,7 +134,7 @@ function widenedType(a: LeafKind, b: LeafKind): SchemaElement['type'] | undefine
 function describeType(field: Field): string {
   const { element } = field;
   if (field.children.length > 0) return element.converted_type === 'LIST' || element.logical_type?.type === 'LIST' ? 'a list' : 'a group';
-  const annotation = element.logical_type?.type ?? element.converted_type;
+  const annotation = logicalTypeOf(element)?.type ?? element.converted_type;
   return `${element.type ?? 'untyped'}${annotation ? ` (${annotation})` : ''}`;
 }
 
@@ -126,13 +168,13 @@ function unifyField(target: Field, other: Field, path: readonly string[]): Field
   if ((target.children.length === 0) !== (other.children.length === 0)) throw conflict(target, other, path, '');
   if (target.children.length === 0) {
     if (sameElement({ ...target.element, repetition_type: repetition }, { ...other.element, repetition_type: repetition })) {
-      return { ...target, element: { ...target.element, repetition_type: repetition } };
+      return { ...target, element: { ...fullerElement(target.element, other.element), repetition_type: repetition } };
     }
     const widened = widenedType(leafKind(target.element), leafKind(other.element));
     if (!widened) throw conflict(target, other, path, '');
     return { ...target, element: { name: target.element.name, type: widened, repetition_type: repetition } };
   }
-  const annotation = (element: SchemaElement) => element.logical_type?.type ?? element.converted_type;
+  const annotation = (element: SchemaElement) => logicalTypeOf(element)?.type ?? element.converted_type;
   if (annotation(target.element) !== annotation(other.element)) throw conflict(target, other, path, '');
   const children = target.children.map((child) => {
     const match = other.children.find((candidate) => candidate.element.name === child.element.name);

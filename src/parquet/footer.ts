@@ -19,14 +19,23 @@ export interface ParquetFooter {
 export function readParquetFooter(file: string): ParquetFooter {
   const { size, metadataLength, buffer } = readFooterBytes(file);
   let metadata: FileMetaData;
-  let raw: RawThrift;
   try {
     metadata = parquetMetadata(buffer);
-    raw = deserializeTCompactProtocol({ view: new DataView(buffer, 0, metadataLength), offset: 0 });
   } catch (error) {
     throw corruptParquet(file, `corrupt footer (${errorMessage(error)})`);
   }
-  const parsed = { file, size, metadata, raw, dataEnd: size - metadataLength - 8 };
+  let raw: RawThrift | undefined;
+  const parsed: ParquetFooter = {
+    file,
+    size,
+    metadata,
+    // Parsed again as raw thrift only when row groups are copied: files whose rows are decoded never need it.
+    get raw() {
+      raw ??= deserializeTCompactProtocol({ view: new DataView(buffer, 0, metadataLength), offset: 0 });
+      return raw;
+    },
+    dataEnd: size - metadataLength - 8,
+  };
   checkFooter(parsed);
   return parsed;
 }

@@ -1,9 +1,9 @@
 /** The page checks of a source's column chunks, as plain data a worker thread can run. */
 import type { ColumnMetaData } from 'hyparquet';
 import { DataError, errorMessage } from '../core/errors.js';
-import type { ParquetSource } from './chunk-sources.js';
+import type { ParquetSource } from './parquet-source.js';
 import { checkColumnChunk, type LeafShape } from './page-check.js';
-import { columnChunkRange } from './parquet-footer.js';
+import { columnChunkRange } from './footer.js';
 import { leafPaths, levelsOf } from './schema.js';
 import { SourceFile } from './source-file.js';
 
@@ -15,12 +15,14 @@ export interface ColumnCheck {
   readonly rows: number;
   readonly start: number;
   readonly end: number;
+  /** Decompress and decode every page (the `pages` level), not only walk the headers. */
+  readonly decode: boolean;
 }
 
 export const pathKey = (path: readonly string[]) => path.join('\u0000');
 
 /** One check per column chunk of the given row groups, in the file's column order. */
-export function columnChecksOf(source: ParquetSource, groupIndexes: readonly number[] = source.rowGroups): ColumnCheck[] {
+export function columnChecksOf(source: ParquetSource, decode: boolean, groupIndexes: readonly number[] = source.rowGroups): ColumnCheck[] {
   const leaves = new Map(leafPaths(source.tree).map((leaf) => [pathKey(leaf.path), leaf]));
   return groupIndexes.flatMap((groupIndex) => {
     const group = source.footer.metadata.row_groups[groupIndex]!;
@@ -29,7 +31,7 @@ export function columnChecksOf(source: ParquetSource, groupIndexes: readonly num
       const leaf = leaves.get(pathKey(meta.path_in_schema));
       if (!leaf) throw new DataError(`${source.file} is corrupt: column chunk ${meta.path_in_schema.join('.')} is not in the schema`);
       const shape = { element: leaf.elements[leaf.elements.length - 1]!, ...levelsOf(leaf.elements) };
-      return { file: source.file, groupIndex, meta, leaf: shape, rows: Number(group.num_rows), ...columnChunkRange(meta) };
+      return { file: source.file, groupIndex, meta, leaf: shape, rows: Number(group.num_rows), ...columnChunkRange(meta), decode };
     });
   });
 }
@@ -37,7 +39,7 @@ export function columnChecksOf(source: ParquetSource, groupIndexes: readonly num
 /** Runs a check (handing the chunk's bytes to `emit`); throws a DataError naming the file, column and row group. */
 export function runColumnCheck(input: SourceFile, check: ColumnCheck, emit?: (bytes: Uint8Array) => void): void {
   try {
-    checkColumnChunk(input, check.meta, check.leaf, check.rows, check.start, check.end, emit);
+    checkColumnChunk(input, check.meta, check.leaf, check.rows, check.start, check.end, check.decode, emit);
   } catch (error) {
     if (error instanceof DataError) throw error;
     const column = check.meta.path_in_schema.join('.');
@@ -49,7 +51,7 @@ export function runColumnCheck(input: SourceFile, check: ColumnCheck, emit?: (by
 export function checkSourcePages(source: ParquetSource): void {
   const input = new SourceFile(source.file);
   try {
-    for (const check of columnChecksOf(source)) runColumnCheck(input, check);
+    for (const check of columnChecksOf(source, true)) runColumnCheck(input, check);
   } finally {
     input.close();
   }

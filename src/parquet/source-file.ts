@@ -17,12 +17,22 @@ export class SourceFile {
     this.fd = openSync(path, 'r');
   }
 
-  /** Bytes [position, position + length), valid until the next call. */
+  /**
+   * Bytes [position, position + length), valid until the next call. Reads move forward through
+   * a file, so what the window already holds of the range is kept, not read again.
+   */
   readAt(position: number, length: number): Buffer {
     const offset = position - this.windowStart;
     if (offset >= 0 && offset + length <= this.windowLength) return this.window.subarray(offset, offset + length);
-    if (length > this.window.length) this.window = Buffer.allocUnsafe(length);
     let filled = 0;
+    if (offset >= 0 && offset < this.windowLength) {
+      filled = this.windowLength - offset;
+      if (length > this.window.length) {
+        const bigger = Buffer.allocUnsafe(length);
+        this.window.copy(bigger, 0, offset, this.windowLength);
+        this.window = bigger;
+      } else this.window.copyWithin(0, offset, this.windowLength);
+    } else if (length > this.window.length) this.window = Buffer.allocUnsafe(length);
     const wanted = Math.max(length, Math.min(this.window.length, WINDOW));
     while (filled < wanted) {
       const got = readSync(this.fd, this.window, filled, wanted - filled, position + filled);

@@ -1,0 +1,64 @@
+/**
+ * Rows that are written again (small row groups, converted chunks, JSONL) gathered into row
+ * groups of a size readers like, whatever size the chunks came in: 20,000 chunks of ten rows
+ * become a few row groups, not 20,000. Memory is bounded by one row group being gathered.
+ */
+import type { ParquetWriter } from 'hyparquet-writer';
+
+/** A gathered row group is written once it reaches this many rows (DuckDB's default is 122,880)... */
+export const ROW_GROUP_ROWS = 100_000;
+/** ...or this many bytes of uncompressed data, whichever comes first. */
+export const ROW_GROUP_BYTES = 32 << 20;
+
+/** A chunk's row group at least this large is copied as bytes; smaller ones are gathered with their neighbours. */
+export const COPY_MIN_ROWS = 10_000;
+export const COPY_MIN_BYTES = 1 << 20;
+
+export function worthCopying(rows: number, compressedBytes: number): boolean {
+  return rows >= COPY_MIN_ROWS || compressedBytes >= COPY_MIN_BYTES;
+}
+
+export class RowBatcher {
+  private columns: unknown[][];
+  private rows = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly writer: ParquetWriter,
+    private readonly names: readonly string[],
+  ) {
+    this.columns = names.map(() => []);
+  }
+
+  /** Adds rows given as one array per column (in the target's column order); `bytes` estimates their uncompressed size. */
+  add(columns: readonly ArrayLike<unknown>[], rows: number, bytes: number): void {
+    if (rows === 0) return;
+    if (this.rows === 0 && (rows >= ROW_GROUP_ROWS || bytes >= ROW_GROUP_BYTES)) {
+      this.write(columns, rows);
+      return;
+    }
+    columns.forEach((values, index) => {
+      const gathered = this.columns[index]!;
+      for (let i = 0; i < values.length; i++) gathered.push(values[i]);
+    });
+    this.rows += rows;
+    this.bytes += bytes;
+    if (this.rows >= ROW_GROUP_ROWS || this.bytes >= ROW_GROUP_BYTES) this.flush();
+  }
+
+  /** Writes what is gathered as one row group (before a copied row group, and at the end). */
+  flush(): void {
+    if (this.rows === 0) return;
+    const columns = this.columns;
+    const rows = this.rows;
+    this.columns = this.names.map(() => []);
+    this.rows = 0;
+    this.bytes = 0;
+    this.write(columns, rows);
+  }
+
+  private write(columns: readonly ArrayLike<unknown>[], rows: number): void {
+    const data = (index: number) => (Array.isArray(columns[index]) ? columns[index] : Array.from(columns[index]!));
+    this.writer.write({ columnData: this.names.map((name, index) => ({ name, data: data(index) })), rowGroupSize: rows });
+  }
+}

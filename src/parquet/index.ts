@@ -1,0 +1,24 @@
+/**
+ * The byte level of Parquet, behind one entry: footers read and written as raw thrift, page
+ * walking and checks, codecs, schema trees, and row groups copied between files undecoded.
+ * The merge (src/merge) decides what goes where; this folder knows how the bytes look.
+ */
+export { decompressors, writeCompressors } from './codecs.js';
+export { checkSourcePages } from './column-checks.js';
+export { copyRowGroups, type CopyChecks } from './copy-row-groups.js';
+export { rawFooterOf, writeFooter } from './footer-writer.js';
+export { columnChunkRange, readParquetFooter, type ParquetFooter, type RawThrift } from './footer.js';
+export { OutputFile } from './output-file.js';
+export { PageCheckPool } from './page-check-pool.js';
+export { parquetRows, parquetSource, type ParquetSource } from './parquet-source.js';
+export { fieldTree, flattenFields, leafPaths, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
+
+/**
+ * How much of each copied chunk file is read and checked: `headers` walks every page header
+ * (offsets, sizes, value and row counts, CRCs where present) without decompressing anything;
+ * `pages` also decompresses and decodes every page's levels.
+ */
+export const VERIFY_LEVELS = ['headers', 'pages'] as const;
+export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
+export const DEFAULT_VERIFY: VerifyLevel = 'headers';
+export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
