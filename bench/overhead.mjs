@@ -41,10 +41,10 @@ syncBuiltinESMExports();
 
 const load = (file) => import(path.join(dist, file));
 const { tryClaim, renewClaim, stillHolds, releaseClaim } = await load('core/claims.js');
-const { checkOutputs, commitChunk } = await load('core/commit.js');
-const { chunkDirFor } = await load('core/layout.js');
+const { verifyOutputs, writeCommitMarker } = await load('core/commit.js');
+const { attemptDirFor, chunkDirFor } = await load('core/layout.js');
 const { processStartTicks } = await load('core/process-info.js');
-const { committedCopy, prepareChunkDir } = await load('chunk-runner/chunk-dirs.js');
+const { committedCopy, makeAttemptDir, publishAttemptDir, setAsideStaleAttempts } = await load('chunk-runner/chunk-dirs.js');
 const { phaseEnvFor } = await load('chunk-runner/phase-env.js');
 const { describeEvent } = await load('chunk-runner/describe-event.js');
 const { runPhaseProcess } = await load('attempt/phase-process.js');
@@ -111,18 +111,20 @@ async function measureParts() {
   mkdirSync(outputDir);
   const device = { kind: 'cpu', ids: ['0'], name: 'cpu0' };
   const name = (i) => `chunk_${String(i).padStart(5, '0')}-${String(i).padStart(5, '0')}`;
-  const dirOf = (i) => chunkDirFor(outputDir, 'cpu0', { start: i, end: i }, 5);
+  const finalDirOf = (i) => chunkDirFor(outputDir, 'cpu0', { start: i, end: i }, 5);
   const claims = new Map();
+  const dirOf = (i) => attemptDirFor(outputDir, 'cpu0', name(i), claims.get(i).token, 1);
   const stop = new AbortController();
 
   const claim = await measurePart((i) => {
     const attempt = tryClaim(outputDir, name(i), { device: 'cpu0', leaseMs: 60_000 });
     if (!attempt.acquired) throw new Error(`claim of ${name(i)} refused: ${attempt.why}`);
+    setAsideStaleAttempts(outputDir, name(i), undefined);
     if (committedCopy(outputDir, name(i))) throw new Error(`${name(i)} committed before its run`);
     claims.set(i, attempt.claim);
   });
   const chunkDir = await measurePart((i) => {
-    prepareChunkDir(outputDir, name(i), dirOf(i), { keepLogs: false });
+    makeAttemptDir(dirOf(i), undefined);
     phaseEnvFor(
       process.env,
       {},
@@ -159,17 +161,15 @@ async function measureParts() {
     await spawnOnce(phaseArgv(i), { ...env, BENCH_OUTPUT_DIR: path.join(dir, 'parts-bare') });
     spawns.bare.push(performance.now() - started);
   }
+  const run = { phase: '1', start: 0, end: partRepeats, checkpointFrequency: 1, command: phaseArgv(0) };
   const commit = await measurePart(async (i) => {
-    const outputs = checkOutputs(dirOf(i), ['dataset_*']);
-    if (outputs.missing.length > 0) throw new Error(`${name(i)}: ${outputs.missing.join('; ')}`);
+    const range = { start: i, end: i };
+    const verdict = await verifyOutputs(dirOf(i), { outputs: ['dataset_*'], indexColumn: undefined, range });
+    if (!verdict.ok) throw new Error(`${name(i)}: ${verdict.reason}`);
+    const facts = { name: name(i), range, device: 'cpu0', host: 'bench', attempt: 1, startedAt: new Date(), run, token: claims.get(i).token, indexColumn: undefined };
+    writeCommitMarker(dirOf(i), verdict, facts);
     if (!stillHolds(outputDir, claims.get(i))) throw new Error(`${name(i)}: claim lost`);
-    await commitChunk(dirOf(i), outputs.files, {
-      name: name(i),
-      range: { start: i, end: i },
-      device: 'cpu0',
-      attempt: 1,
-      startedAt: new Date(),
-    });
+    if (publishAttemptDir(dirOf(i), finalDirOf(i)) !== 'published') throw new Error(`${name(i)}: not published`);
   });
   const release = await measurePart((i) => releaseClaim(outputDir, claims.get(i)));
   const event = await measurePart((i) => {
@@ -209,9 +209,9 @@ try {
     );
   console.log(`per part, in process, median of ${partRepeats} (fsyncs timed apart):`);
   row('claim', parts.claim, ' (claim file, look for a commit elsewhere)');
-  row('chunk dir', parts.chunkDir, ' (prepare the dir, the phase env)');
+  row('chunk dir', parts.chunkDir, ' (the attempt's own dir, the phase env)');
   row('spawn', parts.spawn, ` above a bare spawn of ${fmt(parts.bareSpawn)} ms (process group, log file, the claim records the pid)`);
-  row('commit marker', parts.commit, ' (check outputs, claim still ours, row counts, _SUCCESS)');
+  row('commit', parts.commit, ' (check outputs and rows, _SUCCESS, claim still ours, publish by rename)');
   row('release', parts.release, ' (claim file removed)');
   row('event', parts.event, ' (one JSON line out and back, described)');
   const all = [parts.claim, parts.chunkDir, parts.spawn, parts.commit, parts.release, parts.event];

@@ -4,7 +4,7 @@ import { shellWord } from '../core/rerun-hint.js';
 import { stopPhasesOfDeadRunner } from '../core/claims.js';
 import { chunkAt, chunkCount, chunkName, itemCount, nameWidthFor } from '../core/plan.js';
 import { describeSpans, spanItems, spansLength, splitSpans, uncommittedSpans } from '../core/chunk-spans.js';
-import { committedRanges, scanDisk } from '../core/scan.js';
+import { committedRanges, scanDisk, type DiskState } from '../core/scan.js';
 import type { RunEvent } from '../core/events.js';
 import { describeEvent } from '../chunk-runner/describe-event.js';
 import type { LaunchOptions } from './cli.js';
@@ -24,16 +24,16 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The plan's chunks not committed on disk, as spans of grid indexes, and the scan they come from. */
-function pendingSpans(launch: PreparedLaunch) {
+function pendingSpans(launch: PreparedLaunch, scanned?: DiskState) {
   const total = chunkCount(launch.identity);
-  const disk = scanDisk(launch.outputDir, launch.identity);
+  const disk = scanned ?? scanDisk(launch.outputDir, launch.identity);
   const missing = uncommittedSpans(launch.identity, committedRanges(disk));
   return { total, disk, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
 }
 
 function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
   const { identity } = launch;
-  const { total, missing, missingCount } = pendingSpans(launch);
+  const { total, missing, missingCount } = pendingSpans(launch, launch.disk);
   const width = nameWidthFor(identity.end);
   out(`plan: phase ${identity.phase}, indexes ${identity.start}-${identity.end}, ${total} chunks of ${identity.checkpointFrequency}`);
   out(`output dir: ${launch.outputDir}; ${total - missingCount} chunks already committed, ${missingCount} to run`);
@@ -98,7 +98,7 @@ async function runAttached(
 ): Promise<number> {
   await backend.preflight();
   const startedAt = Date.now();
-  const before = pendingSpans(prepared);
+  const before = pendingSpans(prepared, prepared.disk);
   const model = new ProgressModel(startedAt, itemCount(prepared.identity));
   model.setSkippedItems(itemCount(prepared.identity) - before.missingRanges.reduce((sum, r) => sum + itemCount(r), 0));
   const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher');

@@ -19,7 +19,7 @@ import { checkPlanSize } from '../core/limits.js';
 import { resolveSettings, type RunSettings } from '../core/settings.js';
 import { commandOnThisHost, readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
-import { scanDisk } from '../core/scan.js';
+import { scanDisk, type DiskState } from '../core/scan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import type { LaunchOptions } from './cli.js';
 
@@ -38,6 +38,8 @@ export interface PreparedLaunch {
   readonly warnings: string[];
   /** Where the user said the run lives, for hints that print a command to run next. */
   readonly where: RunLocation;
+  /** The output dir as scanned while checking it (checkpoint mode): what the launch starts from. */
+  readonly disk: DiskState | undefined;
 }
 
 export function parseIndex(flag: string, text: string): number {
@@ -149,8 +151,22 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
       );
     }
   }
-  if (options.checkpoint) refuseChunksOfAnotherRun(outputDir, identity);
-  return { cwd, loaded, phase, identity, hostCommand, outputDir, devices, settings, recorded, warnings, where: { config: options.config, outputDir: options.outputDir } };
+  const disk = options.checkpoint ? scanDisk(outputDir, identity) : undefined;
+  if (disk) refuseChunksOfAnotherRun(outputDir, identity, disk);
+  return {
+    cwd,
+    loaded,
+    phase,
+    identity,
+    hostCommand,
+    outputDir,
+    devices,
+    settings,
+    recorded,
+    warnings,
+    where: { config: options.config, outputDir: options.outputDir },
+    disk,
+  };
 }
 
 /** How a commit is judged is part of a run: a changed glob or index column would judge old and new chunks apart. */
@@ -169,8 +185,7 @@ function checkDifferences(recorded: RunFile, phase: PhaseConfig): string[] {
  * Every marker records the run it was made under, so a lost or replaced run.json cannot make
  * chunks of another model or command count as this run's.
  */
-function refuseChunksOfAnotherRun(outputDir: string, identity: RunIdentity): void {
-  const { foreign } = scanDisk(outputDir, identity);
+function refuseChunksOfAnotherRun(outputDir: string, identity: RunIdentity, { foreign }: DiskState): void {
   const first = foreign[0];
   if (!first?.marker?.run) return;
   throw new UsageError(
