@@ -116,7 +116,7 @@ describe('command templates', () => {
 
   it('records the config folder as "builtin" or relative to the working dir, and resolves it on each host', () => {
     expect(recordedConfigDir('/pkg/config', '/pkg/config', '/work')).toBe('builtin');
-    expect(recordedConfigDir('/work/cfg', '/pkg/config', '/work')).toBe('cfg');
+    expect(recordedConfigDir('/home/u/cfg', '/pkg/config', '/home/u')).toBe('cfg');
     expect(recordedConfigDir('/work', '/pkg/config', '/work')).toBe('.');
     expect(configDirOnThisHost('builtin', '/other/install/config', '/w2')).toBe('/other/install/config');
     expect(configDirOnThisHost('cfg', '/x', '/w2')).toBe('/w2/cfg');
