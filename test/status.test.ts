@@ -327,3 +327,19 @@ describe('status across hosts', () => {
     expect(text).toMatch(/rate: 0\.0 items\/s over the last commits; ETA 40m40s/);
   });
 });
+
+describe('items per second over many commits', () => {
+  it('takes 200,000 recent commits without overflowing the stack', async () => {
+    const { recentRate } = await import('../src/status/status-model.js');
+    const now = Date.parse('2026-11-26T12:00:00.000Z');
+    const committed = Array.from({ length: 200_000 }, (_, i) => ({
+      device: 'cpu0',
+      name: `chunk_${i}-${i}`,
+      range: { start: i, end: i },
+      dir: '',
+      marker: { startedAt: new Date(now - 100_000 + (i % 1000)).toISOString(), finishedAt: new Date(now - 1_000).toISOString() },
+    }));
+    // 200,000 items since the earliest start, 100 s ago.
+    expect(recentRate(committed as never, now)).toBeCloseTo(2_000, 6);
+  });
+});

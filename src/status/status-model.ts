@@ -4,7 +4,7 @@
  * only through the Liveness passed in. Its result is the `status --json` document.
  */
 import type { Claim, Liveness } from '../core/claim-rules.js';
-import { holderState } from '../core/claim-rules.js';
+import { claimState } from '../core/claim-rules.js';
 import { chunkCount, chunkIndexOf, chunkName, itemCount, nameWidthFor, parseChunkName, type ChunkRange } from '../core/plan.js';
 import { describeSpans, gridIndexesOf, spansExcept, spansLength } from '../core/chunk-spans.js';
 import type { RunFile } from '../core/run-file.js';
@@ -118,7 +118,8 @@ export const RATE_WINDOW_MS = 10 * 60_000;
 export function recentRate(committed: readonly ChunkDirEntry[], now: number): number {
   const recent = committed.filter((entry) => entry.marker && now - Date.parse(entry.marker.finishedAt) <= RATE_WINDOW_MS);
   if (recent.length === 0) return 0;
-  const since = Math.min(...recent.map((entry) => Date.parse(entry.marker!.startedAt)));
+  // A loop, not Math.min(...): a spread of 200,000 arguments overflows the stack.
+  const since = recent.reduce((earliest, entry) => Math.min(earliest, Date.parse(entry.marker!.startedAt)), Infinity);
   const seconds = Math.max(1, (now - since) / 1000);
   return recent.reduce((sum, entry) => sum + itemCount(entry.range), 0) / seconds;
 }
@@ -257,7 +258,7 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
     const { claim } = claimFacts;
     const range = plannedRange(claim.name);
     if (!range || disk.committed.has(rangeKey(range))) continue;
-    const state = holderState(claim, claimFacts.ageMs, here);
+    const state = claimState(claim, claimFacts.ageMs, here);
     if (state.stale) staleClaims.push({ name: claim.name, device: claim.device, host: claim.host, pid: claim.pid, why: state.why });
     else running.set(claim.name, runningChunk(claimFacts, range, now));
   }
