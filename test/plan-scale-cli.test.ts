@@ -126,7 +126,6 @@ describe('chunk-runner refuses a host that does not fit the run', () => {
       outputDirEnv: 'PHASE1_OUTPUT_DIR',
       phaseEnv: {},
       deviceEnv: {},
-      deleteChunksAfterMerge: false,
     });
     const result = await execa(process.execPath, [runnerBin, '--output-dir', work.outputDir(), '--devices', 'cpu:2', '--host-index', '2'], {
       cwd: work.dir,

@@ -50,9 +50,7 @@ async function main(argv: string[]): Promise<number> {
   process.env.CHUNKRUN_HOST_ID = host.id;
   const { chunkTimeoutMs, worker, ...settings } = spec.settings;
   checkPlanSize(run);
-  const blockOffset = hostIndex * devices.length;
-  const blockCount = spec.hosts * devices.length;
-  checkBlocks(blockOffset, blockCount, devices.length);
+  checkHost(hostIndex, spec.hosts, devices.length);
   // One interpreter start through the shim here instead of one per chunk.
   const interpreter = spec.commandTemplate.includes('{python}')
     ? await resolveInterpreter(spec.python, cwd, { ...process.env, ...spec.phaseEnv })
@@ -60,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const runner = new ChunkRunner({
     ...settings,
     chunkTimeoutMs: chunkTimeoutMs ?? undefined,
-    worker: worker ? { maxChunks: worker.maxChunks, readyTimeoutMs: worker.readyTimeoutMs } : undefined,
+    worker: worker ?? undefined,
     hostId: host.id,
     outputDir,
     cwd,
@@ -72,8 +70,8 @@ async function main(argv: string[]): Promise<number> {
     deviceEnv: spec.deviceEnv,
     devices,
     baseEnv: process.env,
-    blockOffset,
-    blockCount,
+    blockOffset: hostIndex * devices.length,
+    blockCount: spec.hosts * devices.length,
   });
 
   const json = options.events === 'json';
@@ -106,14 +104,12 @@ async function main(argv: string[]): Promise<number> {
   return summary.failed > 0 ? EXIT.chunksFailed : EXIT.ok;
 }
 
-/** This host's devices must be blocks of the run's device order. */
-function checkBlocks(offset: number, count: number, devices: number): void {
-  if (count > MAX_RUN_DEVICES) {
-    throw new UsageError(`the run has ${count} devices over all hosts, more than a run holds (at most ${MAX_RUN_DEVICES})`);
+/** This host's devices are the host-index'th block of the run's device order. */
+function checkHost(hostIndex: number, hosts: number, devices: number): void {
+  if (hosts * devices > MAX_RUN_DEVICES) {
+    throw new UsageError(`the run has ${hosts * devices} devices over all hosts, more than a run holds (at most ${MAX_RUN_DEVICES})`);
   }
-  if (offset + devices > count) {
-    throw new UsageError(`--host-index ${offset / Math.max(1, devices)} is outside the run's hosts (${count / Math.max(1, devices)}); rerun the launcher`);
-  }
+  if (hostIndex >= hosts) throw new UsageError(`--host-index ${hostIndex} is outside the run's hosts (${hosts}); rerun the launcher`);
 }
 
 /**

@@ -3,7 +3,7 @@
  * `_SUCCESS` marker. Outputs must exist, be readable, and hold rows; with an index column,
  * each index of the chunk exactly once. A phase with no rows says so (`_EMPTY`).
  */
-import { readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { globToRegExp } from './glob.js';
 import { EMPTY_FILE, FAILED_FILE, MARKER_FILE, PROGRESS_FILE } from './layout.js';
@@ -179,9 +179,4 @@ export function writeCommitMarker(dir: string, verdict: OutputVerdict & { ok: tr
   };
   writeMarker(dir, marker);
   return marker;
-}
-
-/** Remove a chunk dir that holds no valid marker: leftovers of a crashed or failed attempt. */
-export function clearChunkDir(chunkDir: string): void {
-  rmSync(chunkDir, { recursive: true, force: true });
 }

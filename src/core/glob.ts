@@ -8,7 +8,3 @@ import picomatch from 'picomatch';
 export function globToRegExp(pattern: string): RegExp {
   return picomatch.makeRe(pattern);
 }
-
-export function matchesGlob(relativePath: string, pattern: string): boolean {
-  return globToRegExp(pattern).test(relativePath);
-}

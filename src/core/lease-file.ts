@@ -4,7 +4,7 @@
  * differ by seconds or minutes; the clock that stamps every file's mtime on a shared dir is
  * one clock, so a writer's timestamps are never compared with a reader's.
  */
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, unlinkSync, writeSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { writeTempFileFor, tempNameFor } from './atomic-file.js';
 
@@ -89,15 +89,5 @@ function measureClockOffset(dir: string): number {
     } catch {
       // never created
     }
-  }
-}
-
-/** The age of a file by mtime on the filesystem's clock, or undefined when it is gone. */
-export function fileAgeMs(file: string): number | undefined {
-  try {
-    return Math.max(0, filesystemNow(path.dirname(file)) - statSync(file).mtimeMs);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }

@@ -38,7 +38,6 @@ export const runnerSpecFileSchema = z
     outputDirEnv: z.string(),
     phaseEnv: z.record(z.string(), z.string()),
     deviceEnv: z.record(z.string(), z.record(z.string(), z.string())),
-    deleteChunksAfterMerge: z.boolean(),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-/** Run settings from the config, overridden by flags: one resolver for launcher and chunk-runner. */
+/** Run settings from the config, overridden by the launcher's flags; runners get them through runner-spec.json. */
 import { durationMs, type Config, type PhaseConfig } from './config.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
@@ -6,7 +6,6 @@ import { UsageError } from './errors.js';
 export interface SettingFlags {
   readonly retries?: string;
   readonly chunkTimeout?: string;
-  readonly lease?: string;
 }
 
 export interface RunSettings {
@@ -25,7 +24,7 @@ export interface RunSettings {
 
 export interface WorkerSettings {
   /** Restart the worker after this many chunks; undefined: never. */
-  readonly maxChunks: number | undefined;
+  readonly maxChunks?: number;
   readonly readyTimeoutMs: number;
 }
 
@@ -56,7 +55,7 @@ export function resolveSettings(config: Config, phase: PhaseConfig, flags: Setti
           : durationMs(timeout),
     killGraceMs: durationMs(config.killGrace),
     stopGraceMs: durationMs(config.stopGrace),
-    leaseMs: flags.lease !== undefined ? parseDurationFlag('--lease', flags.lease) : durationMs(config.lease),
+    leaseMs: durationMs(config.lease),
     maxConsecutiveDeviceFailures: config.maxConsecutiveDeviceFailures,
     maxLogBytes: Math.round(config.maxLogMB * 1024 * 1024),
     worker: phase.worker

@@ -43,7 +43,6 @@ export function recordRun(launch: PreparedLaunch, hostCount: number): void {
     outputDirEnv: launch.phase.outputDirEnv,
     phaseEnv: launch.phase.env ?? {},
     deviceEnv: launch.loaded.config.deviceEnv,
-    deleteChunksAfterMerge: launch.loaded.config.deleteChunksAfterMerge,
   });
 }
 

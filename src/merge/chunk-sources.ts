@@ -37,11 +37,6 @@ function sizeOf(file: string): number | undefined {
   }
 }
 
-export function rowsOf(source: ChunkSource): number {
-  if (source.kind === 'jsonl') return source.rows;
-  return parquetRows(source);
-}
-
 interface MergeIndex {
   readonly byName: Map<string, RecordedChunk>;
   /** The first row of each row group, and the file's row count last. */
@@ -125,7 +120,7 @@ export function resolveChunk(chunk: ChunkDirEntry, previous: readonly PreviousMe
       return;
     }
     const source = parquetSource(file.file);
-    const footerRows = rowsOf(source);
+    const footerRows = parquetRows(source);
     // The marker counted the footer's num_rows, which a few old writers left at 0.
     if (file.rows !== null && footerRows !== file.rows && Number(source.footer.metadata.num_rows) !== file.rows) {
       throw new DataError(

@@ -46,13 +46,3 @@ export function runColumnCheck(input: SourceFile, check: ColumnCheck, emit?: (by
     throw new DataError(`${check.file} is corrupt: column ${column} of row group ${check.groupIndex}: ${errorMessage(error)}`);
   }
 }
-
-/** Every page of the source's row groups, checked without copying (before the slow path decodes them). */
-export function checkSourcePages(source: ParquetSource): void {
-  const input = new SourceFile(source.file);
-  try {
-    for (const check of columnChecksOf(source, true)) runColumnCheck(input, check);
-  } finally {
-    input.close();
-  }
-}

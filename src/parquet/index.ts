@@ -4,7 +4,6 @@
  * The merge (src/merge) decides what goes where; this folder knows how the bytes look.
  */
 export { decompressors, writeCompressors } from './codecs.js';
-export { checkSourcePages } from './column-checks.js';
 export { copyRowGroups, type CopyChecks } from './copy-row-groups.js';
 export { rawFooterOf, writeFooter } from './footer-writer.js';
 export { columnChunkRange, readParquetFooter, type ParquetFooter, type RawThrift } from './footer.js';
