@@ -21,7 +21,7 @@ import { failureSignature } from './failure-evidence.js';
 import { phaseEnvFor } from './phase-env.js';
 import { readLatestProgress } from './progress-tail.js';
 import type { PlannedChunk } from './work-queue.js';
-import type { RunnerContext } from './runner-context.js';
+import type { HeldClaim, RunnerContext } from './runner-context.js';
 
 /**
  * committed: this attempt's dir is the chunk dir now. already-committed: another attempt's is.
@@ -115,8 +115,6 @@ interface AttemptPlace {
   readonly dir: string;
   readonly log: string;
 }
-
-type HeldClaim = ReturnType<RunnerContext['holdClaim']>;
 
 function executeAttempt(ctx: RunnerContext, device: Device, chunk: PlannedChunk, claim: HeldClaim, place: AttemptPlace): Promise<AttemptOutcome> {
   const { spec } = ctx;

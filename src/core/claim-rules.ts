@@ -28,19 +28,26 @@ export interface Liveness {
   readonly isAlive: (pid: number, start?: string) => boolean;
 }
 
+/** Any lease file's holder: a chunk claim, a merge lock. */
+export type Lease = Holder & { readonly leaseMs: number };
+
 /**
- * A lease is the truth: a claim file that has not changed for its lease is stale, whoever
+ * A lease is the truth: a lease file that has not changed for its lease is stale, whoever
  * it names (a paused runner, a forged claim, a host whose clock is off). Before that, a
  * holder is gone at once only when its pid is provably dead in our own process table.
- * `ageMs` is how long the claim file has not changed, on the filesystem's clock.
+ * `ageMs` is how long the file has not changed, on the filesystem's clock.
  */
-export function holderState(claim: Claim, ageMs: number, liveness: Liveness): HolderState {
-  const who = `${claim.host} pid ${claim.pid} (${claim.device})`;
-  if (ageMs > claim.leaseMs) {
-    return { stale: true, why: `lease of ${who} not renewed for ${Math.round(ageMs / 1000)}s (lease ${Math.round(claim.leaseMs / 1000)}s)` };
+export function holderState(lease: Lease, ageMs: number, liveness: Liveness, who = `${lease.host} pid ${lease.pid}`): HolderState {
+  if (ageMs > lease.leaseMs) {
+    return { stale: true, why: `lease of ${who} not renewed for ${Math.round(ageMs / 1000)}s (lease ${Math.round(lease.leaseMs / 1000)}s)` };
   }
-  if (sharesProcessTable(claim, liveness.here) && !liveness.isAlive(claim.pid, claim.pidStart)) {
-    return { stale: true, why: `holder pid ${claim.pid} on this host is gone` };
+  if (sharesProcessTable(lease, liveness.here) && !liveness.isAlive(lease.pid, lease.pidStart)) {
+    return { stale: true, why: `holder pid ${lease.pid} on this host is gone` };
   }
   return { stale: false, why: `held by ${who}, lease renewed ${Math.round(ageMs / 1000)}s ago` };
+}
+
+/** A claim's holder as people read it: host, pid and the device it runs the chunk on. */
+export function claimState(claim: Claim, ageMs: number, liveness: Liveness): HolderState {
+  return holderState(claim, ageMs, liveness, `${claim.host} pid ${claim.pid} (${claim.device})`);
 }

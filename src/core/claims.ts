@@ -7,7 +7,7 @@ import { mkdirSync, unlinkSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { claimPathFor, claimsDir } from './layout.js';
 import { replaceJsonForReaders } from './atomic-file.js';
-import { claimSchema, holderState, type Claim, type Liveness } from './claim-rules.js';
+import { claimSchema, claimState, type Claim, type Liveness } from './claim-rules.js';
 import { sharesProcessTable, thisProcess } from './holder.js';
 import { createExclusive, readLeaseFile } from './lease-file.js';
 import { isAlive } from './process-info.js';
@@ -89,7 +89,7 @@ function newClaim(name: string, owner: ClaimOwner): Claim {
 const UNREADABLE_CLAIM_LEASE_MS = 60_000;
 
 function staleness(state: ClaimFileState & { exists: true }): { stale: boolean; why: string } {
-  if (state.claim) return holderState(state.claim, state.ageMs, localLiveness());
+  if (state.claim) return claimState(state.claim, state.ageMs, localLiveness());
   return state.ageMs > UNREADABLE_CLAIM_LEASE_MS
     ? { stale: true, why: `unreadable claim file unchanged for ${Math.round(state.ageMs / 1000)}s` }
     : { stale: false, why: `unreadable claim file, changed ${Math.round(state.ageMs / 1000)}s ago` };

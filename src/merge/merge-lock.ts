@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { replaceJsonForReaders } from '../core/atomic-file.js';
-import { holderSchema, sharesProcessTable, thisProcess } from '../core/holder.js';
+import { holderSchema, thisProcess } from '../core/holder.js';
+import { holderState } from '../core/claim-rules.js';
+import { localLiveness } from '../core/claims.js';
 import { createExclusive, readLeaseFile } from '../core/lease-file.js';
-import { isAlive } from '../core/process-info.js';
 
 const MERGE_LEASE_MS = 120_000;
 const RENEW_EVERY_MS = 10_000;
@@ -32,10 +33,9 @@ function parseLock(text: string): MergeLock | undefined {
 /** Why the lock's holder still counts, or undefined when the lock is stale. */
 function liveHolder(text: string, ageMs: number): string | undefined {
   const lock = parseLock(text);
-  const leaseMs = lock?.leaseMs ?? MERGE_LEASE_MS;
-  if (ageMs > leaseMs) return undefined;
-  if (lock && sharesProcessTable(lock, thisProcess()) && !isAlive(lock.pid, lock.pidStart)) return undefined;
-  return lock ? `${lock.host} pid ${lock.pid}, renewed ${Math.round(ageMs / 1000)}s ago` : `unreadable lock, changed ${Math.round(ageMs / 1000)}s ago`;
+  if (!lock) return ageMs > MERGE_LEASE_MS ? undefined : `unreadable lock, changed ${Math.round(ageMs / 1000)}s ago`;
+  if (holderState(lock, ageMs, localLiveness()).stale) return undefined;
+  return `${lock.host} pid ${lock.pid}, renewed ${Math.round(ageMs / 1000)}s ago`;
 }
 
 /** Takes the target's merge lock; returns the function that releases it. */

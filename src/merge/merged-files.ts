@@ -1,4 +1,5 @@
 /** The merged files already in an output dir, what they record, and leftovers of interrupted merges. */
+import { isAlive } from '../core/process-info.js';
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MERGED_FILE } from '../core/layout.js';
@@ -82,15 +83,6 @@ export function previousMerges(outputDir: string): PreviousMerge[] {
 const TEMP_FILE = /^\.dataset_.+_\d{8}T\d{6}Z\.parquet\.tmp-(\d+)-[0-9a-f]+$/;
 const STALE_AFTER_MS = 10 * 60_000;
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Temp files of merges whose process is gone (killed mid-write): they can be as large as a dataset. */
 export function removeAbandonedTempFiles(outputDir: string, now = Date.now()): void {
   let names: string[];
@@ -101,7 +93,7 @@ export function removeAbandonedTempFiles(outputDir: string, now = Date.now()): v
   }
   for (const name of names) {
     const match = TEMP_FILE.exec(name);
-    if (!match || processIsAlive(Number(match[1]))) continue;
+    if (!match || isAlive(Number(match[1]))) continue;
     const file = path.join(outputDir, name);
     try {
       if (now - statSync(file).mtimeMs > STALE_AFTER_MS) unlinkSync(file);

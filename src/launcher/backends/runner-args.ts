@@ -31,8 +31,3 @@ export function runnerArgs(facts: RunnerArgFacts): string[] {
   if (facts.devices !== undefined && facts.devices.length > 0) args.push('--devices', ...facts.devices.map(deviceSpecOf));
   return args;
 }
-
-/** Quote for a POSIX shell, only where needed, so scripts and ssh commands stay readable. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}

@@ -1,5 +1,5 @@
 /** The sbatch scripts a Slurm run writes into its output dir: readable, and rerunnable by hand. Pure. */
-import { shellQuote } from './runner-args.js';
+import { shellWord } from '../../core/rerun-hint.js';
 
 export interface SlurmScriptFacts {
   readonly jobName: string;
@@ -32,8 +32,8 @@ function header(facts: SlurmScriptFacts, what: string, directives: string[]): st
     ...directives.map((directive) => `#SBATCH ${directive}`),
     ...facts.sbatchArgs.map((arg) => `#SBATCH ${arg}`),
     'set -euo pipefail',
-    `NODE=${shellQuote(facts.node)}`,
-    `OUTPUT_DIR=${shellQuote(facts.outputDir)}`,
+    `NODE=${shellWord(facts.node)}`,
+    `OUTPUT_DIR=${shellWord(facts.outputDir)}`,
     '# A node that cannot see the shared output dir says so instead of running blind.',
     'if [ ! -f "$OUTPUT_DIR/run.json" ]; then',
     '  echo "chunkrun: $OUTPUT_DIR/run.json is not visible on ${SLURMD_NODENAME:-$(hostname)} from $(pwd); the output dir must be on a filesystem every node shares (NFS, Lustre, GPFS)" >&2',
@@ -61,9 +61,9 @@ export function runnersScript(facts: SlurmScriptFacts): string {
       `one chunk-runner per node (array task i is host i); submit by hand with: sbatch --array=0-N ${facts.outputDir}/slurm/runners.sbatch`,
       directives,
     ),
-    `CHUNK_RUNNER=${shellQuote(facts.runnerMain)}`,
+    `CHUNK_RUNNER=${shellWord(facts.runnerMain)}`,
     '# The host id comes from SLURM_ARRAY_TASK_ID; devices from the allocation (CUDA_VISIBLE_DEVICES) unless --devices is given.',
-    `exec "$NODE" "$CHUNK_RUNNER" --output-dir "$OUTPUT_DIR" --host-index "$SLURM_ARRAY_TASK_ID"${facts.runnerFlags.map((f) => ` ${shellQuote(f)}`).join('')}`,
+    `exec "$NODE" "$CHUNK_RUNNER" --output-dir "$OUTPUT_DIR" --host-index "$SLURM_ARRAY_TASK_ID"${facts.runnerFlags.map((f) => ` ${shellWord(f)}`).join('')}`,
     '',
   ].join('\n');
 }
@@ -79,9 +79,9 @@ export function mergeScript(facts: SlurmScriptFacts): string {
   ];
   return [
     ...header(facts, 'merge the committed chunks once the runners are done; submitted with --dependency=afterany:<array job>', directives),
-    `MERGE_CHUNKS=${shellQuote(facts.mergeMain)}`,
+    `MERGE_CHUNKS=${shellWord(facts.mergeMain)}`,
     '# Exits 1 naming the missing chunks when any chunk is not committed: rerun the launcher line to finish them.',
-    `exec "$NODE" "$MERGE_CHUNKS" --output-dir "$OUTPUT_DIR"${facts.mergeFlags.map((f) => ` ${shellQuote(f)}`).join('')}`,
+    `exec "$NODE" "$MERGE_CHUNKS" --output-dir "$OUTPUT_DIR"${facts.mergeFlags.map((f) => ` ${shellWord(f)}`).join('')}`,
     '',
   ].join('\n');
 }

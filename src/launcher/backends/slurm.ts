@@ -3,6 +3,7 @@
  * a merge job that runs after the array however it ended (afterany) and refuses a partial
  * merge. The scripts live in <outputDir>/slurm/; a rerun submits only what is pending.
  */
+import { hintCommand } from '../../core/rerun-hint.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError } from '../../core/errors.js';
@@ -51,7 +52,7 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
     mergeFlags: prepared.loaded.config.deleteChunksAfterMerge ? ['--delete-chunks'] : [],
   };
   const watchHint = (ids: string[]) =>
-    `watch: squeue -j ${ids.join(',')}; logs in ${facts.logDir}/; progress: launcher status --phase ${prepared.identity.phase}${options.outputDir !== undefined ? ` --output-dir ${options.outputDir}` : ''}; stop: scancel ${ids.join(' ')}`;
+    `watch: squeue -j ${ids.join(',')}; logs in ${facts.logDir}/; progress: ${hintCommand('launcher', ['status', '--phase', prepared.identity.phase], prepared.where)}; stop: scancel ${ids.join(' ')}`;
 
   async function waitForMerge(mergeJob: string): Promise<number> {
     say(`waiting for merge job ${mergeJob} (Ctrl+C stops waiting, not the jobs)`);

@@ -10,7 +10,8 @@ import { execa } from 'execa';
 import { UsageError } from '../../core/errors.js';
 import { checkHostId } from '../../core/host-id.js';
 import type { AttachedBackend, BackendContext, RunnerCommand } from './backend.js';
-import { outputDirArg, runnerArgs, runnerMain, shellQuote } from './runner-args.js';
+import { outputDirArg, runnerArgs, runnerMain } from './runner-args.js';
+import { shellWord } from '../../core/rerun-hint.js';
 import { DEFAULT_SSH_TEMPLATE, checkTemplate, expandTemplate, splitTemplate } from './ssh-template.js';
 
 /** How long a host may take to answer the reachability probe. */
@@ -39,7 +40,7 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
   const explicitDevices = options.devices !== undefined ? prepared.devices : undefined;
 
   const commandFor = (host: string, worker: number, runner: string): string[] =>
-    expandTemplate(template, { host, hostId: host, worker: String(worker), cwd: shellQuote(prepared.cwd), runner });
+    expandTemplate(template, { host, hostId: host, worker: String(worker), cwd: shellWord(prepared.cwd), runner });
 
   return {
     kind: 'attached',
@@ -51,7 +52,7 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
       const probe = path.join(prepared.outputDir, probeName);
       writeFileSync(probe, 'chunkrun: can every host see the output dir?\n');
       try {
-        const probeWord = shellQuote(path.join(outputDir, probeName));
+        const probeWord = shellWord(path.join(outputDir, probeName));
         const results = await Promise.all(
           hosts.map(async (host, worker) => {
             const [file, ...args] = commandFor(host, worker, `test -f ${probeWord}`);
@@ -86,7 +87,7 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
     runnerCommands(): RunnerCommand[] {
       return hosts.map((host, worker) => {
         const args = runnerArgs({ outputDir, hostId: host, hostIndex: worker, devices: explicitDevices, events: 'json', supervised: true });
-        const runner = [process.execPath, runnerMain, ...args].map(shellQuote).join(' ');
+        const runner = [process.execPath, runnerMain, ...args].map(shellWord).join(' ');
         const [file, ...rest] = commandFor(host, worker, runner);
         return { host, file: file!, args: rest, local: false };
       });
