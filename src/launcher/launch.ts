@@ -159,7 +159,7 @@ async function runAttached(
   const after = pendingSpans(prepared);
   const stoppedBy = stopCause(signals.first, model);
   const { merged, error: mergeError } =
-    after.missingCount === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger) : NO_MERGE;
+    after.missingCount === 0 && !signals.first && options.merge ? await tryMergeAfterRun(prepared, logger, after.disk) : NO_MERGE;
   const lines = summaryLines({
     launch: prepared,
     model,
