@@ -9,7 +9,7 @@ import { chunkCount, type RangeRequest } from './plan.js';
 export const MAX_CHUNKS = 10_000_000;
 /** Devices of one runner (one host). */
 export const MAX_DEVICES = 1024;
-/** Devices of the whole run, over all its hosts (`--block-count`). */
+/** Devices of the whole run, over all its hosts. */
 export const MAX_RUN_DEVICES = 65_536;
 
 const grouped = (n: number) => n.toLocaleString('en-US');

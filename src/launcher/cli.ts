@@ -54,7 +54,7 @@ export function buildLaunchProgram(): Command {
       .option('--quiet', 'print only the summary and errors')
       .option(
         '--host-id <id>',
-        'this host in status and, with several hosts, in device folders (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)',
+        'this host in events and status, for a run on this host only (with --slurm or --hosts each host has its own) (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)',
       )
       .option('--slurm', 'submit to Slurm: an array of --nodes tasks, one chunk-runner per node, and a dependent merge job')
       .option('--nodes <n>', 'with --slurm: array tasks, one per node (default 1)')

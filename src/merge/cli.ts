@@ -34,7 +34,7 @@ export function buildMergeProgram(): Command {
       )
       .option(
         '--keep-row-groups',
-        'copy every row group as it is, small ones too (default: small ones are re-encoded together into bigger ones)',
+        'copy every row group as it is, small ones too (default: small ones are re-encoded together into bigger ones, unless a chunk holds a type that cannot be re-encoded exactly)',
       ),
   );
 }
