@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
+import { packageRoot } from './package-root.js';
 import { didYouMean } from './nearest.js';
 
-const packageFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+const packageFile = path.join(packageRoot, 'package.json');
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(packageFile, 'utf8')) as { version: string }).version;

@@ -1,11 +1,11 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
 import { nearestName } from './nearest.js';
+import { packageRoot } from './package-root.js';
 
 const durationSchema = z.union([z.string(), z.number()]).refine((value) => parseDuration(value) !== undefined, {
   message: 'must be a duration like "30m", "90s", "2h" or a number of seconds',
@@ -83,8 +83,6 @@ export interface LoadedConfig {
   readonly dir: string;
 }
 
-/** The package root: config/ and python/ live there. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const builtInConfigFile = path.join(packageRoot, 'config', 'default.json');
 export const pythonHelperDir = path.join(packageRoot, 'python');
 

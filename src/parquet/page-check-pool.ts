@@ -1,17 +1,17 @@
 /**
  * Page checks on worker threads, so checking (decompressing every page) overlaps the copy
- * instead of doubling it. Where the compiled worker is not there (tests run the TypeScript
- * sources), `open` returns undefined and the copy checks each page inline as it passes.
+ * instead of doubling it. Where the compiled worker is not there (the TypeScript sources run
+ * before a build), `open` returns undefined and the copy checks each page inline as it passes.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
+import { distPath } from '../core/package-root.js';
 import type { ColumnCheck } from './column-checks.js';
 import type { CheckRequest, CheckResult } from './page-check-worker.js';
 
-const WORKER = new URL('./page-check-worker.js', import.meta.url);
+const WORKER = distPath('parquet', 'page-check-worker.js');
 
 export class PageCheckPool {
   private readonly idle: Worker[] = [];
@@ -32,7 +32,7 @@ export class PageCheckPool {
   }
 
   static open(): PageCheckPool | undefined {
-    if (!existsSync(fileURLToPath(WORKER))) return undefined;
+    if (!existsSync(WORKER)) return undefined;
     const size = Math.max(1, Math.min(4, availableParallelism() - 1));
     return new PageCheckPool(Array.from({ length: size }, () => new Worker(WORKER)));
   }

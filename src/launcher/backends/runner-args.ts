@@ -1,10 +1,10 @@
 /** The chunk-runner command line every backend starts, and where the runner lives. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distPath } from '../../core/package-root.js';
 import { deviceSpecOf, type Device } from '../../core/devices.js';
 
-export const runnerMain = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'chunk-runner', 'main.js');
-export const mergeMain = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'merge', 'main.js');
+export const runnerMain = distPath('chunk-runner', 'main.js');
+export const mergeMain = distPath('merge', 'main.js');
 
 /** The output dir as runners are told it: relative to the working dir when inside it, so no host's absolute path leaks in. */
 export function outputDirArg(outputDir: string, cwd: string): string {
