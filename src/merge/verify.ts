@@ -58,22 +58,21 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
   for (const range of ranges) state.fill(1, range.start - low, range.end - low + 1);
   const file = await asyncBufferFromFile(request.file);
   const problems: string[] = [];
-  let chunkIndex = 0;
   let rowStart = 0;
   for (const group of metadata.row_groups) {
-    const values = await readColumn(file, metadata, group, column, request.shownAs);
-    for (let i = 0; i < values.length && problems.length < 5; i++) {
-      const row = rowStart + i;
-      while (chunkIndex < request.chunks.length - 1 && row >= request.chunks[chunkIndex]!.firstRow + request.chunks[chunkIndex]!.rows)
-        chunkIndex++;
-      const chunk = request.chunks[chunkIndex]!;
-      const value = values[i];
-      const index = typeof value === 'bigint' ? Number(value) : (value as number | null);
-      const slot = index === null || index === undefined ? -1 : index - low;
-      if (slot < 0 || slot >= state.length || state[slot] === 0)
-        problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
-      else if (state[slot] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
-      else state[slot] = 2;
+    for (const piece of await readColumn(file, metadata, group, column, request.shownAs)) {
+      const indexAt = indexReader(piece.data);
+      for (let i = 0; i < piece.data.length && problems.length < 5; i++) {
+        const index = indexAt(i);
+        const slot = index === null ? -1 : index - low;
+        if (state[slot] === 1) {
+          state[slot] = 2;
+          continue;
+        }
+        const chunk = chunkAtRow(request.chunks, rowStart + piece.rowStart + i);
+        if (state[slot] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
+        else problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
+      }
     }
     rowStart += Number(group.num_rows);
   }
@@ -88,14 +87,38 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
   }
 }
 
-/** One row group's values of one column; the row group is read alone, so cost does not grow with the file's row groups. */
+/** The chunk a row of the merged file came from (chunks are in row order). */
+function chunkAtRow(chunks: readonly RecordedChunk[], row: number): RecordedChunk {
+  let low = 0;
+  let high = chunks.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (chunks[middle]!.firstRow <= row) low = middle;
+    else high = middle - 1;
+  }
+  return chunks[low]!;
+}
+
+/** The i-th index of decoded values; int64 columns are read as two int32 halves, without a BigInt per row. */
+function indexReader(data: DecodedArray): (i: number) => number | null {
+  if (data instanceof BigInt64Array) {
+    const halves = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+    return (i) => halves[2 * i + 1]! * 2 ** 32 + (halves[2 * i]! >>> 0);
+  }
+  return (i) => {
+    const value = data[i] as unknown;
+    return typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : null;
+  };
+}
+
+/** One row group's values of one column, as decoded; the row group is read alone, so cost does not grow with the file's row groups. */
 async function readColumn(
   file: Awaited<ReturnType<typeof asyncBufferFromFile>>,
   metadata: Metadata,
   group: Metadata['row_groups'][number],
   column: string,
   shownAs: string,
-): Promise<unknown[]> {
+): Promise<{ data: DecodedArray; rowStart: number }[]> {
   const rows = Number(group.num_rows);
   if (rows === 0) return [];
   const pieces: { data: DecodedArray; rowStart: number }[] = [];
@@ -112,12 +135,5 @@ async function readColumn(
   } catch (error) {
     throw new DataError(`${shownAs}: cannot read back column "${column}" (${errorMessage(error)})`);
   }
-  const values: unknown[] = new Array(rows);
-  for (const piece of pieces) {
-    for (let i = 0; i < piece.data.length; i++) {
-      const row = piece.rowStart + i;
-      if (row >= 0 && row < rows) values[row] = piece.data[i];
-    }
-  }
-  return values;
+  return pieces;
 }

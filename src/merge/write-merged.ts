@@ -193,6 +193,7 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const decode = (request.verify ?? DEFAULT_VERIFY) === 'pages';
   // Decoding every page is CPU work worth spreading over the cores; walking headers is not.
   const pool = decode ? PageCheckPool.open() : undefined;
+  let synced: Promise<void> | undefined;
   try {
     // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
     const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY', compressors: writeCompressors });
@@ -227,13 +228,17 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
       // Readers key workarounds for known writer bugs on created_by: keep it while every page came from one writer.
       createdBy: slots.every((slot) => 'raw' in slot) && creators.size === 1 ? ([...creators][0] ?? MERGER) : MERGER,
     });
-    out.sync();
+    // The fsync overlaps the read-back; the rename waits for both.
+    synced = out.syncInBackground();
     await pool?.settle();
     const rows = await verifyMergedFile({ file: tempPath, shownAs: finalPath, chunks: recorded, indexColumn: request.indexColumn });
+    await synced;
     renameSync(tempPath, finalPath);
     fsyncDir(request.outputDir);
     return { file: finalPath, rows, path: layout.path };
   } catch (error) {
+    // The file is being removed for `error`: whether its sync also failed no longer matters.
+    await synced?.catch(() => undefined);
     out.abandon();
     try {
       unlinkSync(tempPath);

@@ -1,5 +1,5 @@
 /** The merged file being written: a hyparquet-writer Writer over a file descriptor, flushed in blocks. */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { ByteWriter } from 'hyparquet-writer';
 import { DataError, errorMessage } from '../core/errors.js';
 
@@ -41,20 +41,26 @@ export class OutputFile extends ByteWriter {
     this.flush();
   }
 
-  /** Flush, fsync and close: after this the bytes are on disk. */
-  sync(): void {
+  /**
+   * Flush, then fsync and close on libuv's threads while this one goes on (reading the file
+   * back): the bytes are on disk when the promise resolves. Nothing more may be written.
+   */
+  syncInBackground(): Promise<void> {
     this.flush();
     const fd = this.openFd();
-    try {
-      fsyncSync(fd);
-    } catch (error) {
-      throw diskError(this.path, error);
-    }
-    closeSync(fd);
     this.fd = undefined;
+    return new Promise((resolve, reject) => {
+      fsync(fd, (syncError) => {
+        close(fd, (closeError) => {
+          const error = syncError ?? closeError;
+          if (error) reject(diskError(this.path, error));
+          else resolve();
+        });
+      });
+    });
   }
 
-  /** Close without syncing (on failure, before the temp file is removed). */
+  /** Close without syncing (on failure, before the temp file is removed); a background sync closes on its own. */
   abandon(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
