@@ -1,0 +1,52 @@
+/**
+ * Runs a command's bundle (one CommonJS file, see scripts/bundle-commands.mjs) through V8's code
+ * cache: compiling the bundle is most of a command's start after node's own, and the cache
+ * skips it. The cache sits beside the bundle; when it is missing or V8 rejects it (another node
+ * version or flags), it is rewritten as the command exits.
+ */
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
+
+/** The parameters the bundle's code sees, as CommonJS modules do, plus its own URL for import.meta.url. */
+const WRAPPER_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__chunkrunBundleUrl'];
+
+function readCache(file: string): Buffer | undefined {
+  return existsSync(file) ? readFileSync(file) : undefined;
+}
+
+/**
+ * The cache is only a speed-up: where the install is read-only or the disk full, commands run
+ * as fast as without it, so a failed write is dropped on purpose.
+ */
+function writeCache(file: string, data: Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, file);
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never written.
+    }
+  }
+}
+
+export function runBundle(bundleFile: string): void {
+  const cacheFile = `${bundleFile}.v8-cache`;
+  const cachedData = readCache(cacheFile);
+  const script = new vm.Script(`(function (${WRAPPER_PARAMETERS.join(', ')}) {${readFileSync(bundleFile, 'utf8')}\n})`, {
+    filename: bundleFile,
+    cachedData,
+  });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // After the run, the cache also holds the functions it compiled, not just the top level.
+    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+  }
+  const module = { exports: {} };
+  const run = script.runInThisContext() as (...parameters: unknown[]) => void;
+  run(module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile), pathToFileURL(bundleFile).href);
+}

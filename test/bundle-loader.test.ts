@@ -1,0 +1,63 @@
+/**
+ * The commands run as bundles through V8's code cache: a missing or unusable cache is rebuilt
+ * and never stops a command; an accepted one is kept as it is.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { removeDir, repoRoot, tempWorkDir } from './support/cli.js';
+
+const loader = path.join(repoRoot, 'dist', 'core', 'bundle-loader.js');
+const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('bundled commands and their code cache', () => {
+  let dir: string;
+  let bundle: string;
+  let cache: string;
+  // A copy of the merge-chunks bundle in a package of its own, so the shared dist/ cache is left alone.
+  beforeEach(() => {
+    dir = tempWorkDir('chunkrun-bundle-');
+    copyFileSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
+    mkdirSync(path.join(dir, 'dist', 'merge'), { recursive: true });
+    bundle = path.join(dir, 'dist', 'merge', 'main.bundle.cjs');
+    copyFileSync(path.join(repoRoot, 'dist', 'merge', 'main.bundle.cjs'), bundle);
+    cache = `${bundle}.v8-cache`;
+    writeFileSync(
+      path.join(dir, 'dist', 'merge', 'main.js'),
+      `import { runBundle } from ${JSON.stringify(loader)};\nrunBundle(${JSON.stringify(bundle)});\n`,
+    );
+  });
+  afterEach(() => removeDir(dir));
+
+  const mergeChunks = (...args: string[]) =>
+    execa(process.execPath, [path.join(dir, 'dist', 'merge', 'main.js'), ...args], { cwd: dir, reject: false, all: true });
+
+  it('runs without a cache, writes one, and keeps it when V8 accepts it', async () => {
+    expect(existsSync(cache)).toBe(false);
+    const first = await mergeChunks('--version');
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout.trim()).toBe(version);
+    expect(statSync(cache).size).toBeGreaterThan(0);
+    const written = statSync(cache);
+    const second = await mergeChunks('--version');
+    expect(second.stdout.trim()).toBe(version);
+    // Rewritten caches are renamed into place: the same inode and mtime mean it was used, not rebuilt.
+    expect(statSync(cache).ino).toBe(written.ino);
+    expect(statSync(cache).mtimeMs).toBe(written.mtimeMs);
+  });
+
+  it('rebuilds a cache V8 rejects, and the command still runs', async () => {
+    writeFileSync(cache, 'not a V8 code cache');
+    const result = await mergeChunks('--version');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+    expect(readFileSync(cache, 'utf8')).not.toBe('not a V8 code cache');
+  });
+
+  it('finds the package from the bundle: a usage error still names the fix', async () => {
+    const result = await mergeChunks('--output-dir', path.join(dir, 'nowhere'));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(/nowhere/);
+  });
+});
