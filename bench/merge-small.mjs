@@ -110,7 +110,8 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const python = realPython();
 const script = path.join(benchDir, 'null_phase.py');
-writeBenchConfig(dir, python, script);
+// The chunks were committed with their index column checked, as run.json records.
+writeBenchConfig(dir, python, script, {}, { indexColumn: 'index' });
 console.log(`generating ${chunks} chunks of ${rows} rows on ${devices} devices in ${outputDir} ...`);
 if (!process.argv.includes('--reuse') || !existsSync(path.join(outputDir, 'run.json'))) generate(python, script);
 const launchArgs = [
