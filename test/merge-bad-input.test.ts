@@ -48,6 +48,17 @@ describe('a chunk output that is not what its marker says is refused, naming the
     );
   });
 
+  it('changed after its commit, in a schema the first pass already knows (it reads no more than the schema there): refused all the same', async () => {
+    commitChunk(dir, 'gpu0', { start: 0, end: 49 }, [{ name: 'out.parquet', from: A }]);
+    const chunk = commitChunk(dir, 'gpu0', { start: 50, end: 99 }, [{ name: 'out.parquet', from: A }]);
+    // B has A's schema (same schema bytes) in another codec, so another size.
+    writeFileSync(path.join(chunk, 'out.parquet'), readFileSync(B));
+    expect((await mergeError()).message).toMatch(
+      new RegExp(`^${chunk}/out.parquet changed size since its chunk was committed \\(marker: \\d+ bytes, now \\d+\\)`),
+    );
+    expect(leftovers()).toEqual([]);
+  });
+
   it('empty', async () => {
     const chunk = commitChunk(dir, 'gpu0', { start: 0, end: 49 }, [{ name: 'out.parquet', content: '' }]);
     commitChunk(dir, 'gpu0', { start: 50, end: 99 }, [{ name: 'out.parquet', from: B }]);

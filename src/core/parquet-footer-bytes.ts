@@ -15,22 +15,44 @@ export interface FooterBytes {
   readonly buffer: ArrayBuffer;
 }
 
+// One read takes a small file whole (thousands of small chunk files are the common case), or the tail of a big one.
+const TAIL = 64 << 10;
+
 export function readFooterBytes(file: string): FooterBytes {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
     if (size < 12) throw corruptParquet(file, `only ${size} bytes`);
-    const edges = Buffer.alloc(8);
-    readSync(fd, edges, 0, 4, 0);
-    if (edges.readUInt32LE(0) !== MAGIC) throw corruptParquet(file, 'no PAR1 header');
-    readSync(fd, edges, 0, 8, size - 8);
-    if (edges.readUInt32LE(4) !== MAGIC) throw corruptParquet(file, 'no PAR1 footer (truncated?)');
-    const metadataLength = edges.readUInt32LE(0);
+    const tailLength = Math.min(size, TAIL);
+    const tail = Buffer.allocUnsafe(tailLength);
+    readFully(file, fd, tail, size - tailLength);
+    let head = tail;
+    if (tailLength < size) {
+      head = Buffer.alloc(4);
+      readFully(file, fd, head, 0);
+    }
+    if (head.readUInt32LE(0) !== MAGIC) throw corruptParquet(file, 'no PAR1 header');
+    if (tail.readUInt32LE(tailLength - 4) !== MAGIC) throw corruptParquet(file, 'no PAR1 footer (truncated?)');
+    const metadataLength = tail.readUInt32LE(tailLength - 8);
     if (metadataLength + 12 > size) throw corruptParquet(file, `footer says ${metadataLength} bytes of metadata, the file has ${size}`);
-    const footer = Buffer.alloc(metadataLength + 8);
-    readSync(fd, footer, 0, footer.length, size - footer.length);
-    return { size, metadataLength, buffer: footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length) };
+    const footerLength = metadataLength + 8;
+    let footer: Buffer;
+    if (footerLength <= tailLength) footer = tail.subarray(tailLength - footerLength);
+    else {
+      footer = Buffer.allocUnsafe(footerLength);
+      readFully(file, fd, footer, size - footerLength);
+    }
+    return { size, metadataLength, buffer: footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length) as ArrayBuffer };
   } finally {
     closeSync(fd);
+  }
+}
+
+function readFully(file: string, fd: number, into: Buffer, position: number): void {
+  let filled = 0;
+  while (filled < into.length) {
+    const got = readSync(fd, into, filled, into.length - filled, position + filled);
+    if (got === 0) throw corruptParquet(file, `it ended at byte ${position + filled} while being read (still being written?)`);
+    filled += got;
   }
 }

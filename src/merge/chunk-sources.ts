@@ -9,7 +9,7 @@ import type { ChunkDirEntry } from '../core/scan.js';
 import { chunkDataFiles } from './chunk-files.js';
 import type { RecordedChunk } from './merge-record.js';
 import type { PreviousMerge } from './merged-files.js';
-import { parquetRows, parquetSource, type ParquetSource } from '../parquet/index.js';
+import { knownSchemaTree, parquetRows, parquetSource, type Field, type ParquetSource } from '../parquet/index.js';
 
 export type { ParquetSource } from '../parquet/index.js';
 
@@ -20,6 +20,13 @@ export interface JsonlSource {
 }
 
 export type ChunkSource = ParquetSource | JsonlSource;
+
+/** A Parquet file of a schema seen before, as the merge's first pass sees it: its schema, nothing parsed beyond. */
+export interface KnownSchemaSource {
+  readonly kind: 'known-schema';
+  readonly file: string;
+  readonly tree: Field;
+}
 
 export interface ResolvedChunk {
   readonly chunk: ChunkDirEntry;
@@ -131,4 +138,32 @@ export function resolveChunk(chunk: ChunkDirEntry, previous: readonly PreviousMe
     rows += footerRows;
   });
   return { chunk, sources, rows };
+}
+
+function treeIfKnown(file: string): Field | undefined {
+  try {
+    return knownSchemaTree(file);
+  } catch {
+    // A file gone or damaged: resolveChunk reads it again and says which and what to do.
+    return undefined;
+  }
+}
+
+/**
+ * The schemas of a chunk's sources, for the merge's first pass. Parquet files of a schema seen
+ * before are not parsed past their schema; their checks against the marker are made when the
+ * second pass (resolveChunk) writes them, before anything is published.
+ */
+export function chunkSchemas(
+  chunk: ChunkDirEntry,
+  previous: readonly PreviousMerge[],
+  finish: string,
+): (ChunkSource | KnownSchemaSource)[] {
+  const files = chunkDataFiles(chunk);
+  if (files.length > 0 && files.every((file) => file.kind === 'parquet')) {
+    const trees = files.map((file) => treeIfKnown(file.file));
+    if (trees.every((tree) => tree !== undefined))
+      return files.map((file, index) => ({ kind: 'known-schema', file: file.file, tree: trees[index]! }));
+  }
+  return resolveChunk(chunk, previous, finish).sources;
 }

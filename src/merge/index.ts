@@ -7,7 +7,7 @@ import type { ChunkRange } from '../core/plan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import { readRunFile } from '../core/run-file.js';
 import { scanDisk, type DiskState } from '../core/scan.js';
-import { resolveChunk } from './chunk-sources.js';
+import { chunkSchemas, resolveChunk } from './chunk-sources.js';
 import { deleteChunkData } from './delete-chunks.js';
 import { fingerprintOf } from './merge-record.js';
 import { mergedFilesIn, previousMerges, removeAbandonedTempFiles } from './merged-files.js';
@@ -106,6 +106,7 @@ async function mergeTarget(
       outputDir,
       target: target.name,
       chunks: target.chunks,
+      schemasOf: (chunk) => chunkSchemas(chunk, previous, finish),
       resolve: (chunk) => resolveChunk(chunk, previous, finish),
       fingerprint,
       indexColumn,

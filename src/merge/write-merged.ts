@@ -10,7 +10,7 @@ import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
 import type { ChunkDirEntry } from '../core/scan.js';
-import type { ParquetSource, ResolvedChunk } from './chunk-sources.js';
+import type { ChunkSource, KnownSchemaSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
 import {
   type CopyChecks,
   copyRowGroups,
@@ -20,6 +20,7 @@ import {
   flattenFields,
   OutputFile,
   PageCheckPool,
+  parquetSource,
   RowGroupDecoder,
   rawFooterOf,
   type RawThrift,
@@ -38,12 +39,14 @@ import { verifyMergedFile } from './verify.js';
 export type { MergePath } from './merge-record.js';
 
 type Resolve = (chunk: ChunkDirEntry) => ResolvedChunk;
+type SchemasOf = (chunk: ChunkDirEntry) => (ChunkSource | KnownSchemaSource)[];
 
 export interface WriteRequest {
   readonly outputDir: string;
   readonly target: string;
-  /** Committed chunks in index order; `resolve` finds each one's data (called once per pass, two passes). */
+  /** Committed chunks in index order; `schemasOf` gives each one's schemas (first pass), `resolve` its data (second pass). */
   readonly chunks: readonly ChunkDirEntry[];
+  readonly schemasOf: SchemasOf;
   readonly resolve: Resolve;
   readonly fingerprint: string;
   readonly indexColumn?: string;
@@ -78,14 +81,15 @@ interface Layout {
  * per distinct schema is kept, so memory does not grow with the number of chunks; the second
  * pass (writeChunks) resolves each chunk again as it writes it.
  */
-async function layoutOf(chunks: readonly ChunkDirEntry[], resolve: Resolve, keepRowGroups: boolean): Promise<Layout> {
+async function layoutOf(chunks: readonly ChunkDirEntry[], schemasOf: SchemasOf, keepRowGroups: boolean): Promise<Layout> {
   const trees = new Map<string, Field>();
   const firstOfTree = new Map<Field, ParquetSource>();
   const sliced = new Set<Field>();
-  let sources = 0;
   for (const chunk of chunks) {
-    for (const source of resolve(chunk).sources) {
-      sources++;
+    for (const schema of schemasOf(chunk)) {
+      // A schema seen in an earlier merge of this process still needs a source of its own here.
+      const source = schema.kind === 'known-schema' && !firstOfTree.has(schema.tree) ? parquetSource(schema.file) : schema;
+      if (source.kind === 'known-schema') continue;
       if (source.kind === 'jsonl') {
         const tree = await inferJsonlSchema(source);
         const key = JSON.stringify(flattenFields(tree));
@@ -185,7 +189,7 @@ async function writeChunks(
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
-  const layout = await layoutOf(request.chunks, request.resolve, request.keepRowGroups ?? false);
+  const layout = await layoutOf(request.chunks, request.schemasOf, request.keepRowGroups ?? false);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);

@@ -3,6 +3,7 @@ import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { errorMessage } from '../core/errors.js';
 import { corruptParquet, readFooterBytes } from '../core/parquet-footer-bytes.js';
+import { schemaKeyOf } from './schema-key.js';
 
 export type RawThrift = { [key: `field_${number}`]: any };
 
@@ -14,6 +15,14 @@ export interface ParquetFooter {
   readonly raw: RawThrift;
   /** Where the footer starts: every column chunk must lie in [4, dataEnd). */
   readonly dataEnd: number;
+  /** The schema's bytes (see schema-key.ts): equal keys, equal schemas. */
+  readonly schemaKey: string | undefined;
+}
+
+/** Only the schema key of a file's footer: what the merge's first pass needs of a chunk whose schema it has seen. */
+export function readSchemaKey(file: string): string | undefined {
+  const { metadataLength, buffer } = readFooterBytes(file);
+  return schemaKeyOf(new Uint8Array(buffer, 0, metadataLength));
 }
 
 export function readParquetFooter(file: string): ParquetFooter {
@@ -35,6 +44,7 @@ export function readParquetFooter(file: string): ParquetFooter {
       return raw;
     },
     dataEnd: size - metadataLength - 8,
+    schemaKey: schemaKeyOf(new Uint8Array(buffer, 0, metadataLength)),
   };
   checkFooter(parsed);
   return parsed;

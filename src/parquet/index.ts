@@ -9,7 +9,7 @@ export { rawFooterOf, writeFooter } from './footer-writer.js';
 export { columnChunkRange, readParquetFooter, type ParquetFooter, type RawThrift } from './footer.js';
 export { OutputFile } from './output-file.js';
 export { PageCheckPool } from './page-check-pool.js';
-export { parquetRows, parquetSource, type ParquetSource } from './parquet-source.js';
+export { knownSchemaTree, parquetRows, parquetSource, type ParquetSource } from './parquet-source.js';
 export { fieldTree, flattenFields, leafPaths, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
 
 /**

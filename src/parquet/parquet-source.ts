@@ -1,5 +1,5 @@
 /** A Parquet file (or some of its row groups) as an input of a merge: footer, schema tree, row groups. */
-import { readParquetFooter, type ParquetFooter } from './footer.js';
+import { readParquetFooter, readSchemaKey, type ParquetFooter } from './footer.js';
 import { fieldTree, type Field } from './schema.js';
 
 export interface ParquetSource {
@@ -20,14 +20,29 @@ export interface ParquetSource {
 const trees = new Map<string, Field>();
 const TREES_KEPT = 1000;
 
+function keyOf(footer: ParquetFooter): string {
+  return (
+    footer.schemaKey ?? JSON.stringify(footer.metadata.schema, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value))
+  );
+}
+
 function sharedTree(footer: ParquetFooter, file: string): Field {
-  const key = JSON.stringify(footer.metadata.schema, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+  const key = keyOf(footer);
   let tree = trees.get(key);
   if (!tree) {
     if (trees.size >= TREES_KEPT) trees.clear();
     trees.set(key, (tree = fieldTree(footer.metadata.schema, file)));
   }
   return tree;
+}
+
+/**
+ * The schema tree of a file whose schema was seen before (by its footer's schema bytes, without
+ * parsing its row groups); undefined for a new schema, which then needs parquetSource.
+ */
+export function knownSchemaTree(file: string): Field | undefined {
+  const key = readSchemaKey(file);
+  return key === undefined ? undefined : trees.get(key);
 }
 
 export function parquetSource(
