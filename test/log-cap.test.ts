@@ -3,8 +3,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capFinishedLogFile, capLogFile, rotatedLogFile } from '../src/attempt/log-cap.js';
-import { launcher, removeDir, tempWorkDir } from './support/cli.js';
-import { committedProblems, wrapperCommand, writeFaultConfig } from './support/faults.js';
+import { launcher, removeDir, repoRoot, tempWorkDir } from './support/cli.js';
+import { committedProblems, realPython, wrapperCommand, writeFaultConfig } from './support/faults.js';
 
 let dir: string;
 beforeEach(() => {
@@ -72,5 +72,44 @@ it('a phase printing megabytes leaves logs of at most about twice the cap, and i
     logs.some((name) => name.endsWith('.log.1')),
     JSON.stringify(sizes),
   ).toBe(true);
+  for (const [name, size] of Object.entries(sizes)) expect(size, name).toBeLessThanOrEqual(cap + 100);
+}, 60_000);
+
+it('in worker mode, a chatty setup and a chatty chunk leave the worker log and the chunk log at most about twice the cap', async () => {
+  const cap = 0.25 * 1024 * 1024;
+  const script = path.join(dir, 'chatty_worker.py');
+  // About 3 MB over 3 s in setup (the worker log) and again in the chunk (its run.log).
+  writeFileSync(
+    script,
+    [
+      'import sys, time',
+      `sys.path.insert(0, ${JSON.stringify(path.join(repoRoot, 'python', 'examples'))})`,
+      'import chunkrun',
+      'from chunkrun.worker import serve',
+      'from phase1 import phase1_row',
+      'def chatter(letter):',
+      '    for _ in range(3):',
+      '        print(letter * 1000000, flush=True)',
+      '        time.sleep(1)',
+      'def setup(ctx):',
+      "    chatter('s')",
+      '    return {}',
+      'def run_chunk(state, chunk):',
+      "    chatter('x')",
+      "    chunkrun.write_rows([phase1_row(i, 'm') for i in chunk.items()], chunk.dir, 'sae', start=chunk.start, end=chunk.end)",
+      'serve(setup, run_chunk)',
+      '',
+    ].join('\n'),
+  );
+  writeFaultConfig(dir, { maxLogMB: 0.25 }, { command: [realPython(), script], worker: true });
+  const result = await launcher(['--phase', '1', '--start', '0', '--end', '9', '--devices', 'cpu:1', '--no-merge'], { cwd: dir });
+  expect(result.exitCode, result.all).toBe(0);
+  const outputDir = path.join(dir, 'data', 'phase1_0');
+  expect(committedProblems(outputDir)).toEqual([]);
+  const logs = (readdirSync(outputDir, { recursive: true }) as string[]).filter((name) => /(run|worker-cpu0)\.log(\.1)?$/.test(name));
+  const sizes = Object.fromEntries(logs.map((name) => [name, statSync(path.join(outputDir, name)).size]));
+  expect(Object.keys(sizes).sort(), JSON.stringify(sizes)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/run\.log\.1$/), expect.stringMatching(/worker-cpu0\.log\.1$/)]),
+  );
   for (const [name, size] of Object.entries(sizes)) expect(size, name).toBeLessThanOrEqual(cap + 100);
 }, 60_000);

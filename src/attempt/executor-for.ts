@@ -12,7 +12,8 @@ import { workerExecutor } from './worker-executor.js';
 import { WORKER_FD, WORKER_FD_ENV } from './worker-protocol.js';
 
 export function executorFor(spec: RunnerSpec, device: Device): AttemptExecutor {
-  if (!spec.worker) return processExecutor({ command: spec.spawnCommand, cwd: spec.cwd, killGraceMs: spec.killGraceMs, maxLogBytes: spec.maxLogBytes });
+  if (!spec.worker)
+    return processExecutor({ command: spec.spawnCommand, cwd: spec.cwd, killGraceMs: spec.killGraceMs, maxLogBytes: spec.maxLogBytes });
   return deviceWorker({ ...spec, phase: spec.run.phase, command: spec.spawnCommand, worker: spec.worker }, device);
 }
 
@@ -27,6 +28,7 @@ export interface DeviceWorkerFacts {
   readonly deviceEnv: Record<string, Record<string, string>>;
   readonly killGraceMs: number;
   readonly worker: WorkerSettings;
+  readonly maxLogBytes?: number;
 }
 
 /** The device's worker: started on its first attempt, logging to logs/worker-<device>.log. */
@@ -46,5 +48,6 @@ export function deviceWorker(facts: DeviceWorkerFacts, device: Device): AttemptE
     killGraceMs: facts.killGraceMs,
     readyTimeoutMs: facts.worker.readyTimeoutMs,
     maxChunks: facts.worker.maxChunks,
+    maxLogBytes: facts.maxLogBytes,
   });
 }

@@ -78,3 +78,51 @@ export function capFinishedLogFile(file: string, maxBytes: number): boolean {
   writeTail(file, file, maxBytes, (dropped) => `[chunkrun: log over ${maxBytes} bytes; ${dropped} earlier bytes dropped]\n`);
   return true;
 }
+
+/** How often a live log's size is checked: a writer printing 100 MB/s overshoots the cap by that much at most. */
+const LOG_CAP_CHECK_MS = 1000;
+
+function noteInLog(file: string, line: string): void {
+  try {
+    appendFileSync(file, line);
+  } catch {
+    // The log itself cannot be written (gone, or a full disk): there is nowhere left to say it.
+  }
+}
+
+export interface LogCapWatch {
+  /** The writer is gone: stop watching and keep the newest `maxBytes` in the file itself. */
+  finish(): void;
+  /** Stop watching; the writer may still write (a worker between chunks keeps its own log open). */
+  stop(): void;
+}
+
+/**
+ * Caps `file` at `maxBytes` while something writes to it (rotating as capLogFile does), until
+ * finish() or stop(). Without `maxBytes`, nothing is capped. A failure to cap stops the
+ * watching and is said in the log: it must never end the attempt or the runner.
+ */
+export function watchLogCap(file: string, maxBytes: number | undefined): LogCapWatch {
+  let failure: unknown;
+  const cap = (how: (file: string, maxBytes: number) => boolean) => {
+    if (maxBytes === undefined || failure !== undefined) return;
+    try {
+      how(file, maxBytes);
+    } catch (error) {
+      failure = error;
+      clearInterval(timer);
+      noteInLog(file, `[chunkrun: log cap stopped: ${errorMessage(error)}]\n`);
+    }
+  };
+  const timer = maxBytes !== undefined ? setInterval(() => cap(capLogFile), LOG_CAP_CHECK_MS) : undefined;
+  timer?.unref();
+  return {
+    finish() {
+      clearInterval(timer);
+      cap(capFinishedLogFile);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,10 +1,9 @@
 /** A phase process: spawned in its own process group, logging to a file, watched until it ends. */
-import { appendFileSync, openSync, closeSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { execa } from 'execa';
-import { errorMessage } from '../core/errors.js';
 import { stopGroup } from '../core/process-group.js';
 import type { AttemptOutcome } from './outcome.js';
-import { capFinishedLogFile, capLogFile } from './log-cap.js';
+import { watchLogCap } from './log-cap.js';
 
 export interface PhaseProcessSpec {
   readonly argv: readonly string[];
@@ -25,17 +24,6 @@ export interface PhaseProcessSpec {
  * this process. execa's types list only fds 3-9, its runtime hands any fd to spawn().
  */
 const logFd = (fd: number) => fd as unknown as 3;
-
-/** How often a running phase's log size is checked: a phase printing 100 MB/s overshoots the cap by that much at most. */
-const LOG_CAP_CHECK_MS = 1000;
-
-function noteInLog(file: string, line: string): void {
-  try {
-    appendFileSync(file, line);
-  } catch {
-    // The log itself cannot be written (gone, or a full disk): there is nowhere left to say it.
-  }
-}
 
 export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOutcome> {
   const log = openSync(spec.logFile, 'a');
@@ -64,19 +52,7 @@ export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOu
     ended = why;
     void stopGroup(pid, spec.killGraceMs);
   };
-  let capFailure: unknown;
-  const capLog = (cap: (file: string, maxBytes: number) => boolean) => {
-    if (spec.maxLogBytes === undefined || capFailure !== undefined) return;
-    try {
-      cap(spec.logFile, spec.maxLogBytes);
-    } catch (error) {
-      // A timer callback must not throw (it would kill the runner mid-attempt): stop capping, and say so in the log.
-      capFailure = error;
-      clearInterval(logTimer);
-      noteInLog(spec.logFile, `[chunkrun: log cap stopped: ${errorMessage(error)}]\n`);
-    }
-  };
-  const logTimer = spec.maxLogBytes !== undefined ? setInterval(() => capLog(capLogFile), LOG_CAP_CHECK_MS) : undefined;
+  const logCap = watchLogCap(spec.logFile, spec.maxLogBytes);
   const timer = spec.timeoutMs !== undefined ? setTimeout(() => endGroup('timeout'), spec.timeoutMs) : undefined;
   const onStop = () => endGroup('stop');
   if (spec.stop.aborted) onStop();
@@ -84,11 +60,10 @@ export async function runPhaseProcess(spec: PhaseProcessSpec): Promise<AttemptOu
 
   const result = await subprocess;
   clearTimeout(timer);
-  clearInterval(logTimer);
   spec.stop.removeEventListener('abort', onStop);
   // The phase may have left children of its own behind in its group: none may outlive the attempt.
   if (pid !== undefined) await stopGroup(pid, spec.killGraceMs);
-  capLog(capFinishedLogFile);
+  logCap.finish();
 
   if (pid === undefined || (result.exitCode === undefined && result.signal === undefined)) {
     return { kind: 'spawn-failed', message: result.originalMessage ?? result.message ?? 'unknown error' };

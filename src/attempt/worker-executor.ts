@@ -9,6 +9,7 @@ import { lastLines } from '../core/log-tail.js';
 import { formatDuration } from '../core/duration.js';
 import type { AttemptExecutor, AttemptRequest } from './executor.js';
 import type { AttemptOutcome } from './outcome.js';
+import { watchLogCap, type LogCapWatch } from './log-cap.js';
 import { WorkerProcess, type WorkerEvent } from './worker-process.js';
 import { chunkEnvDelta, shownLine } from './worker-protocol.js';
 
@@ -24,6 +25,8 @@ export interface WorkerExecutorOptions {
   readonly killGraceMs: number;
   readonly readyTimeoutMs: number;
   readonly maxChunks: number | undefined;
+  /** Each chunk's log and the worker log are capped at this size, as in process mode; unset: no cap. */
+  readonly maxLogBytes?: number;
 }
 
 const LOG_TAIL_LINES = 10;
@@ -62,11 +65,15 @@ export function workerExecutor(options: WorkerExecutorOptions): AttemptExecutor 
       : `; ${options.logFile} is empty`;
   };
 
+  let workerLogCap: LogCapWatch | undefined;
+
   /** Stops the worker for good (it is never reused after this). */
   const retire = async () => {
     const retired = worker;
     worker = undefined;
     if (retired) await retired.stop(options.killGraceMs);
+    workerLogCap?.finish();
+    workerLogCap = undefined;
   };
 
   /** A ready worker, or how the attempt ends without one. */
@@ -78,6 +85,7 @@ export function workerExecutor(options: WorkerExecutorOptions): AttemptExecutor 
     appendFileSync(options.logFile, `chunkrun: starting ${name} (start ${lives}): ${options.argv.join(' ')}\n`);
     const started = new WorkerProcess({ argv: options.argv, env: options.env, cwd: options.cwd, logFile: options.logFile });
     worker = started;
+    workerLogCap = watchLogCap(options.logFile, options.maxLogBytes);
     if (started.pid !== undefined) request.onSpawn?.(started.pid);
     const event = await nextOrInterrupted(started, options.readyTimeoutMs, request.stop);
     if (event.type === 'message' && event.message.type === 'ready') return started;
@@ -107,7 +115,17 @@ export function workerExecutor(options: WorkerExecutorOptions): AttemptExecutor 
     }
   }
 
+  /** The chunk's log is capped while the worker writes it, and once more when it has moved back to its own log or died. */
   async function runChunk(started: WorkerProcess, request: AttemptRequest): Promise<AttemptOutcome> {
+    const logCap = watchLogCap(request.logFile, options.maxLogBytes);
+    try {
+      return await sendChunk(started, request);
+    } finally {
+      logCap.finish();
+    }
+  }
+
+  async function sendChunk(started: WorkerProcess, request: AttemptRequest): Promise<AttemptOutcome> {
     chunksThisLife++;
     started.send({
       type: 'chunk',

@@ -71,6 +71,7 @@ async function runSliceOnWorker(
       deviceEnv: launch.loaded.config.deviceEnv,
       killGraceMs: launch.settings.killGraceMs,
       worker,
+      maxLogBytes: launch.settings.maxLogBytes,
     },
     device,
   );
