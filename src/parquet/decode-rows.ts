@@ -50,8 +50,9 @@ async function decodeRowGroup(source: ParquetSource, groupIndex: number, decodeC
   const input = new SourceFile(source.file);
   let bytes: Uint8Array;
   try {
-    for (const check of columnChecksOf(source, decodeChecks, [groupIndex])) runColumnCheck(input, check);
+    // Read first: the window then holds the whole row group, and the checks read nothing again.
     bytes = Uint8Array.prototype.slice.call(input.readAt(start, end - start));
+    for (const check of columnChecksOf(source, decodeChecks, [groupIndex])) runColumnCheck(input, check);
   } finally {
     input.close();
   }
