@@ -3,6 +3,7 @@
  * finish, a second stops at once; either way no process of the run remains, nothing is
  * half-committed, the exit code says which signal, and the same command resumes.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listClaims } from '../src/core/claims.js';
@@ -138,3 +139,34 @@ describe('SIGHUP to the chunk-runner', () => {
     expect(committedProblems(outputDir, { complete: false })).toEqual([]);
   }, 90_000);
 });
+
+describe('a cancel that signals the phases and the runner together (as scancel or a preemption does)', () => {
+  it('is a stop, not a failure: no chunk failed or blamed, and the same command resumes', async () => {
+    const cwd = tempWorkDir('chunkrun-signal-');
+    dirs.push(cwd);
+    // No retries: a SIGTERM taken for a failure would fail its chunk for good.
+    writeFaultConfig(cwd, { retries: 0 });
+    const outputDir = path.join(cwd, 'data', 'phase1_0');
+    const env = { CHUNKRUN_EXAMPLE_DELAY: '0.5' };
+    const run = launcher(ARGS, { cwd, env });
+    await waitFor(() => phasePids(outputDir, cwd).length === 2, 30_000, 'two running phases');
+    const runner = processesMentioning(cwd).find((p) => p.command.includes('chunk-runner/main.js'));
+    expect(runner, 'the chunk-runner process').toBeDefined();
+    // The phases hear it first, the runner a moment later.
+    for (const pid of phasePids(outputDir, cwd)) process.kill(pid, 'SIGTERM');
+    await sleep(100);
+    process.kill(runner!.pid, 'SIGTERM');
+    const result = await run;
+
+    expect(result.all).not.toMatch(/SIGTERM\)|killed by SIGTERM|failed for good/);
+    expect(failedRecords(outputDir)).toEqual([]);
+    expect(committedProblems(outputDir, { complete: false })).toEqual([]);
+    const resumed = await launcher(ARGS, { cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0' } });
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(committedProblems(outputDir)).toEqual([]);
+  }, 90_000);
+});
+
+function failedRecords(outputDir: string): string[] {
+  return (readdirSync(path.join(outputDir, 'chunks'), { recursive: true }) as string[]).filter((name) => name.endsWith('_FAILED'));
+}

@@ -33,6 +33,15 @@ export type ChunkEnd =
   | { readonly kind: 'retry'; readonly retryAt: number };
 
 const PROGRESS_POLL_MS = 500;
+
+/**
+ * A scheduler's cancel or preemption (Slurm's scancel, a spot VM going away) signals every
+ * process of the job at once, so a phase may die of it before this runner handles its own
+ * copy. A phase ended by one of these, followed within this long by the runner's own stop,
+ * was stopped: no verdict on its chunk.
+ */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+const SIGNAL_RACE_MS = 1000;
 const LOG_TAIL_LINES = 20;
 
 export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk: PlannedChunk, claimed: Claim): Promise<ChunkEnd> {
@@ -52,6 +61,9 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
     const outcome = await executeAttempt(ctx, device, chunk, claim, { attempt, dir, log });
     if (claim.lost.signal.aborted) return lostClaim(ctx, chunk, 'while its attempt ran');
     if (outcome.kind === 'stopped') return { kind: 'handed-back' };
+    if (outcome.kind === 'signaled' && STOP_SIGNALS.has(outcome.signal) && (await ctx.stopBeginsWithin(SIGNAL_RACE_MS))) {
+      return { kind: 'handed-back' };
+    }
     if (outcome.kind === 'device-failed') {
       ctx.removeDevice(device.name, `${device.name} cannot run chunks: ${outcome.message}`);
       return { kind: 'handed-back' };
@@ -116,7 +128,13 @@ interface AttemptPlace {
   readonly log: string;
 }
 
-function executeAttempt(ctx: RunnerContext, device: Device, chunk: PlannedChunk, claim: HeldClaim, place: AttemptPlace): Promise<AttemptOutcome> {
+function executeAttempt(
+  ctx: RunnerContext,
+  device: Device,
+  chunk: PlannedChunk,
+  claim: HeldClaim,
+  place: AttemptPlace,
+): Promise<AttemptOutcome> {
   const { spec } = ctx;
   const progressTimer = setInterval(() => reportProgress(ctx, device, chunk, place.dir), PROGRESS_POLL_MS);
   return ctx
@@ -158,19 +176,42 @@ function afterFailedAttempt(
   const logTail = lastLines(failed.log, LOG_TAIL_LINES);
   const next = nextStepAfterFailure(failed.attempt, spec.retries, spec.retryBackoffMs, ctx.stopping);
   const retryInMs = next.kind === 'retry' ? next.inMs : null;
-  ctx.emit({ type: 'attempt-failed', device: device.name, name: chunk.name, ...chunk.range, attempt: failed.attempt, reason, log: failed.log, retryInMs });
+  ctx.emit({
+    type: 'attempt-failed',
+    device: device.name,
+    name: chunk.name,
+    ...chunk.range,
+    attempt: failed.attempt,
+    reason,
+    log: failed.log,
+    retryInMs,
+  });
   ctx.attemptFailed(device.name, chunk.name, failed.attempt, failureSignature(reason, logTail), { log: failed.log, logTail });
   if (ctx.removedDevices.has(device.name)) return { kind: 'handed-back' };
   if (next.kind === 'retry') return { kind: 'retry', retryAt: Date.now() + next.inMs };
   // A stop (Ctrl+C, Slurm's SIGTERM on cancel or preemption) is no verdict on the chunk: it stays pending for the next run.
   if (ctx.stopping && !diskFull) return { kind: 'handed-back' };
 
-  writeFailedRecord(failed.dir, { attempts: failed.attempt, reason, log: path.join(failed.chunkDir, path.basename(failed.log)), failedAt: new Date().toISOString() });
+  writeFailedRecord(failed.dir, {
+    attempts: failed.attempt,
+    reason,
+    log: path.join(failed.chunkDir, path.basename(failed.log)),
+    failedAt: new Date().toISOString(),
+  });
   if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before recording its failure');
   if (publishAttemptDir(failed.dir, failed.chunkDir) === 'already-committed') return { kind: 'already-committed' };
   ctx.lastAttemptDir.delete(chunk.name);
   const finalLog = path.join(failed.chunkDir, path.basename(failed.log));
-  ctx.emit({ type: 'chunk-failed', device: device.name, name: chunk.name, ...chunk.range, attempts: failed.attempt, reason, log: finalLog, logTail });
+  ctx.emit({
+    type: 'chunk-failed',
+    device: device.name,
+    name: chunk.name,
+    ...chunk.range,
+    attempts: failed.attempt,
+    reason,
+    log: finalLog,
+    logTail,
+  });
   return { kind: 'failed' };
 }
 

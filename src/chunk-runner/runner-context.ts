@@ -19,6 +19,8 @@ export class RunnerContext {
   stopping = false;
   /** Aborted to stop running attempts at once (second Ctrl+C, grace period over, parent gone). */
   readonly stopNow = new AbortController();
+  /** Aborted when any stop begins, graceful or not. */
+  private readonly stopBegun = new AbortController();
   /** The claims this runner holds now. */
   readonly heldClaims = new Map<string, HeldClaim>();
   /** A chunk's latest attempt dir in this runner, so its next attempt keeps the earlier logs. */
@@ -42,12 +44,14 @@ export class RunnerContext {
       this.stopping = true;
       clearTimeout(this.graceTimer);
       this.emit({ type: 'stopping', how, why, ...details });
+      this.stopBegun.abort();
       this.stopNow.abort();
       return;
     }
     if (this.stopping) return;
     this.stopping = true;
     this.emit({ type: 'stopping', how, why, ...details });
+    this.stopBegun.abort();
     this.graceTimer = setTimeout(() => this.stop('now', 'grace period over'), this.spec.stopGraceMs);
     this.graceTimer.unref();
   }
@@ -103,6 +107,23 @@ export class RunnerContext {
   /** Devices of this runner still taking chunks. */
   activeDevices(): string[] {
     return this.spec.devices.map((device) => device.name).filter((name) => !this.removedDevices.has(name));
+  }
+
+  /** True when a stop has begun or begins within `ms`. */
+  stopBeginsWithin(ms: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(true);
+    const signal = this.stopBegun.signal;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onStop);
+        resolve(this.stopping);
+      }, ms);
+      const onStop = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      signal.addEventListener('abort', onStop, { once: true });
+    });
   }
 
   /** Sleep, waking early when told to stop; false when stopped. */
