@@ -209,7 +209,7 @@ try {
     );
   console.log(`per part, in process, median of ${partRepeats} (fsyncs timed apart):`);
   row('claim', parts.claim, ' (claim file, look for a commit elsewhere)');
-  row('chunk dir', parts.chunkDir, ' (the attempt's own dir, the phase env)');
+  row('chunk dir', parts.chunkDir, " (the attempt's own dir, the phase env)");
   row('spawn', parts.spawn, ` above a bare spawn of ${fmt(parts.bareSpawn)} ms (process group, log file, the claim records the pid)`);
   row('commit', parts.commit, ' (check outputs and rows, _SUCCESS, claim still ours, publish by rename)');
   row('release', parts.release, ' (claim file removed)');
