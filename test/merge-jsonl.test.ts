@@ -121,4 +121,27 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     expect(outcome).toMatchObject({ path: 'jsonl', rows: 4 });
     expect((await readRows(outcome!.file)).map(plain)).toEqual(rows);
   });
+
+  it('lines ending exactly at or one byte past a 1 MiB read, CRLF line ends, blank lines and a column null on every row', async () => {
+    makeRun(dir, { start: 0, end: 3, frequency: 4, indexColumn: 'index' });
+    const READ_BLOCK = 1 << 20;
+    const lineOf = (index: number, text: string) => JSON.stringify({ index, text, never: null });
+    // The first line's newline is the last byte of the first read; the second's lands one byte into the next read.
+    const first = lineOf(0, '');
+    const firstText = 'x'.repeat(READ_BLOCK - 1 - first.length);
+    const second = lineOf(1, '');
+    const secondText = 'é'.repeat(Math.floor((READ_BLOCK + 1 - second.length) / 2));
+    const content = `${lineOf(0, firstText)}\n${lineOf(1, secondText)}\r\n\n  \n${lineOf(2, 'c')}\r\n${lineOf(3, 'ß')}`;
+    expect(Buffer.byteLength(`${lineOf(0, firstText)}\n`)).toBe(READ_BLOCK);
+    commitChunk(dir, 'cpu0', { start: 0, end: 3 }, [{ name: 'rows.jsonl', content }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'jsonl', rows: 4 });
+    expect(readMetadata(outcome!.file).schema.map((element) => element.name)).toEqual(['schema', 'index', 'text', 'never']);
+    expect((await readRows(outcome!.file)).map(plain)).toEqual([
+      { index: 0, text: firstText, never: null },
+      { index: 1, text: secondText, never: null },
+      { index: 2, text: 'c', never: null },
+      { index: 3, text: 'ß', never: null },
+    ]);
+  });
 });

@@ -2,87 +2,76 @@
  * JSONL chunk outputs (what the Python helper writes without pyarrow): column types inferred
  * over every file of the merge, then rows converted and written a row group at a time.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { SchemaElement } from 'hyparquet';
 import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
-
-type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: JsonType };
+import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
 
 const READ_BLOCK = 1 << 20;
 
 /**
- * The file's lines as UTF-8 text, in time linear in its bytes whatever the line length: a line
- * split over reads is kept as a list of pieces and joined once, when its newline arrives.
+ * Calls `visit` with each line of the file as UTF-8 text and its 1-based number, in time linear in
+ * the file's bytes whatever the line length: each read block is decoded once and split, and a line
+ * split over reads is kept as a list of pieces, joined once when its newline arrives. A newline byte
+ * never occurs inside a multi-byte UTF-8 sequence, so cutting blocks at newlines never splits a character.
+ * Each block is awaited, so timers (the merge lock's renewal) keep running during a long file.
  */
-async function* jsonlLines(file: string): AsyncGenerator<string> {
-  const pieces: Buffer[] = [];
-  for await (const block of createReadStream(file, { highWaterMark: READ_BLOCK }) as AsyncIterable<Buffer>) {
-    let from = 0;
-    for (let newline = block.indexOf(0x0a, from); newline >= 0; newline = block.indexOf(0x0a, from)) {
-      const tail = block.subarray(from, newline);
-      yield (pieces.length > 0 ? Buffer.concat([...pieces.splice(0), tail]) : tail).toString('utf8');
-      from = newline + 1;
+async function forEachLine(file: string, visit: (text: string, line: number) => void): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    const pieces: Buffer[] = [];
+    let line = 0;
+    for (;;) {
+      // A fresh block each read: pieces keep views of the previous one.
+      const block = Buffer.allocUnsafe(READ_BLOCK);
+      const { bytesRead } = await handle.read(block, 0, READ_BLOCK, null);
+      if (bytesRead === 0) break;
+      const last = block.lastIndexOf(0x0a, bytesRead - 1);
+      if (last < 0) {
+        pieces.push(block.subarray(0, bytesRead));
+        continue;
+      }
+      let from = 0;
+      if (pieces.length > 0) {
+        const first = block.indexOf(0x0a);
+        visit(Buffer.concat([...pieces.splice(0), block.subarray(0, first)]).toString('utf8'), ++line);
+        from = first + 1;
+      }
+      if (from <= last) for (const text of block.toString('utf8', from, last).split('\n')) visit(text, ++line);
+      if (last + 1 < bytesRead) pieces.push(block.subarray(last + 1, bytesRead));
     }
-    // A read block is reused by no one after this; keeping a view of its tail is safe.
-    if (from < block.length) pieces.push(block.subarray(from));
-  }
-  if (pieces.length > 0) yield Buffer.concat(pieces).toString('utf8');
-}
-
-async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number; bytes: number }> {
-  let line = 0;
-  for await (const text of jsonlLines(file)) {
-    line++;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value))
-      throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
-    yield { record: value as Record<string, unknown>, line, bytes: text.length };
+    if (pieces.length > 0) visit(Buffer.concat(pieces).toString('utf8'), ++line);
+  } finally {
+    await handle.close();
   }
 }
 
-function typeOfValue(value: unknown): JsonType {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'int' : 'float';
-  if (typeof value === 'string') return 'string';
-  if (Array.isArray(value)) {
-    let element: JsonType | undefined = 'null';
-    for (const item of value) {
-      const itemType = typeOfValue(item);
-      if (typeof itemType === 'object' || itemType === 'json') return 'json';
-      element = mergeTypes(element, itemType);
-      if (element === undefined) return 'json';
-    }
-    return { list: element };
+const isBlank = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
+
+/** The row a line holds, or a DataError naming the file and line. */
+function parseRow(file: string, text: string, line: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
   }
-  return 'json';
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
+  return value as Record<string, unknown>;
 }
 
-function mergeTypes(a: JsonType, b: JsonType): JsonType | undefined {
-  if (a === 'null') return b;
-  if (b === 'null') return a;
-  if (typeof a === 'object' && typeof b === 'object') {
-    const element = mergeTypes(a.list, b.list);
-    return element === undefined ? undefined : { list: element };
-  }
-  if (a === b) return a;
-  if ((a === 'int' && b === 'float') || (a === 'float' && b === 'int')) return 'float';
-  return undefined;
+/** Calls `visit` with each row of the file (one JSON object a line; blank lines skipped), its line number and its length. */
+function forEachRecord(file: string, visit: (record: Record<string, unknown>, line: number, bytes: number) => void): Promise<void> {
+  return forEachLine(file, (text, line) => {
+    if (!isBlank(text)) visit(parseRow(file, text, line), line, text.length);
+  });
 }
 
-const describe = (type: JsonType): string =>
-  typeof type === 'object' ? `a list of ${describe(type.list)}` : type === 'json' ? 'an object' : type;
-
-function leafElement(name: string, type: Exclude<JsonType, { list: JsonType }>): SchemaElement {
+function leafElement(name: string, type: ScalarType): SchemaElement {
   const base = { name, repetition_type: 'OPTIONAL' as const };
   switch (type) {
     case 'null':
@@ -114,18 +103,23 @@ function fieldFor(name: string, type: JsonType, origin: string): Field {
 /** One pass over a JSONL file: its columns (first-seen order) as a schema tree. */
 export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   const types = new Map<string, JsonType>();
-  for await (const { record, line } of jsonlRecords(source.file)) {
-    for (const [key, value] of Object.entries(record)) {
-      const seen = types.get(key) ?? 'null';
-      const merged = mergeTypes(seen, typeOfValue(value));
+  await forEachRecord(source.file, (record, line) => {
+    for (const key in record) {
+      const type = typeOfValue(record[key]);
+      const seen = types.get(key);
+      if (seen === undefined) {
+        types.set(key, type);
+        continue;
+      }
+      const merged = mergeTypes(seen, type);
       if (merged === undefined) {
         throw new DataError(
-          `${source.file} line ${line}: column "${key}" is ${describe(typeOfValue(value))} here but ${describe(seen)} on earlier lines; a column must keep one type`,
+          `${source.file} line ${line}: column "${key}" is ${describeType(type)} here but ${describeType(seen)} on earlier lines; a column must keep one type`,
         );
       }
-      types.set(key, merged);
+      if (merged !== seen) types.set(key, merged);
     }
-  }
+  });
   const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
 }
@@ -166,12 +160,12 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     batch = [];
     batchBytes = 0;
   };
-  for await (const { record, bytes } of jsonlRecords(source.file)) {
+  await forEachRecord(source.file, (record, _line, bytes) => {
     batch.push(record);
     batchBytes += bytes;
     rows++;
     if (batch.length >= JSONL_BATCH_ROWS || batchBytes >= JSONL_BATCH_BYTES) flush();
-  }
+  });
   flush();
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
