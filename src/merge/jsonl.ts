@@ -1,6 +1,11 @@
 /**
  * JSONL chunk outputs (what the Python helper writes without pyarrow): column types inferred
- * over every file of the merge, then rows converted and written a row group at a time.
+ * over the files of the merge, then rows converted and written a row group at a time.
+ *
+ * Inference reads only each file's first rows when the source says so (typesFrom 'first rows'):
+ * the write pass then checks every later row against the types those first rows gave, and throws
+ * JsonlTypesMissed on the first that does not fit, so the merge is redone with every row read.
+ * Either way the file's types are those of all its rows; the common case parses each line once.
  */
 import { open } from 'node:fs/promises';
 import type { SchemaElement } from 'hyparquet';
@@ -18,8 +23,9 @@ const READ_BLOCK = 1 << 20;
  * split over reads is kept as a list of pieces, joined once when its newline arrives. A newline byte
  * never occurs inside a multi-byte UTF-8 sequence, so cutting blocks at newlines never splits a character.
  * Each block is awaited, so timers (the merge lock's renewal) keep running during a long file.
+ * `visit` returning false stops the reading.
  */
-async function forEachLine(file: string, visit: (text: string, line: number) => void): Promise<void> {
+async function forEachLine(file: string, visit: (text: string, line: number) => boolean | void): Promise<void> {
   const handle = await open(file, 'r');
   try {
     const pieces: Buffer[] = [];
@@ -37,10 +43,10 @@ async function forEachLine(file: string, visit: (text: string, line: number) => 
       let from = 0;
       if (pieces.length > 0) {
         const first = block.indexOf(0x0a);
-        visit(Buffer.concat([...pieces.splice(0), block.subarray(0, first)]).toString('utf8'), ++line);
+        if (visit(Buffer.concat([...pieces.splice(0), block.subarray(0, first)]).toString('utf8'), ++line) === false) return;
         from = first + 1;
       }
-      if (from <= last) for (const text of block.toString('utf8', from, last).split('\n')) visit(text, ++line);
+      if (from <= last) for (const text of block.toString('utf8', from, last).split('\n')) if (visit(text, ++line) === false) return;
       if (last + 1 < bytesRead) pieces.push(block.subarray(last + 1, bytesRead));
     }
     if (pieces.length > 0) visit(Buffer.concat(pieces).toString('utf8'), ++line);
@@ -64,11 +70,28 @@ function parseRow(file: string, text: string, line: number): Record<string, unkn
   return value as Record<string, unknown>;
 }
 
-/** Calls `visit` with each row of the file (one JSON object a line; blank lines skipped), its line number and its length. */
-function forEachRecord(file: string, visit: (record: Record<string, unknown>, line: number, bytes: number) => void): Promise<void> {
-  return forEachLine(file, (text, line) => {
-    if (!isBlank(text)) visit(parseRow(file, text, line), line, text.length);
-  });
+/** The rows of a file whose types inference reads when only the first rows are read. */
+const SAMPLE_ROWS = 500;
+const SAMPLE_CHARS = 1 << 20;
+const inSample = (rows: number, chars: number) => rows < SAMPLE_ROWS && chars < SAMPLE_CHARS;
+
+/** The sampled types of a file missed a later row: redo the merge reading every row's types. */
+export class JsonlTypesMissed extends Error {}
+
+/** Adds a value's type to its column's; a DataError names the line when the two conflict. */
+function noteType(types: Map<string, JsonType>, key: string, type: JsonType, file: string, line: number): void {
+  const seen = types.get(key);
+  if (seen === undefined) {
+    types.set(key, type);
+    return;
+  }
+  const merged = mergeTypes(seen, type);
+  if (merged === undefined) {
+    throw new DataError(
+      `${file} line ${line}: column "${key}" is ${describeType(type)} here but ${describeType(seen)} on earlier lines; a column must keep one type`,
+    );
+  }
+  if (merged !== seen) types.set(key, merged);
 }
 
 function leafElement(name: string, type: ScalarType): SchemaElement {
@@ -100,25 +123,19 @@ function fieldFor(name: string, type: JsonType, origin: string): Field {
   };
 }
 
-/** One pass over a JSONL file: its columns (first-seen order) as a schema tree. */
+/** One pass over a JSONL file (or its first rows; see the top): its columns (first-seen order) as a schema tree. */
 export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   const types = new Map<string, JsonType>();
-  await forEachRecord(source.file, (record, line) => {
-    for (const key in record) {
-      const type = typeOfValue(record[key]);
-      const seen = types.get(key);
-      if (seen === undefined) {
-        types.set(key, type);
-        continue;
-      }
-      const merged = mergeTypes(seen, type);
-      if (merged === undefined) {
-        throw new DataError(
-          `${source.file} line ${line}: column "${key}" is ${describeType(type)} here but ${describeType(seen)} on earlier lines; a column must keep one type`,
-        );
-      }
-      if (merged !== seen) types.set(key, merged);
-    }
+  const sampled = source.typesFrom === 'first rows';
+  let rows = 0;
+  let chars = 0;
+  await forEachLine(source.file, (text, line) => {
+    if (isBlank(text)) return;
+    if (sampled && !inSample(rows, chars)) return false;
+    const record = parseRow(source.file, text, line);
+    rows++;
+    chars += text.length;
+    for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
   });
   const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
@@ -126,45 +143,100 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
 
 type Convert = (value: unknown) => unknown;
 
+const identity: Convert = (value) => value;
+
 function jsonConverter(target: Field): Convert {
   if (target.children.length > 0) {
     const element = jsonConverter(target.children[0]!.children[0] ?? target.children[0]!);
+    // Lists whose elements need no conversion are handed over as JSON.parse made them.
+    if (element === identity) return (value) => (Array.isArray(value) ? value : null);
     return (value) => (Array.isArray(value) ? value.map(element) : null);
   }
-  const { type, logical_type: logical, converted_type: converted } = target.element;
+  const { type, logical_type: logical } = target.element;
   if (logical?.type === 'NULL') return () => null;
-  if (converted === 'JSON') return (value) => value ?? null;
   if (type === 'INT64') return (value) => (typeof value === 'number' ? BigInt(value) : null);
-  if (type === 'INT32' || type === 'DOUBLE' || type === 'FLOAT') return (value) => (typeof value === 'number' ? value : null);
-  return (value) => value ?? null;
+  // The checked types leave only numbers or null here, strings or null in a string column, and so on.
+  return identity;
 }
 
 /** Rows handed to the batcher at a time: small enough that a file's rows are never all held at once. */
 const JSONL_BATCH_ROWS = 10_000;
 const JSONL_BATCH_BYTES = 16 << 20;
 
-/** Adds the file's rows to the batcher, converted to the target schema; returns the rows read. */
+interface JsonlColumn {
+  readonly name: string;
+  readonly convert: Convert;
+  /** The types of this column in the file's rows so far. */
+  seen: JsonType;
+  values: unknown[];
+}
+
+/**
+ * Adds the file's rows to the batcher, converted to the target schema; returns the rows read.
+ * Each row's types are checked against those of the file's earlier rows: past the rows inference
+ * read (typesFrom 'first rows'), a row that would change them throws JsonlTypesMissed.
+ */
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
-  const columns = target.children.map((field) => ({ name: field.element.name, convert: jsonConverter(field) }));
-  let batch: Record<string, unknown>[] = [];
-  let batchBytes = 0;
+  const columns: JsonlColumn[] = target.children.map((field) => ({
+    name: field.element.name,
+    convert: jsonConverter(field),
+    seen: 'null',
+    values: [],
+  }));
+  const sampled = source.typesFrom === 'first rows';
   let rows = 0;
+  let chars = 0;
+  let batchRows = 0;
+  let batchChars = 0;
   const flush = () => {
-    if (batch.length === 0) return;
-    const rowsOfBatch = batch;
+    if (batchRows === 0) return;
     batcher.add(
-      columns.map(({ name, convert }) => rowsOfBatch.map((record) => convert(record[name]))),
-      rowsOfBatch.length,
-      batchBytes,
+      columns.map((column) => column.values),
+      batchRows,
+      batchChars,
     );
-    batch = [];
-    batchBytes = 0;
+    for (const column of columns) column.values = [];
+    batchRows = 0;
+    batchChars = 0;
   };
-  await forEachRecord(source.file, (record, _line, bytes) => {
-    batch.push(record);
-    batchBytes += bytes;
+  const changed = (line: number, what: string) =>
+    new DataError(
+      `${source.file} line ${line} ${what}, which its first read did not see: it changed during the merge; run the merge again`,
+    );
+  await forEachLine(source.file, (text, line) => {
+    if (isBlank(text)) return;
+    const record = parseRow(source.file, text, line);
+    const inferred = !sampled || inSample(rows, chars);
+    let present = 0;
+    for (const column of columns) {
+      const value = record[column.name];
+      if (value === undefined) {
+        column.values.push(null);
+        continue;
+      }
+      present++;
+      const type = typeOfValue(value);
+      if (type !== column.seen && type !== 'null') {
+        const merged = mergeTypes(column.seen, type);
+        if (merged !== column.seen) {
+          if (!inferred) throw new JsonlTypesMissed(`${source.file} line ${line}: column "${column.name}" is ${describeType(type)}`);
+          if (merged === undefined) throw changed(line, `has ${describeType(type)} in column "${column.name}"`);
+          column.seen = merged;
+        }
+      }
+      column.values.push(column.convert(value));
+    }
+    let keys = 0;
+    for (const _key in record) keys++;
+    if (keys !== present) {
+      if (!inferred) throw new JsonlTypesMissed(`${source.file} line ${line} has a column its first rows did not`);
+      throw changed(line, 'has a column the target schema lacks');
+    }
     rows++;
-    if (batch.length >= JSONL_BATCH_ROWS || batchBytes >= JSONL_BATCH_BYTES) flush();
+    chars += text.length;
+    batchRows++;
+    batchChars += text.length;
+    if (batchRows >= JSONL_BATCH_ROWS || batchChars >= JSONL_BATCH_BYTES) flush();
   });
   flush();
   if (rows !== source.rows) {
