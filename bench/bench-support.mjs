@@ -191,7 +191,7 @@ export function duckdbBaseline(scratch, kind) {
         peakRssMb = Math.max(peakRssMb, run.rssMb);
       } catch (error) {
         if (error.status === 3) duckdbUnavailable = error.stderr.trim().split('\n').pop();
-        else failures.push(String(error.message).split('\n').slice(0, 3).join(' '));
+        else failures.push(error.stderr?.trim().split('\n').pop() || String(error.message).split('\n')[0]);
       } finally {
         for (const job of jobs) rmSync(job.target, { force: true });
       }

@@ -27,7 +27,13 @@ const rows = [];
 for (const { files, target } of jobs) {
   const list = `[${files.map(quoted).join(', ')}]`;
   const source = kind === 'jsonl' ? `read_json(${list}, format = 'newline_delimited')` : `read_parquet(${list})`;
-  await connection.run(`COPY (SELECT * FROM ${source}) TO ${quoted(target)} (FORMAT parquet)`);
+  try {
+    await connection.run(`COPY (SELECT * FROM ${source}) TO ${quoted(target)} (FORMAT parquet)`);
+  } catch (error) {
+    // DuckDB's own words, on one line (e.g. rows above read_json's maximum_object_size of 16 MiB).
+    process.stderr.write(`DuckDB refused: ${String(error?.message ?? error).split('\n')[0]}\n`);
+    process.exit(1);
+  }
   const fd = openSync(target, 'r');
   fsyncSync(fd);
   closeSync(fd);
