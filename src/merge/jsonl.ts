@@ -166,8 +166,8 @@ const JSONL_BATCH_BYTES = 16 << 20;
 interface JsonlColumn {
   readonly name: string;
   readonly convert: Convert;
-  /** The types of this column in the file's rows so far. */
-  seen: JsonType;
+  /** The types of this column in the file's rows so far; undefined until a row holds the key (even as null). */
+  seen: JsonType | undefined;
   values: unknown[];
 }
 
@@ -180,7 +180,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
   const columns: JsonlColumn[] = target.children.map((field) => ({
     name: field.element.name,
     convert: jsonConverter(field),
-    seen: 'null',
+    seen: undefined,
     values: [],
   }));
   const sampled = source.typesFrom === 'first rows';
@@ -216,8 +216,9 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
       }
       present++;
       const type = typeOfValue(value);
-      if (type !== column.seen && type !== 'null') {
-        const merged = mergeTypes(column.seen, type);
+      if (type !== column.seen) {
+        // As inference would note it: a key first seen past the first rows, even as null, is a miss.
+        const merged = column.seen === undefined ? type : mergeTypes(column.seen, type);
         if (merged !== column.seen) {
           if (!inferred) throw new JsonlTypesMissed(`${source.file} line ${line}: column "${column.name}" is ${describeType(type)}`);
           if (merged === undefined) throw changed(line, `has ${describeType(type)} in column "${column.name}"`);
