@@ -9,15 +9,19 @@
  *
  *   npm run bench:merge:jsonl -- [--files 200] [--rows 5000] [--big-files 2] [--big-rows 5] [--big-mb 4] [--repeat 3]
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dist, fmt, option, scratchDir } from './bench-support.mjs';
-
-const { writeMarker } = await import(path.join(dist, 'core', 'marker.js'));
-const { writeRunFile } = await import(path.join(dist, 'core', 'run-file.js'));
-const { chunkDirFor } = await import(path.join(dist, 'core', 'layout.js'));
-const { chunkName, nameWidthFor } = await import(path.join(dist, 'core', 'plan.js'));
+import {
+  commitBenchChunk,
+  dist,
+  duckdbBaseline,
+  fmt,
+  measureProcess,
+  median,
+  option,
+  scratchDir,
+  startBenchRun,
+} from './bench-support.mjs';
 
 const files = Number(option('files', '200'));
 const rows = Number(option('rows', '5000'));
@@ -29,46 +33,28 @@ const { dir, cleanup } = scratchDir('chunkrun-bench-jsonl-');
 const mergeBin = path.join(dist, 'merge', 'main.js');
 
 function makeRun(outputDir, fileCount, rowsPerFile, line) {
-  rmSync(outputDir, { recursive: true, force: true });
-  mkdirSync(outputDir, { recursive: true });
-  const end = fileCount * rowsPerFile - 1;
-  writeRunFile(outputDir, {
-    version: 1,
-    createdAt: new Date().toISOString(),
-    phase: 'bench',
-    start: 0,
-    end,
-    checkpointFrequency: rowsPerFile,
-    command: ['bench'],
-    outputs: ['*.jsonl'],
-    indexColumn: 'index',
-  });
-  const width = nameWidthFor(end);
-  const now = new Date().toISOString();
+  const width = startBenchRun(outputDir, { end: fileCount * rowsPerFile - 1, frequency: rowsPerFile, outputs: ['*.jsonl'] });
+  const chunkFiles = [];
   let bytes = 0;
   for (let n = 0; n < fileCount; n++) {
     const range = { start: n * rowsPerFile, end: n * rowsPerFile + rowsPerFile - 1 };
-    const chunkDir = chunkDirFor(outputDir, 'cpu0', range, width);
-    mkdirSync(chunkDir, { recursive: true });
-    let content = '';
-    for (let i = range.start; i <= range.end; i++) content += `${line(i)}\n`;
-    writeFileSync(path.join(chunkDir, 'dataset_bench.jsonl'), content);
-    const size = Buffer.byteLength(content);
-    bytes += size;
-    writeMarker(chunkDir, {
-      version: 1,
-      name: chunkName(range, width),
-      ...range,
+    const written = commitBenchChunk(outputDir, {
+      range,
       device: 'cpu0',
-      host: 'bench',
-      attempt: 1,
-      startedAt: now,
-      finishedAt: now,
-      durationMs: 0,
-      files: [{ path: 'dataset_bench.jsonl', bytes: size, rows: rowsPerFile }],
+      width,
+      fileName: 'dataset_bench.jsonl',
+      rows: rowsPerFile,
+      write: (file) => {
+        let content = '';
+        for (let i = range.start; i <= range.end; i++) content += `${line(i)}\n`;
+        writeFileSync(file, content);
+        return Buffer.byteLength(content);
+      },
     });
+    chunkFiles.push(written.file);
+    bytes += written.bytes;
   }
-  return bytes;
+  return { bytes, chunkFiles, rows: fileCount * rowsPerFile };
 }
 
 const smallLine = (i) =>
@@ -86,40 +72,43 @@ const cases = [
   { name: `${bigFiles} files x ${bigRows} rows of ${bigMb} MB`, outputDir: path.join(dir, 'big') },
 ];
 console.log(`generating JSONL chunks in ${dir} ...`);
-cases[0].bytes = makeRun(cases[0].outputDir, files, rows, smallLine);
-cases[1].bytes = makeRun(cases[1].outputDir, bigFiles, bigRows, bigLine);
+Object.assign(cases[0], makeRun(cases[0].outputDir, files, rows, smallLine));
+Object.assign(cases[1], makeRun(cases[1].outputDir, bigFiles, bigRows, bigLine));
 
 function mergeOnce(outputDir) {
   for (const name of readdirSync(outputDir)) if (name.startsWith('dataset_')) rmSync(path.join(outputDir, name));
-  const started = performance.now();
-  const child = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, mergeBin, '--output-dir', outputDir], { encoding: 'utf8' });
-  const ms = performance.now() - started;
-  if (child.status !== 0) throw new Error(`merge-chunks failed: ${child.stderr}`);
-  return { ms, rssMb: Number(child.stderr.trim().split('\n').pop()) / 1024 };
+  return measureProcess(process.execPath, [mergeBin, '--output-dir', outputDir]);
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 for (const entry of cases) {
   entry.ms = [];
   entry.rss = 0;
+  entry.duckdb = duckdbBaseline(dir, 'jsonl');
 }
 for (let round = 0; round < repeat; round++) {
   for (const entry of cases) {
     const { ms, rssMb } = mergeOnce(entry.outputDir);
     entry.ms.push(ms);
     entry.rss = Math.max(entry.rss, rssMb);
+    entry.duckdb.round([{ files: entry.chunkFiles, target: path.join(dir, 'duckdb.parquet'), rows: entry.rows }]);
   }
 }
-const report = cases.map((entry) => ({
-  case: entry.name,
-  inputMB: Number((entry.bytes / 1e6).toFixed(1)),
-  mergeMs: Math.round(median(entry.ms)),
-  MBps: Number((entry.bytes / 1e6 / (median(entry.ms) / 1000)).toFixed(1)),
-  peakRssMB: Math.round(entry.rss),
-}));
-for (const entry of report)
-  console.log(`${entry.case}: ${entry.inputMB} MB in ${fmt(entry.mergeMs / 1000)} s (${entry.MBps} MB/s), peak RSS ${entry.peakRssMB} MB`);
+const report = cases.map((entry) => {
+  const duckdb = entry.duckdb.report(median(entry.ms));
+  const row = {
+    case: entry.name,
+    inputMB: Number((entry.bytes / 1e6).toFixed(1)),
+    mergeMs: Math.round(median(entry.ms)),
+    MBps: Number((entry.bytes / 1e6 / (median(entry.ms) / 1000)).toFixed(1)),
+    peakRssMB: Math.round(entry.rss),
+    ...duckdb.figures,
+  };
+  console.log(
+    `${row.case}: ${row.inputMB} MB in ${fmt(row.mergeMs / 1000)} s (${row.MBps} MB/s), peak RSS ${row.peakRssMB} MB (median of ${repeat})`,
+  );
+  for (const line of duckdb.lines) console.log(`  ${line}`);
+  return row;
+});
 console.log(`throughput ratio, huge rows / small rows: ${fmt(report[1].MBps / report[0].MBps)} (near 1 or above: linear in bytes)`);
-console.log('DuckDB read_json + COPY: not installable here (no npm or Debian package), not measured');
 console.log(JSON.stringify(report));
 cleanup();

@@ -11,16 +11,24 @@
  *
  * --reuse keeps the chunks an earlier run with the same --dir generated (generating 20,000 takes minutes).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { benchDir, dist, fmt, launcherBin, option, realPython, scratchDir, writeBenchConfig } from './bench-support.mjs';
-
-const { writeMarker } = await import(path.join(dist, 'core', 'marker.js'));
-const { writeRunFile } = await import(path.join(dist, 'core', 'run-file.js'));
-const { chunkDirFor } = await import(path.join(dist, 'core', 'layout.js'));
-const { chunkName, nameWidthFor } = await import(path.join(dist, 'core', 'plan.js'));
+import {
+  benchDir,
+  commitBenchChunk,
+  dist,
+  duckdbBaseline,
+  fmt,
+  launcherBin,
+  measureProcess,
+  median,
+  option,
+  realPython,
+  scratchDir,
+  startBenchRun,
+  writeBenchConfig,
+} from './bench-support.mjs';
 
 const chunks = Number(option('chunks', '20000'));
 const rows = Number(option('rows', '10'));
@@ -55,62 +63,53 @@ function chunkBytes(start) {
 }
 
 function generate(python, script) {
-  rmSync(outputDir, { recursive: true, force: true });
-  mkdirSync(outputDir, { recursive: true });
-  const end = chunks * rows - 1;
-  writeRunFile(outputDir, {
-    version: 1,
-    createdAt: new Date().toISOString(),
-    phase: 'bench',
-    start: 0,
-    end,
-    checkpointFrequency: rows,
-    command: [python, script, '--start', '{start}', '--end', '{end}', '--device', '{device}'],
+  const width = startBenchRun(outputDir, {
+    end: chunks * rows - 1,
+    frequency: rows,
     outputs: ['dataset_*'],
-    indexColumn: 'index',
+    command: [python, script, '--start', '{start}', '--end', '{end}', '--device', '{device}'],
   });
-  const width = nameWidthFor(end);
-  const now = new Date().toISOString();
   for (let n = 0; n < chunks; n++) {
     const range = { start: n * rows, end: n * rows + rows - 1 };
-    const device = `cpu${n % devices}`;
-    const chunkDir = chunkDirFor(outputDir, device, range, width);
-    mkdirSync(chunkDir, { recursive: true });
-    const bytes = new Uint8Array(chunkBytes(range.start));
-    writeFileSync(path.join(chunkDir, 'dataset_bench.parquet'), bytes);
-    writeFileSync(path.join(chunkDir, 'run.log'), '');
-    writeMarker(chunkDir, {
-      version: 1,
-      name: chunkName(range, width),
-      ...range,
-      device,
-      host: 'bench',
-      attempt: 1,
-      startedAt: now,
-      finishedAt: now,
-      durationMs: 0,
-      files: [{ path: 'dataset_bench.parquet', bytes: bytes.length, rows }],
+    commitBenchChunk(outputDir, {
+      range,
+      device: `cpu${n % devices}`,
+      width,
+      fileName: 'dataset_bench.parquet',
+      rows,
+      write: (file) => {
+        const bytes = new Uint8Array(chunkBytes(range.start));
+        writeFileSync(file, bytes);
+        return bytes.length;
+      },
     });
   }
 }
 
-function run(command, args, cwd) {
-  const started = performance.now();
-  const child = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { cwd, encoding: 'utf8' });
-  const ms = performance.now() - started;
-  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr.slice(-2000)}`);
-  const maxRssMb = Number(child.stderr.trim().split('\n').pop()) / 1024;
-  return { ms, maxRssMb, stdout: child.stdout };
+/** DuckDB's jobs: one merged file per device, as merge-chunks writes, from that device's chunk files in index order. */
+function duckdbJobs() {
+  return Array.from({ length: devices }, (_, device) => {
+    const deviceDir = path.join(outputDir, 'chunks', `cpu${device}`);
+    const names = readdirSync(deviceDir)
+      .filter((name) => name.startsWith('chunk_'))
+      .sort();
+    return {
+      files: names.map((name) => path.join(deviceDir, name, 'dataset_bench.parquet')),
+      target: path.join(dir, `duckdb_cpu${device}.parquet`),
+      rows: names.length * rows,
+    };
+  });
 }
+
+const run = (command, args, cwd) => measureProcess(command, args, { cwd });
 
 const removeMerged = () => {
   for (const name of readdirSync(outputDir)) if (name.startsWith('dataset_')) rmSync(path.join(outputDir, name));
 };
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const python = realPython();
 const script = path.join(benchDir, 'null_phase.py');
-// The chunks were committed with their index column checked, as run.json records.
+// The run.json written above records indexColumn; the config must say the same or the launcher refuses the run.
 writeBenchConfig(dir, python, script, {}, { indexColumn: 'index' });
 console.log(`generating ${chunks} chunks of ${rows} rows on ${devices} devices in ${outputDir} ...`);
 if (!process.argv.includes('--reuse') || !existsSync(path.join(outputDir, 'run.json'))) generate(python, script);
@@ -133,11 +132,14 @@ const merge = [],
   noMerge = [];
 let rss = 0,
   rowGroups = 0;
+const duckdb = duckdbBaseline(dir, 'parquet');
+const jobs = duckdbJobs();
 for (let round = 0; round < repeat; round++) {
   removeMerged();
   const merged = run(process.execPath, [mergeBin, '--output-dir', outputDir], dir);
   merge.push(merged.ms);
-  rss = Math.max(rss, merged.maxRssMb);
+  rss = Math.max(rss, merged.rssMb);
+  duckdb.round(jobs);
   noMerge.push(run(process.execPath, [launcherBin, ...launchArgs, '--no-merge'], dir).ms);
   const before = readdirSync(outputDir)
     .filter((name) => name.startsWith('dataset_'))
@@ -152,6 +154,7 @@ const { parquetMetadataAsync, asyncBufferFromFile } = await import('hyparquet');
 for (const name of readdirSync(outputDir).filter((entry) => entry.startsWith('dataset_'))) {
   rowGroups += (await parquetMetadataAsync(await asyncBufferFromFile(path.join(outputDir, name)))).row_groups.length;
 }
+const duckdbReport = duckdb.report(median(merge));
 const report = {
   chunks,
   rowsPerChunk: rows,
@@ -162,6 +165,7 @@ const report = {
   noopRerunMs: Math.round(median(noop)),
   noMergeMs: Math.round(median(noMerge)),
   noopRatio: Number((median(noop) / median(noMerge)).toFixed(2)),
+  ...duckdbReport.figures,
 };
 console.log(
   `merge-chunks of ${chunks} chunks x ${rows} rows: ${fmt(report.mergeMs / 1000)} s, peak RSS ${report.mergePeakRssMB} MB, ${rowGroups} row groups in the merged files (median of ${repeat})`,
@@ -169,6 +173,6 @@ console.log(
 console.log(
   `no-op rerun of the finished run: ${fmt(report.noopRerunMs / 1000)} s; --no-merge: ${fmt(report.noMergeMs / 1000)} s; ratio ${report.noopRatio}x (goal <= 1.5x)`,
 );
-console.log('DuckDB: not installable here (no npm or Debian package), not measured');
+for (const line of duckdbReport.lines) console.log(line);
 console.log(JSON.stringify(report));
 cleanup();

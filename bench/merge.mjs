@@ -12,31 +12,21 @@
  * into one file, with and without an fsync, and reports the merge's peak RSS.
  * `npm run bench:merge:embedding` is the embedding shape at 4 files of 50,000 rows.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer';
+import { commitBenchChunk, dist, duckdbBaseline, measureProcess, median, option, scratchDir, startBenchRun } from './bench-support.mjs';
 
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const mergeBin = path.join(dist, 'merge', 'main.js');
-const { writeRunFile } = await import(path.join(dist, 'core', 'run-file.js'));
-const { writeMarker } = await import(path.join(dist, 'core', 'marker.js'));
-const { chunkName, nameWidthFor } = await import(path.join(dist, 'core', 'plan.js'));
-
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-}
 
 const shape = option('shape', 'mixed');
 const verify = option('verify', 'headers');
 const files = Number(option('files', '16'));
 const rows = Number(option('rows', '20000'));
 const repeat = Number(option('repeat', '3'));
-const root = option('dir', undefined) ?? mkdtempSync(path.join(tmpdir(), 'chunkrun-bench-'));
+const { dir: root, cleanup } = scratchDir('chunkrun-bench-');
 const outputDir = path.join(root, 'run');
 
 const SCHEMA = [
@@ -106,43 +96,20 @@ function chunkFile(file, start, count) {
 }
 
 function generate() {
-  rmSync(outputDir, { recursive: true, force: true });
-  mkdirSync(outputDir, { recursive: true });
-  const end = files * rows - 1;
-  writeRunFile(outputDir, {
-    version: 1,
-    createdAt: new Date().toISOString(),
-    phase: '1',
-    start: 0,
-    end,
-    checkpointFrequency: rows,
-    command: ['bench'],
-    outputs: ['*.parquet'],
-    indexColumn: 'index',
-  });
+  const width = startBenchRun(outputDir, { end: files * rows - 1, frequency: rows, outputs: ['*.parquet'], phase: '1' });
   const dataFiles = [];
   for (let n = 0; n < files; n++) {
     const range = { start: n * rows, end: n * rows + rows - 1 };
-    const name = chunkName(range, nameWidthFor(end));
-    const device = `gpu${n % 4}`;
-    const dir = path.join(outputDir, 'chunks', device, name);
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'dataset_bench.parquet');
-    chunkFile(file, range.start, rows);
-    writeFileSync(path.join(dir, 'run.log'), '');
-    const finishedAt = new Date().toISOString();
-    writeMarker(dir, {
-      version: 1,
-      name,
-      start: range.start,
-      end: range.end,
-      device,
-      host: 'bench',
-      attempt: 1,
-      startedAt: finishedAt,
-      finishedAt,
-      durationMs: 0,
-      files: [{ path: 'dataset_bench.parquet', bytes: statSync(file).size, rows }],
+    const { file } = commitBenchChunk(outputDir, {
+      range,
+      device: `gpu${n % 4}`,
+      width,
+      fileName: 'dataset_bench.parquet',
+      rows,
+      write: (file) => {
+        chunkFile(file, range.start, rows);
+        return statSync(file).size;
+      },
     });
     dataFiles.push(file);
   }
@@ -155,8 +122,6 @@ function timed(command, args) {
   return performance.now() - started;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 console.log(`generating ${files} chunk files of ${rows} rows in ${outputDir} ...`);
 const dataFiles = generate();
 const bytes = dataFiles.reduce((sum, file) => sum + statSync(file).size, 0);
@@ -167,6 +132,7 @@ timed('sh', ['-c', `cat ${quoted} > /dev/null`]); // warm the page cache for bot
 const cat = [],
   catSync = [],
   merge = [];
+const duckdb = duckdbBaseline(root, 'parquet');
 let last;
 for (let round = 0; round < repeat; round++) {
   cat.push(timed('sh', ['-c', `cat ${quoted} > '${catTarget}'`]));
@@ -174,22 +140,16 @@ for (let round = 0; round < repeat; round++) {
   catSync.push(timed('sh', ['-c', `cat ${quoted} > '${catTarget}' && sync '${catTarget}'`]));
   rmSync(catTarget);
   // The merge-chunks process, start to exit, as `cat` is timed: node's start and imports count.
-  const started = performance.now();
-  const child = spawnSync(
-    '/usr/bin/time',
-    ['-f', '%M', process.execPath, mergeBin, '--output-dir', outputDir, '--all', '--verify', verify],
-    {
-      encoding: 'utf8',
-    },
-  );
-  merge.push(performance.now() - started);
-  if (child.status !== 0) throw new Error(`merge failed: ${child.stderr}`);
-  const [, rowsText, pathText] = /(\d+) rows {2}\((\w+) path\)/.exec(child.stdout) ?? [];
-  last = { rows: Number(rowsText), path: pathText, maxRssKb: Number(child.stderr.trim().split('\n').pop()) };
+  const merged = measureProcess(process.execPath, [mergeBin, '--output-dir', outputDir, '--all', '--verify', verify]);
+  merge.push(merged.ms);
+  const [, rowsText, pathText] = /(\d+) rows {2}\((\w+) path\)/.exec(merged.stdout) ?? [];
+  last = { rows: Number(rowsText), path: pathText, maxRssMb: merged.rssMb };
+  duckdb.round([{ files: dataFiles, target: path.join(root, 'duckdb.parquet'), rows: files * rows }]);
   for (const name of readdirSync(outputDir)) if (name.startsWith('dataset_')) rmSync(path.join(outputDir, name));
 }
 
 const mb = bytes / 1e6;
+const duckdbReport = duckdb.report(median(merge));
 const report = {
   shape,
   verify,
@@ -202,8 +162,9 @@ const report = {
   mergeMBps: Math.round(mb / (median(merge) / 1000)),
   ratioToCat: Number((median(merge) / median(cat)).toFixed(2)),
   ratioToCatFsync: Number((median(merge) / median(catSync)).toFixed(2)),
-  mergePeakRssMB: Math.round(last.maxRssKb / 1024),
+  mergePeakRssMB: Math.round(last.maxRssMb),
   path: last.path,
+  ...duckdbReport.figures,
 };
 console.log(
   `merged ${last.rows} rows, ${report.inputMB} MB (${shape}), by the ${report.path} path, --verify ${verify} (median of ${repeat})`,
@@ -215,5 +176,6 @@ console.log(
   `time ratio:    ${report.ratioToCat}x cat, ${report.ratioToCatFsync}x cat+fsync (throughput: ${(1 / report.ratioToCatFsync).toFixed(2)}x cat+fsync's)`,
 );
 console.log(`peak RSS:      ${report.mergePeakRssMB} MB`);
+for (const line of duckdbReport.lines) console.log(line);
 console.log(JSON.stringify(report));
-if (option('dir', undefined) === undefined) rmSync(root, { recursive: true, force: true });
+cleanup();

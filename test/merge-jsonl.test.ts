@@ -121,4 +121,57 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     expect(outcome).toMatchObject({ path: 'jsonl', rows: 4 });
     expect((await readRows(outcome!.file)).map(plain)).toEqual(rows);
   });
+
+  it('lines ending exactly at or one byte past a 1 MiB read, CRLF line ends, blank lines and a column null on every row', async () => {
+    makeRun(dir, { start: 0, end: 3, frequency: 4, indexColumn: 'index' });
+    const READ_BLOCK = 1 << 20;
+    const lineOf = (index: number, text: string) => JSON.stringify({ index, text, never: null });
+    // The first line's newline is the last byte of the first read; the second's lands one byte into the next read.
+    const first = lineOf(0, '');
+    const firstText = 'x'.repeat(READ_BLOCK - 1 - first.length);
+    const second = lineOf(1, '');
+    const secondText = 'é'.repeat(Math.floor((READ_BLOCK + 1 - second.length) / 2));
+    const content = `${lineOf(0, firstText)}\n${lineOf(1, secondText)}\r\n\n  \n${lineOf(2, 'c')}\r\n${lineOf(3, 'ß')}`;
+    expect(Buffer.byteLength(`${lineOf(0, firstText)}\n`)).toBe(READ_BLOCK);
+    commitChunk(dir, 'cpu0', { start: 0, end: 3 }, [{ name: 'rows.jsonl', content }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'jsonl', rows: 4 });
+    expect(readMetadata(outcome!.file).schema.map((element) => element.name)).toEqual(['schema', 'index', 'text', 'never']);
+    expect((await readRows(outcome!.file)).map(plain)).toEqual([
+      { index: 0, text: firstText, never: null },
+      { index: 1, text: secondText, never: null },
+      { index: 2, text: 'c', never: null },
+      { index: 3, text: 'ß', never: null },
+    ]);
+  });
+
+  // Inference reads each file's first 500 rows (or 1 MiB); the write pass checks the rest against them.
+  it('a row past the first rows inference reads that widens a column, adds one, or types a null-only one: every row comes through as if all were read', async () => {
+    makeRun(dir, { start: 0, end: 1199, frequency: 1200, indexColumn: 'index' });
+    const rows = Array.from({ length: 1200 }, (_, index) => ({
+      index,
+      score: index === 900 ? 0.5 : index,
+      late: index >= 1100 ? `late ${index}` : null,
+      ...(index === 1150 ? { extra: [1, 2.5] } : {}),
+    }));
+    commitChunk(dir, 'cpu0', { start: 0, end: 1199 }, [{ name: 'rows.jsonl', content: jsonl(rows) }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'jsonl', rows: 1200 });
+    const types = Object.fromEntries(
+      readMetadata(outcome!.file)
+        .schema.slice(1)
+        .map((element) => [element.name, element.type ?? element.converted_type]),
+    );
+    expect(types).toMatchObject({ index: 'INT64', score: 'DOUBLE', late: 'BYTE_ARRAY', extra: 'LIST', element: 'DOUBLE' });
+    expect((await readRows(outcome!.file)).map(plain)).toEqual(rows.map((row) => ({ extra: null, ...row })));
+  });
+
+  it('a column that changes type past the first rows is refused with the line that changes it', async () => {
+    makeRun(dir, { start: 0, end: 999, frequency: 1000, indexColumn: 'index' });
+    const rows = Array.from({ length: 1000 }, (_, index) => ({ index, text: index === 700 ? 7 : `row ${index}` }));
+    const chunk = commitChunk(dir, 'cpu0', { start: 0, end: 999 }, [{ name: 'rows.jsonl', content: jsonl(rows) }]);
+    await expect(mergeCommitted({ outputDir: dir })).rejects.toThrow(
+      `${chunk}/rows.jsonl line 701: column "text" is int here but string on earlier lines; a column must keep one type`,
+    );
+  });
 });

@@ -17,7 +17,11 @@ export interface JsonlSource {
   readonly kind: 'jsonl';
   readonly file: string;
   readonly rows: number;
+  /** Which rows' types the schema inference reads (see jsonl.ts). */
+  readonly typesFrom: JsonlTypesFrom;
 }
+
+export type JsonlTypesFrom = 'first rows' | 'every row';
 
 export type ChunkSource = ParquetSource | JsonlSource;
 
@@ -92,7 +96,12 @@ function fromEarlierMerge(chunk: ChunkDirEntry, previous: readonly PreviousMerge
   return undefined;
 }
 
-export function resolveChunk(chunk: ChunkDirEntry, previous: readonly PreviousMerge[], finish: string): ResolvedChunk {
+export function resolveChunk(
+  chunk: ChunkDirEntry,
+  previous: readonly PreviousMerge[],
+  finish: string,
+  typesFrom: JsonlTypesFrom = 'every row',
+): ResolvedChunk {
   const files = chunkDataFiles(chunk);
   const markerPath = markerPathIn(chunk.dir);
   const rerun = `delete ${chunk.dir} and run \`${finish}\` to redo that chunk`;
@@ -122,7 +131,7 @@ export function resolveChunk(chunk: ChunkDirEntry, previous: readonly PreviousMe
     if (size === 0) throw new DataError(`${file.file} is empty; ${rerun}`);
     if (file.kind === 'jsonl') {
       if (file.rows === null) throw new DataError(`${markerPath} records no row count for ${file.file}; ${rerun}`);
-      sources.push({ kind: 'jsonl', file: file.file, rows: file.rows });
+      sources.push({ kind: 'jsonl', file: file.file, rows: file.rows, typesFrom });
       rows += file.rows;
       return;
     }
@@ -158,6 +167,7 @@ export function chunkSchemas(
   chunk: ChunkDirEntry,
   previous: readonly PreviousMerge[],
   finish: string,
+  typesFrom: JsonlTypesFrom = 'every row',
 ): (ChunkSource | KnownSchemaSource)[] {
   const files = chunkDataFiles(chunk);
   if (files.length > 0 && files.every((file) => file.kind === 'parquet')) {
@@ -165,5 +175,5 @@ export function chunkSchemas(
     if (trees.every((tree) => tree !== undefined))
       return files.map((file, index) => ({ kind: 'known-schema', file: file.file, tree: trees[index]! }));
   }
-  return resolveChunk(chunk, previous, finish).sources;
+  return resolveChunk(chunk, previous, finish, typesFrom).sources;
 }

@@ -7,7 +7,8 @@ import type { ChunkRange } from '../core/plan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import { readRunFile } from '../core/run-file.js';
 import { scanDisk, type DiskState } from '../core/scan.js';
-import { chunkSchemas, resolveChunk } from './chunk-sources.js';
+import { chunkSchemas, resolveChunk, type JsonlTypesFrom } from './chunk-sources.js';
+import { JsonlTypesMissed } from './jsonl.js';
 import { deleteChunkData } from './delete-chunks.js';
 import { fingerprintOf } from './merge-record.js';
 import { mergedFilesIn, previousMerges, removeAbandonedTempFiles } from './merged-files.js';
@@ -102,16 +103,22 @@ async function mergeTarget(
       : Number(current.footer.metadata.num_rows);
     outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.summary.path };
   } else {
-    const written = await writeMergedFile({
-      outputDir,
-      target: target.name,
-      chunks: target.chunks,
-      schemasOf: (chunk) => chunkSchemas(chunk, previous, finish),
-      resolve: (chunk) => resolveChunk(chunk, previous, finish),
-      fingerprint,
-      indexColumn,
-      verify: request.verify,
-      keepRowGroups: request.keepRowGroups,
+    const write = (typesFrom: JsonlTypesFrom) =>
+      writeMergedFile({
+        outputDir,
+        target: target.name,
+        chunks: target.chunks,
+        schemasOf: (chunk) => chunkSchemas(chunk, previous, finish, typesFrom),
+        resolve: (chunk) => resolveChunk(chunk, previous, finish, typesFrom),
+        fingerprint,
+        indexColumn,
+        verify: request.verify,
+        keepRowGroups: request.keepRowGroups,
+      });
+    // JSONL types are first taken from each file's first rows; a later row that does not fit them costs one more try.
+    const written = await write('first rows').catch((error: unknown) => {
+      if (error instanceof JsonlTypesMissed) return write('every row');
+      throw error;
     });
     outcome = { device: target.name, file: written.file, rows: written.rows, unchanged: false, path: written.path };
   }

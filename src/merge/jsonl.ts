@@ -1,88 +1,100 @@
 /**
  * JSONL chunk outputs (what the Python helper writes without pyarrow): column types inferred
- * over every file of the merge, then rows converted and written a row group at a time.
+ * over the files of the merge, then rows converted and written a row group at a time.
+ *
+ * Inference reads only each file's first rows when the source says so (typesFrom 'first rows'):
+ * the write pass then checks every later row against the types those first rows gave, and throws
+ * JsonlTypesMissed on the first that does not fit, so the merge is redone with every row read.
+ * Either way the file's types are those of all its rows; the common case parses each line once.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { SchemaElement } from 'hyparquet';
 import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
-
-type JsonType = 'null' | 'bool' | 'int' | 'float' | 'string' | 'json' | { list: JsonType };
+import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
 
 const READ_BLOCK = 1 << 20;
 
 /**
- * The file's lines as UTF-8 text, in time linear in its bytes whatever the line length: a line
- * split over reads is kept as a list of pieces and joined once, when its newline arrives.
+ * Calls `visit` with each line of the file as UTF-8 text and its 1-based number, in time linear in
+ * the file's bytes whatever the line length: each read block is decoded once and split, and a line
+ * split over reads is kept as a list of pieces, joined once when its newline arrives. A newline byte
+ * never occurs inside a multi-byte UTF-8 sequence, so cutting blocks at newlines never splits a character.
+ * Each block is awaited, so timers (the merge lock's renewal) keep running during a long file.
+ * `visit` returning false stops the reading.
  */
-async function* jsonlLines(file: string): AsyncGenerator<string> {
-  const pieces: Buffer[] = [];
-  for await (const block of createReadStream(file, { highWaterMark: READ_BLOCK }) as AsyncIterable<Buffer>) {
-    let from = 0;
-    for (let newline = block.indexOf(0x0a, from); newline >= 0; newline = block.indexOf(0x0a, from)) {
-      const tail = block.subarray(from, newline);
-      yield (pieces.length > 0 ? Buffer.concat([...pieces.splice(0), tail]) : tail).toString('utf8');
-      from = newline + 1;
+async function forEachLine(file: string, visit: (text: string, line: number) => boolean | void): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    const pieces: Buffer[] = [];
+    let line = 0;
+    for (;;) {
+      // A fresh block each read: pieces keep views of the previous one.
+      const block = Buffer.allocUnsafe(READ_BLOCK);
+      const { bytesRead } = await handle.read(block, 0, READ_BLOCK, null);
+      if (bytesRead === 0) break;
+      const last = block.lastIndexOf(0x0a, bytesRead - 1);
+      if (last < 0) {
+        pieces.push(block.subarray(0, bytesRead));
+        continue;
+      }
+      let from = 0;
+      if (pieces.length > 0) {
+        const first = block.indexOf(0x0a);
+        if (visit(Buffer.concat([...pieces.splice(0), block.subarray(0, first)]).toString('utf8'), ++line) === false) return;
+        from = first + 1;
+      }
+      if (from <= last) for (const text of block.toString('utf8', from, last).split('\n')) if (visit(text, ++line) === false) return;
+      if (last + 1 < bytesRead) pieces.push(block.subarray(last + 1, bytesRead));
     }
-    // A read block is reused by no one after this; keeping a view of its tail is safe.
-    if (from < block.length) pieces.push(block.subarray(from));
-  }
-  if (pieces.length > 0) yield Buffer.concat(pieces).toString('utf8');
-}
-
-async function* jsonlRecords(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number; bytes: number }> {
-  let line = 0;
-  for await (const text of jsonlLines(file)) {
-    line++;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value))
-      throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
-    yield { record: value as Record<string, unknown>, line, bytes: text.length };
+    if (pieces.length > 0) visit(Buffer.concat(pieces).toString('utf8'), ++line);
+  } finally {
+    await handle.close();
   }
 }
 
-function typeOfValue(value: unknown): JsonType {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'int' : 'float';
-  if (typeof value === 'string') return 'string';
-  if (Array.isArray(value)) {
-    let element: JsonType | undefined = 'null';
-    for (const item of value) {
-      const itemType = typeOfValue(item);
-      if (typeof itemType === 'object' || itemType === 'json') return 'json';
-      element = mergeTypes(element, itemType);
-      if (element === undefined) return 'json';
-    }
-    return { list: element };
+const isBlank = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
+
+/** The row a line holds, or a DataError naming the file and line. */
+function parseRow(file: string, text: string, line: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
   }
-  return 'json';
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
+  return value as Record<string, unknown>;
 }
 
-function mergeTypes(a: JsonType, b: JsonType): JsonType | undefined {
-  if (a === 'null') return b;
-  if (b === 'null') return a;
-  if (typeof a === 'object' && typeof b === 'object') {
-    const element = mergeTypes(a.list, b.list);
-    return element === undefined ? undefined : { list: element };
+/** The rows of a file whose types inference reads when only the first rows are read. */
+const SAMPLE_ROWS = 500;
+const SAMPLE_CHARS = 1 << 20;
+const inSample = (rows: number, chars: number) => rows < SAMPLE_ROWS && chars < SAMPLE_CHARS;
+
+/** The sampled types of a file missed a later row: redo the merge reading every row's types. */
+export class JsonlTypesMissed extends Error {}
+
+/** Adds a value's type to its column's; a DataError names the line when the two conflict. */
+function noteType(types: Map<string, JsonType>, key: string, type: JsonType, file: string, line: number): void {
+  const seen = types.get(key);
+  if (seen === undefined) {
+    types.set(key, type);
+    return;
   }
-  if (a === b) return a;
-  if ((a === 'int' && b === 'float') || (a === 'float' && b === 'int')) return 'float';
-  return undefined;
+  const merged = mergeTypes(seen, type);
+  if (merged === undefined) {
+    throw new DataError(
+      `${file} line ${line}: column "${key}" is ${describeType(type)} here but ${describeType(seen)} on earlier lines; a column must keep one type`,
+    );
+  }
+  if (merged !== seen) types.set(key, merged);
 }
 
-const describe = (type: JsonType): string =>
-  typeof type === 'object' ? `a list of ${describe(type.list)}` : type === 'json' ? 'an object' : type;
-
-function leafElement(name: string, type: Exclude<JsonType, { list: JsonType }>): SchemaElement {
+function leafElement(name: string, type: ScalarType): SchemaElement {
   const base = { name, repetition_type: 'OPTIONAL' as const };
   switch (type) {
     case 'null':
@@ -111,67 +123,122 @@ function fieldFor(name: string, type: JsonType, origin: string): Field {
   };
 }
 
-/** One pass over a JSONL file: its columns (first-seen order) as a schema tree. */
+/** One pass over a JSONL file (or its first rows; see the top): its columns (first-seen order) as a schema tree. */
 export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   const types = new Map<string, JsonType>();
-  for await (const { record, line } of jsonlRecords(source.file)) {
-    for (const [key, value] of Object.entries(record)) {
-      const seen = types.get(key) ?? 'null';
-      const merged = mergeTypes(seen, typeOfValue(value));
-      if (merged === undefined) {
-        throw new DataError(
-          `${source.file} line ${line}: column "${key}" is ${describe(typeOfValue(value))} here but ${describe(seen)} on earlier lines; a column must keep one type`,
-        );
-      }
-      types.set(key, merged);
-    }
-  }
+  const sampled = source.typesFrom === 'first rows';
+  let rows = 0;
+  let chars = 0;
+  await forEachLine(source.file, (text, line) => {
+    if (isBlank(text)) return;
+    if (sampled && !inSample(rows, chars)) return false;
+    const record = parseRow(source.file, text, line);
+    rows++;
+    chars += text.length;
+    for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
+  });
   const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
 }
 
 type Convert = (value: unknown) => unknown;
 
+const identity: Convert = (value) => value;
+
 function jsonConverter(target: Field): Convert {
   if (target.children.length > 0) {
     const element = jsonConverter(target.children[0]!.children[0] ?? target.children[0]!);
+    // Lists whose elements need no conversion are handed over as JSON.parse made them.
+    if (element === identity) return (value) => (Array.isArray(value) ? value : null);
     return (value) => (Array.isArray(value) ? value.map(element) : null);
   }
-  const { type, logical_type: logical, converted_type: converted } = target.element;
+  const { type, logical_type: logical } = target.element;
   if (logical?.type === 'NULL') return () => null;
-  if (converted === 'JSON') return (value) => value ?? null;
   if (type === 'INT64') return (value) => (typeof value === 'number' ? BigInt(value) : null);
-  if (type === 'INT32' || type === 'DOUBLE' || type === 'FLOAT') return (value) => (typeof value === 'number' ? value : null);
-  return (value) => value ?? null;
+  // The checked types leave only numbers or null here, strings or null in a string column, and so on.
+  return identity;
 }
 
 /** Rows handed to the batcher at a time: small enough that a file's rows are never all held at once. */
 const JSONL_BATCH_ROWS = 10_000;
 const JSONL_BATCH_BYTES = 16 << 20;
 
-/** Adds the file's rows to the batcher, converted to the target schema; returns the rows read. */
+interface JsonlColumn {
+  readonly name: string;
+  readonly convert: Convert;
+  /** The types of this column in the file's rows so far; undefined until a row holds the key (even as null). */
+  seen: JsonType | undefined;
+  values: unknown[];
+}
+
+/**
+ * Adds the file's rows to the batcher, converted to the target schema; returns the rows read.
+ * Each row's types are checked against those of the file's earlier rows: past the rows inference
+ * read (typesFrom 'first rows'), a row that would change them throws JsonlTypesMissed.
+ */
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
-  const columns = target.children.map((field) => ({ name: field.element.name, convert: jsonConverter(field) }));
-  let batch: Record<string, unknown>[] = [];
-  let batchBytes = 0;
+  const columns: JsonlColumn[] = target.children.map((field) => ({
+    name: field.element.name,
+    convert: jsonConverter(field),
+    seen: undefined,
+    values: [],
+  }));
+  const sampled = source.typesFrom === 'first rows';
   let rows = 0;
+  let chars = 0;
+  let batchRows = 0;
+  let batchChars = 0;
   const flush = () => {
-    if (batch.length === 0) return;
-    const rowsOfBatch = batch;
+    if (batchRows === 0) return;
     batcher.add(
-      columns.map(({ name, convert }) => rowsOfBatch.map((record) => convert(record[name]))),
-      rowsOfBatch.length,
-      batchBytes,
+      columns.map((column) => column.values),
+      batchRows,
+      batchChars,
     );
-    batch = [];
-    batchBytes = 0;
+    for (const column of columns) column.values = [];
+    batchRows = 0;
+    batchChars = 0;
   };
-  for await (const { record, bytes } of jsonlRecords(source.file)) {
-    batch.push(record);
-    batchBytes += bytes;
+  const changed = (line: number, what: string) =>
+    new DataError(
+      `${source.file} line ${line} ${what}, which its first read did not see: it changed during the merge; run the merge again`,
+    );
+  await forEachLine(source.file, (text, line) => {
+    if (isBlank(text)) return;
+    const record = parseRow(source.file, text, line);
+    const inferred = !sampled || inSample(rows, chars);
+    let present = 0;
+    for (const column of columns) {
+      const value = record[column.name];
+      if (value === undefined) {
+        column.values.push(null);
+        continue;
+      }
+      present++;
+      const type = typeOfValue(value);
+      if (type !== column.seen) {
+        // As inference would note it: a key first seen past the first rows, even as null, is a miss.
+        const merged = column.seen === undefined ? type : mergeTypes(column.seen, type);
+        if (merged !== column.seen) {
+          if (!inferred) throw new JsonlTypesMissed(`${source.file} line ${line}: column "${column.name}" is ${describeType(type)}`);
+          if (merged === undefined) throw changed(line, `has ${describeType(type)} in column "${column.name}"`);
+          column.seen = merged;
+        }
+      }
+      column.values.push(column.convert(value));
+    }
+    let keys = 0;
+    for (const _key in record) keys++;
+    if (keys !== present) {
+      if (!inferred) throw new JsonlTypesMissed(`${source.file} line ${line} has a column its first rows did not`);
+      throw changed(line, 'has a column the target schema lacks');
+    }
     rows++;
-    if (batch.length >= JSONL_BATCH_ROWS || batchBytes >= JSONL_BATCH_BYTES) flush();
-  }
+    chars += text.length;
+    batchRows++;
+    batchChars += text.length;
+    if (batchRows >= JSONL_BATCH_ROWS || batchChars >= JSONL_BATCH_BYTES) flush();
+  });
   flush();
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
