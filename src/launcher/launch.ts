@@ -28,7 +28,13 @@ function pendingSpans(launch: PreparedLaunch, scanned?: DiskState) {
   const total = chunkCount(launch.identity);
   const disk = scanned ?? scanDisk(launch.outputDir, launch.identity);
   const missing = uncommittedSpans(launch.identity, committedRanges(disk));
-  return { total, disk, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
+  return {
+    total,
+    disk,
+    missing,
+    missingCount: spansLength(missing),
+    missingRanges: missing.map((span) => spanItems(launch.identity, span)),
+  };
 }
 
 function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
@@ -101,7 +107,7 @@ async function runAttached(
   const before = pendingSpans(prepared, prepared.disk);
   const model = new ProgressModel(startedAt, itemCount(prepared.identity));
   model.setSkippedItems(itemCount(prepared.identity) - before.missingRanges.reduce((sum, r) => sum + itemCount(r), 0));
-  const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher');
+  const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher', (message) => err(`launcher: ${message}`));
   logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
   // Written before anything else, so a lost run.json comes back even when there is nothing to do.
