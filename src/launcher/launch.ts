@@ -26,7 +26,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 /** The plan's chunks not committed on disk, as spans of grid indexes, and the scan they come from. */
 function pendingSpans(launch: PreparedLaunch, scanned?: DiskState) {
   const total = chunkCount(launch.identity);
-  const disk = scanned ?? scanDisk(launch.outputDir, launch.identity);
+  const disk = scanned ?? scanDisk(launch.outputDir);
   const missing = uncommittedSpans(launch.identity, committedRanges(disk));
   return { total, disk, missing, missingCount: spansLength(missing), missingRanges: missing.map((span) => spanItems(launch.identity, span)) };
 }

@@ -6,10 +6,10 @@ import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
 import { execa } from 'execa';
 import { parseRunEventLine, type RunEvent } from '../core/events.js';
-import { writeRunFile } from '../core/run-file.js';
+import { createRunFile, writeRunFile, type RunFile } from '../core/run-file.js';
 import { writeRunnerSpecFile } from '../core/runner-spec-file.js';
 import { EXIT } from '../core/errors.js';
-import type { PreparedLaunch } from './prepare.js';
+import { refuseOtherRecordedRun, type PreparedLaunch } from './prepare.js';
 import type { RunnerCommand } from './backends/backend.js';
 
 export interface RunnerExit {
@@ -21,16 +21,24 @@ export interface RunnerExit {
   readonly stderr: string;
 }
 
-/** run.json (the identity) and runner-spec.json (how runners run it), before any runner starts. */
+/**
+ * run.json (the identity) and runner-spec.json (how runners run it), before any runner starts.
+ * A missing run.json is created exclusively: when another launcher created it meanwhile, its
+ * run must be this one (see scan.ts for why that matters).
+ */
 export function recordRun(launch: PreparedLaunch, hostCount: number): void {
-  if (launch.recorded?.version !== 2) {
-    writeRunFile(launch.outputDir, {
-      version: 2,
-      ...launch.identity,
-      createdAt: launch.recorded?.createdAt ?? new Date().toISOString(),
-      outputs: launch.phase.outputs,
-      indexColumn: launch.phase.indexColumn,
-    });
+  const run: RunFile = {
+    version: 2,
+    ...launch.identity,
+    createdAt: launch.recorded?.createdAt ?? new Date().toISOString(),
+    outputs: launch.phase.outputs,
+    indexColumn: launch.phase.indexColumn,
+  };
+  if (launch.recorded === undefined) {
+    const winner = createRunFile(launch.outputDir, run);
+    if (winner) refuseOtherRecordedRun(launch.outputDir, winner, launch.identity, launch.phase, launch.loaded.dir);
+  } else if (launch.recorded.version !== 2) {
+    writeRunFile(launch.outputDir, run);
   }
   const { settings } = launch;
   writeRunnerSpecFile(launch.outputDir, {
