@@ -71,7 +71,9 @@ describe('what the scan counts as committed', () => {
     const entry = scanDisk(outputDir).committed.get('0-9')!;
     expect(entry.dir).toBe(dir);
     expect(() => markerOf(entry)).toThrow(DataError);
-    expect(() => markerOf(entry)).toThrow(`${markerPathIn(dir)} is not a commit marker (not JSON); delete ${dir} and rerun the launcher to redo that chunk`);
+    expect(() => markerOf(entry)).toThrow(
+      `${markerPathIn(dir)} is not a commit marker (not JSON); delete ${dir} and rerun the launcher to redo that chunk`,
+    );
     writeFileSync(markerPathIn(dir), '{"version": 2}');
     const reread = scanDisk(outputDir).committed.get('0-9')!;
     expect(() => markerOf(reread)).toThrow(/_SUCCESS is not a commit marker \(name: .*\); delete .* and rerun the launcher/);
@@ -162,7 +164,9 @@ describe('resuming a run', () => {
     expect(merge.exitCode, merge.all).toBe(1);
     expect(merge.stdout).toMatch(/nothing to do/);
     expect(merge.stderr.trim().split('\n')).toEqual([
-      expect.stringContaining(`merge failed: ${markerPathIn(damaged)} is not a commit marker (not JSON); delete ${damaged} and rerun the launcher to redo that chunk`),
+      expect.stringContaining(
+        `merge failed: ${markerPathIn(damaged)} is not a commit marker (not JSON); delete ${damaged} and rerun the launcher to redo that chunk`,
+      ),
     ]);
 
     rmSync(damaged, { recursive: true });
@@ -187,7 +191,7 @@ describe('run.json', () => {
     outputs: ['dataset_*'],
   };
 
-  it('is created by one launcher only: a second one gets the first one\'s run back to compare with', () => {
+  it("is created by one launcher only: a second one gets the first one's run back to compare with", () => {
     const { outputDir } = workDir();
     mkdirSync(outputDir, { recursive: true });
     expect(createRunFile(outputDir, run)).toBeUndefined();

@@ -8,12 +8,13 @@
  *
  * Nor does the scan check each marker's run identity. chunksOfAnotherRun does, reading every
  * marker, and only the launcher calls it, only when run.json is missing. That is sound
- * because chunks of another run can only be in an output dir whose run.json is missing or
- * was replaced: every launcher compares its run with run.json before any runner starts, and
- * when run.json is missing it checks every marker, then creates run.json exclusively (a
- * launcher that loses that race compares with the winner's), so no two runs can each find
- * it missing and both run. Replacing run.json by hand is moving the run aside, which the
- * refusal itself tells the user to do with the whole output dir.
+ * because while run.json is present, no chunk of another run can be committed: runners make
+ * chunks only under the run a launcher started them for, and a launcher starts none before
+ * its run matched run.json, or, with run.json missing, before it checked every marker and
+ * then created run.json exclusively (createRunFile: of two launchers that both found it
+ * missing, the second compares its run with the first one's and stops on a difference).
+ * What this cannot see is run.json deleted or rewritten by hand while another run's runners
+ * are live; a deleted one is checked in full on the next launch, as before.
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

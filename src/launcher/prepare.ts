@@ -162,7 +162,13 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
 }
 
 /** The run.json in the output dir records another run than this launch's: refused, naming each difference. */
-export function refuseOtherRecordedRun(outputDir: string, recorded: RunFile, identity: RunIdentity, phase: PhaseConfig, configDir: string): void {
+export function refuseOtherRecordedRun(
+  outputDir: string,
+  recorded: RunFile,
+  identity: RunIdentity,
+  phase: PhaseConfig,
+  configDir: string,
+): void {
   // A version 1 run.json recorded {configDir} filled with this host's absolute path.
   const comparable =
     recorded.version === 1 ? { ...identity, command: expandConfigDir(identity.command, configDir), configDir: undefined } : identity;

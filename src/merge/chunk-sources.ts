@@ -92,7 +92,10 @@ export function resolveChunk(chunk: ChunkDirEntry, previous: readonly PreviousMe
   // The phase declared the chunk empty (mark_empty): it adds no rows, and no file to read.
   if (files.length === 0 && markerOf(chunk).empty) return { chunk, sources: [], rows: 0 };
   if (files.length === 0) {
-    const listed = markerOf(chunk).files.map((file) => file.path).join(', ') || 'nothing';
+    const listed =
+      markerOf(chunk)
+        .files.map((file) => file.path)
+        .join(', ') || 'nothing';
     throw new DataError(
       `${markerPath} lists no .parquet or .jsonl output (it lists ${listed}); the merge reads only those: check the phase's "outputs" globs`,
     );

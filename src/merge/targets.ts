@@ -29,7 +29,9 @@ export function planMerge(disk: DiskState, run: RunFile, request: TargetRequest)
   if (request.device !== undefined && request.all)
     throw new UsageError('--device and --all exclude each other: pick one device, or --all for one file over the whole range');
   const grid = chunkGrid(run);
-  const committed = grid.map((range) => disk.committed.get(rangeKey(range))).filter((entry): entry is CommittedEntry => entry !== undefined);
+  const committed = grid
+    .map((range) => disk.committed.get(rangeKey(range)))
+    .filter((entry): entry is CommittedEntry => entry !== undefined);
   const missing = grid.filter((range) => !disk.committed.has(rangeKey(range)));
   if (request.all) return { targets: [{ name: ALL_TARGET, chunks: committed }], missing };
   const chunksOf = (device: string) => committed.filter((entry) => entry.device === device);

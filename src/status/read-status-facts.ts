@@ -12,7 +12,14 @@ import { scanDisk, soundMarkerOf, type CommittedEntry, type DiskState } from '..
 import { readLatestProgress } from '../chunk-runner/progress-tail.js';
 import { mergedFilesIn } from '../merge/merged-files.js';
 import { readFailedRecord } from '../core/failed-record.js';
-import { RATE_WINDOW_MS, type ClaimFacts, type DeviceCommitFacts, type FailedDirFacts, type MergedFileFacts, type StatusFacts } from './status-model.js';
+import {
+  RATE_WINDOW_MS,
+  type ClaimFacts,
+  type DeviceCommitFacts,
+  type FailedDirFacts,
+  type MergedFileFacts,
+  type StatusFacts,
+} from './status-model.js';
 
 const FAILED_LOG_TAIL_LINES = 5;
 
