@@ -1,15 +1,14 @@
 /**
- * A checkpointed run with attached runners (here, or over ssh): write run.json and the runner
- * spec, start one chunk-runner per host, relay their events as one stream, stop them cleanly.
+ * A checkpointed run with attached runners (here, or over ssh): start one chunk-runner per
+ * host, relay their events as one stream, stop them cleanly. run.json and the runner spec are
+ * written before (record-run.ts).
  */
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
 import { execa } from 'execa';
 import { parseRunEventLine, type RunEvent } from '../core/events.js';
-import { createRunFile, writeRunFile, type RunFile } from '../core/run-file.js';
-import { writeRunnerSpecFile } from '../core/runner-spec-file.js';
 import { EXIT } from '../core/errors.js';
-import { refuseOtherRecordedRun, type PreparedLaunch } from './prepare.js';
+import type { PreparedLaunch } from './prepare.js';
 import type { RunnerCommand } from './backends/backend.js';
 
 export interface RunnerExit {
@@ -19,39 +18,6 @@ export interface RunnerExit {
   readonly signal: string | undefined;
   readonly pid: number | undefined;
   readonly stderr: string;
-}
-
-/**
- * run.json (the identity) and runner-spec.json (how runners run it), before any runner starts.
- * A missing run.json is created exclusively: when another launcher created it meanwhile, its
- * run must be this one (see scan.ts for why that matters).
- */
-export function recordRun(launch: PreparedLaunch, hostCount: number): void {
-  const run: RunFile = {
-    version: 2,
-    ...launch.identity,
-    createdAt: launch.recorded?.createdAt ?? new Date().toISOString(),
-    outputs: launch.phase.outputs,
-    indexColumn: launch.phase.indexColumn,
-  };
-  if (launch.recorded === undefined) {
-    const winner = createRunFile(launch.outputDir, run);
-    if (winner) refuseOtherRecordedRun(launch.outputDir, winner, launch.identity, launch.phase, launch.loaded.dir);
-  } else if (launch.recorded.version !== 2) {
-    writeRunFile(launch.outputDir, run);
-  }
-  const { settings } = launch;
-  writeRunnerSpecFile(launch.outputDir, {
-    version: 1,
-    phase: launch.identity.phase,
-    commandTemplate: launch.phase.command,
-    python: launch.loaded.config.python,
-    hosts: hostCount,
-    settings: { ...settings, chunkTimeoutMs: settings.chunkTimeoutMs ?? null, worker: settings.worker ?? null },
-    outputDirEnv: launch.phase.outputDirEnv,
-    phaseEnv: launch.phase.env ?? {},
-    deviceEnv: launch.loaded.config.deviceEnv,
-  });
 }
 
 export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {

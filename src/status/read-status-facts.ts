@@ -10,7 +10,7 @@ import { chunkIndexOf, itemCount, nameWidthFor, parseChunkName } from '../core/p
 import type { RunFile } from '../core/run-file.js';
 import { scanDisk, soundMarkerOf, type CommittedEntry, type DiskState } from '../core/scan.js';
 import { readLatestProgress } from '../chunk-runner/progress-tail.js';
-import { mergedFilesIn } from '../merge/merged-files.js';
+import { mergedFilesIn } from '../merge/merged-file-names.js';
 import { readFailedRecord } from '../core/failed-record.js';
 import {
   RATE_WINDOW_MS,
