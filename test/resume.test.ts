@@ -12,6 +12,9 @@ import { writeMarker, type Marker } from '../src/core/marker.js';
 import { chunkName, nameWidthFor, type ChunkRange } from '../src/core/plan.js';
 import { createRunFile, readRunFile, type RunFile } from '../src/core/run-file.js';
 import { markerOf, scanDisk } from '../src/core/scan.js';
+import type { LaunchOptions } from '../src/launcher/cli.js';
+import { prepareLaunch } from '../src/launcher/prepare.js';
+import { recordRun } from '../src/launcher/record-run.js';
 import { launcher, readRecord } from './support/cli.js';
 import { committedIndexes, expectExactlyOnce } from './support/disk.js';
 import { committedProblems, faultWorkDirs, wrapperCommand, writeFaultConfig } from './support/faults.js';
@@ -179,6 +182,30 @@ describe('resuming a run', () => {
 });
 
 describe('run.json', () => {
+  it('of two launchers that both found it missing, the second stops when the first recorded another run', () => {
+    const { cwd, outputDir } = workDir();
+    writeFaultConfig(cwd);
+    const options = (model: string): LaunchOptions => ({
+      phase: '1',
+      start: '0',
+      end: '19',
+      checkpointFrequency: '10',
+      checkpoint: true,
+      merge: false,
+      devices: ['cpu:1'],
+      model,
+    });
+    const first = prepareLaunch(options('first/model'), [], cwd);
+    const second = prepareLaunch(options('second/model'), [], cwd);
+    expect(first.recorded).toBeUndefined();
+    expect(second.recorded).toBeUndefined();
+    recordRun(first, 1);
+    expect(() => recordRun(second, 1)).toThrow(/run\.json records a different run \(command .*first\/model.* -> .*second\/model/);
+    expect(readRunFile(outputDir)!.command.join(' ')).toContain('first/model');
+    // The same run again is no difference: it goes on.
+    recordRun(prepareLaunch(options('first/model'), [], cwd), 1);
+  });
+
   const run: RunFile = {
     version: 2,
     createdAt: '2026-11-26T10:00:00.000Z',
