@@ -15,6 +15,11 @@ export function option(name, fallback) {
   return at >= 0 ? process.argv[at + 1] : fallback;
 }
 
+/** A flag without a value (`--keep`): present or not, wherever it stands. */
+export function flag(name) {
+  return process.argv.includes(`--${name}`);
+}
+
 /** The interpreter itself, not a pyenv/asdf shim, whose own start would be charged to every chunk. */
 export function realPython() {
   return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
@@ -24,7 +29,7 @@ export function scratchDir(prefix) {
   const dir = option('dir') ?? mkdtempSync(path.join(tmpdir(), prefix));
   return {
     dir,
-    cleanup: () => option('dir') === undefined && option('keep') === undefined && rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => option('dir') === undefined && !flag('keep') && rmSync(dir, { recursive: true, force: true }),
   };
 }
 

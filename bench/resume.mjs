@@ -4,15 +4,17 @@
  * launcher to its "nothing to do" line, and of `launcher status` to its end. Goal at 200,000
  * chunks: each <= 2 s.
  *
- *   npm run bench:resume -- [--chunks 200000] [--devices 4] [--repeat 5] [--keep]
+ *   npm run bench:resume -- [--chunks 200000] [--devices 4] [--repeat 5] [--keep] [--dir DIR]
  *
  * Rounds alternate, in the same run, with a bare `node -e ''` start (the floor of any CLI)
- * and the in-process disk scan alone. The markers are the core's own schema, written
- * without fsync (making the dir is not what is measured); their data files are not created,
- * since neither a resume nor status opens them.
+ * and the in-process disk scan alone. The markers are what the runner writes (version 2, with
+ * the run identity of run.json and a claim token), written without fsync (making the dir is
+ * not what is measured); their data files are not created, since neither a resume nor status
+ * opens them. With --dir, a dir made by an earlier run with the same flags is reused.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchDir, dist, fmt, launcherBin, option, realPython, scratchDir, writeBenchConfig } from './bench-support.mjs';
 
@@ -30,18 +32,23 @@ const script = path.join(benchDir, 'null_phase.py');
 const { dir, cleanup } = scratchDir('chunkrun-bench-resume-');
 const outputDir = path.join(dir, 'out');
 
+/** The run the launcher below resumes: what it records in run.json and every runner records in each marker. */
+const run = {
+  phase: 'bench',
+  start: 0,
+  end: chunks - 1,
+  checkpointFrequency: 1,
+  command: [python, script, '--start', '{start}', '--end', '{end}', '--device', '{device}'],
+  configDir: '.',
+};
+/** What the dir was made with: a kept dir (--dir) is reused only when it matches. */
+const madeWith = JSON.stringify({ format: 2, chunks, devices, run });
+const madeWithFile = path.join(dir, 'bench-resume-made-with.json');
+
 function makeCommittedRun() {
+  rmSync(outputDir, { recursive: true, force: true });
   mkdirSync(outputDir, { recursive: true });
-  writeRunFile(outputDir, {
-    version: 1,
-    createdAt: new Date().toISOString(),
-    phase: 'bench',
-    start: 0,
-    end: chunks - 1,
-    checkpointFrequency: 1,
-    command: [python, script, '--start', '{start}', '--end', '{end}', '--device', '{device}'],
-    outputs: ['dataset_*'],
-  });
+  writeRunFile(outputDir, { version: 2, ...run, createdAt: new Date().toISOString(), outputs: ['dataset_*'] });
   const width = nameWidthFor(chunks - 1);
   const now = new Date().toISOString();
   for (let index = 0; index < chunks; index++) {
@@ -50,8 +57,9 @@ function makeCommittedRun() {
     const chunkDir = chunkDirFor(outputDir, device, range, width);
     mkdirSync(chunkDir, { recursive: true });
     const file = `dataset_null_${index}.jsonl`;
+    // As the runner's writeCommitMarker makes it: version 2, with the run and the claim's token.
     const marker = markerSchema.parse({
-      version: 1,
+      version: 2,
       name: chunkName(range, width),
       ...range,
       device,
@@ -61,8 +69,20 @@ function makeCommittedRun() {
       finishedAt: now,
       durationMs: 1,
       files: [{ path: file, bytes: 15, rows: 1 }],
+      run,
+      token: randomBytes(8).toString('hex'),
+      rows: 1,
     });
     writeFileSync(markerPathIn(chunkDir), `${JSON.stringify(marker, null, 2)}\n`);
+  }
+  writeFileSync(madeWithFile, madeWith);
+}
+
+function keptDirMatches() {
+  try {
+    return readFileSync(madeWithFile, 'utf8') === madeWith;
+  } catch {
+    return false;
   }
 }
 
@@ -91,9 +111,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 try {
   const generatedAt = performance.now();
-  makeCommittedRun();
+  const reused = keptDirMatches();
+  if (!reused) makeCommittedRun();
   console.log(
-    `resume scan: ${chunks} committed chunks in ${devices} device folders (written in ${fmt((performance.now() - generatedAt) / 1000, 1)} s)`,
+    `resume scan: ${chunks} committed chunks in ${devices} device folders (${reused ? `reused from ${dir}` : `written in ${fmt((performance.now() - generatedAt) / 1000, 1)} s`})`,
   );
   writeBenchConfig(dir, python, script);
   const launch = [

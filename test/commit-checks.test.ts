@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scanDisk } from '../src/core/scan.js';
+import { markerOf, scanDisk } from '../src/core/scan.js';
 import { launcher, repoRoot } from './support/cli.js';
 import { committedProblems, faultWorkDirs, realPython, wrapperCommand, writeFaultConfig } from './support/faults.js';
 
@@ -49,8 +49,8 @@ describe('what a chunk must hold to commit', () => {
     expect(result.stdout).toMatch(/FAILED 0-9 .*outputs hold 0 rows \(dataset_none\.jsonl\); a phase with no rows for a chunk says so with chunkrun\.mark_empty\(\)/);
     const committed = scanDisk(outputDir).committed;
     expect([...committed.keys()].sort()).toEqual(['10-19', '20-29']);
-    expect(committed.get('10-19')!.marker).toMatchObject({ rows: 0, files: [], empty: { reason: 'no problems in this range' } });
-    expect(committed.get('20-29')!.marker).toMatchObject({ rows: 10 });
+    expect(markerOf(committed.get('10-19')!)).toMatchObject({ rows: 0, files: [], empty: { reason: 'no problems in this range' } });
+    expect(markerOf(committed.get('20-29')!)).toMatchObject({ rows: 10 });
   });
 
   it('merges a run with a chunk declared empty: it adds no rows', async () => {

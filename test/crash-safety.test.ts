@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launcher, readRecord, useWorkDir } from './support/cli.js';
 import { committedIndexes, expectExactlyOnce, markersMatchFiles } from './support/disk.js';
 import { processesMentioning, waitFor } from './support/processes.js';
-import { scanDisk } from '../src/core/scan.js';
+import { markerOf, scanDisk } from '../src/core/scan.js';
 
 const work = useWorkDir({ beforeEach, afterEach });
 const args = ['--phase', '1', '--start', '0', '--end', '199', '--checkpoint-frequency', '20', '--devices', 'cpu:2', '--no-merge'];
@@ -40,7 +40,7 @@ describe('crash safety', () => {
     expect(expectExactlyOnce(committedIndexes(work.outputDir()), 0, 199)).toBeUndefined();
     expect(markersMatchFiles(work.outputDir())).toBeUndefined();
     // No chunk dir without a marker is counted, and none is left behind.
-    expect(scanDisk(work.outputDir()).entries.every((entry) => entry.marker)).toBe(true);
+    expect(scanDisk(work.outputDir()).entries.every((entry) => entry.committedAtMs !== undefined && markerOf(entry))).toBe(true);
   });
 
   it('two launchers started at once on one output dir never run the same chunk', async () => {

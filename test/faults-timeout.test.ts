@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scanDisk } from '../src/core/scan.js';
+import { markerOf, scanDisk } from '../src/core/scan.js';
 import { launcher, readRecord, removeDir, tempWorkDir } from './support/cli.js';
 import { committedProblems, killAll, leftoverProcesses, processesMentioning, wrapperCommand, writeFaultConfig } from './support/faults.js';
 
@@ -64,8 +64,9 @@ describe('--chunk-timeout', () => {
         .filter((entry) => entry.start === 0)
         .map((entry) => entry.attempt);
       expect(attempts).toEqual([1, 2]);
-      const { dir, marker } = scanDisk(outputDir).committed.get('0-9')!;
-      expect(marker!.attempt).toBe(2);
+      const committed = scanDisk(outputDir).committed.get('0-9')!;
+      const { dir } = committed;
+      expect(markerOf(committed).attempt).toBe(2);
       expect(readFileSync(path.join(dir, 'run.log'), 'utf8')).toContain('hanging at index 5');
       expect(existsSync(path.join(dir, 'run.attempt2.log'))).toBe(true);
       expect(committedProblems(outputDir)).toEqual([]);

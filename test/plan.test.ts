@@ -53,6 +53,10 @@ describe('chunk names', () => {
     expect(parseChunkName('chunk_00099-00050')).toBeUndefined();
     expect(parseChunkName('completed.json')).toBeUndefined();
     expect(parseChunkName('.chunk_00000-00049.tmp')).toBeUndefined();
+    const notChunkNames = ['chunk_-5', 'chunk_5-', 'chunk_1-2-3', 'chunk_1a-2', 'chunk_1-2 ', 'chunk_+1-2', 'chunk_1.5-2', 'xchunk_0-0'];
+    for (const name of [...notChunkNames, 'chunk_']) expect(parseChunkName(name), name).toBeUndefined();
+    expect(parseChunkName('chunk_0-0')).toEqual({ start: 0, end: 0 });
+    expect(parseChunkName('chunk_9007199254740990-9007199254740991')).toEqual({ start: 9007199254740990, end: 9007199254740991 });
   });
 });
 

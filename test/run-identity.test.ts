@@ -3,7 +3,7 @@ import path from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import { describe, expect, it, beforeEach, afterEach } from 'vitest';
 import { readRunFile } from '../src/core/run-file.js';
-import { scanDisk } from '../src/core/scan.js';
+import { markerOf, scanDisk } from '../src/core/scan.js';
 import { launcher, useWorkDir } from './support/cli.js';
 import { writeFaultConfig } from './support/faults.js';
 
@@ -24,7 +24,7 @@ describe('run identity', () => {
     expect(again.stdout).toMatch(/nothing to do/);
     expect(existsSync(path.join(work.outputDir(), 'run.json'))).toBe(true);
     expect(readRunFile(work.outputDir())).toMatchObject({ command: recorded!.command, outputs: recorded!.outputs });
-    expect([...scanDisk(work.outputDir()).committed.values()].every((entry) => entry.marker!.run !== undefined)).toBe(true);
+    expect([...scanDisk(work.outputDir()).committed.values()].every((entry) => markerOf(entry).run !== undefined)).toBe(true);
   });
 
   it('refuses chunks made by another model once run.json is gone, naming the difference', async () => {

@@ -57,7 +57,7 @@ const run = (devices: number, end: number, extra: string[] = []) => [
 function chunkLayout(outputDir: string): Record<string, { files: string[]; markerKeys: string[]; rows: (number | null)[] }> {
   const layout: Record<string, { files: string[]; markerKeys: string[]; rows: (number | null)[] }> = {};
   for (const entry of scanDisk(outputDir).committed.values()) {
-    const marker = readMarker(entry.dir)!;
+    const marker = readMarker(entry.dir);
     layout[entry.name] = {
       files: readdirSync(entry.dir)
         .map((name) => name.replace(/^(dataset_sae_\d+-\d+)_.*(\.\w+)$/, '$1$2'))

@@ -6,8 +6,8 @@ import { readdirSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsyncDir } from '../core/atomic-file.js';
-import { ATTEMPTS_DIR, attemptsDirFor, chunksRoot } from '../core/layout.js';
-import { readMarker, type Marker } from '../core/marker.js';
+import { ATTEMPTS_DIR, attemptsDirFor, chunksRoot, markerPathIn } from '../core/layout.js';
+import { commitTimeIn } from '../core/marker.js';
 
 function listOrEmpty(dir: string): string[] {
   try {
@@ -22,15 +22,15 @@ function deviceFolders(outputDir: string): string[] {
   return listOrEmpty(chunksRoot(outputDir)).filter((name) => !name.startsWith('.'));
 }
 
-/** A valid commit of this chunk in any device folder (another runner may have committed it since our scan). */
-export function committedCopy(outputDir: string, name: string): { device: string; marker: Marker } | undefined {
-  for (const device of deviceFolders(outputDir)) {
-    const dir = path.join(chunksRoot(outputDir), device, name);
-    if (!existsSync(dir)) continue;
-    const marker = readMarker(dir);
-    if (marker) return { device, marker };
-  }
-  return undefined;
+/** Whether a chunk dir is committed: the scan's rule (see commitTimeIn). */
+function isCommitted(chunkDir: string): boolean {
+  return commitTimeIn(chunkDir) !== undefined;
+}
+
+/** The device folder that holds a commit of this chunk (another runner may have committed it since our scan). */
+export function committedCopy(outputDir: string, name: string): { device: string } | undefined {
+  const device = deviceFolders(outputDir).find((folder) => isCommitted(path.join(chunksRoot(outputDir), folder, name)));
+  return device === undefined ? undefined : { device };
 }
 
 /**
@@ -85,11 +85,19 @@ export function makeAttemptDir(dir: string, previous: string | undefined): void 
   setAside(previous, path.dirname(previous));
 }
 
+/**
+ * A phase may leave a `_SUCCESS` of its own in its output folder (Hadoop and Spark writers do):
+ * a failed attempt's folder drops it before it is published, or the chunk would look committed.
+ */
+export function dropPhaseMarker(attemptDir: string): void {
+  rmSync(markerPathIn(attemptDir), { recursive: true, force: true });
+}
+
 export type Publication = 'published' | 'already-committed';
 
 /**
  * Publish an attempt dir as the chunk dir in one rename. A chunk dir already there with a
- * valid marker is another attempt's commit and wins; one without (a failed or crashed run's
+ * marker is another attempt's commit and wins; one without (a failed or crashed run's
  * leftovers) is set aside first. Callers hold the chunk's claim and checked it just before.
  */
 export function publishAttemptDir(attemptDir: string, chunkDir: string): Publication {
@@ -102,10 +110,10 @@ export function publishAttemptDir(attemptDir: string, chunkDir: string): Publica
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
     }
-    if (readMarker(chunkDir)) return 'already-committed';
+    if (isCommitted(chunkDir)) return 'already-committed';
     setAside(chunkDir, path.join(path.dirname(chunkDir), ATTEMPTS_DIR));
   }
-  if (readMarker(chunkDir)) return 'already-committed';
+  if (isCommitted(chunkDir)) return 'already-committed';
   throw new Error(`cannot publish ${attemptDir} as ${chunkDir}: the chunk dir keeps reappearing without a commit marker`);
 }
 
@@ -113,7 +121,7 @@ export function publishAttemptDir(attemptDir: string, chunkDir: string): Publica
 export function clearUncommittedCopies(outputDir: string, name: string, committedDir: string): void {
   for (const device of deviceFolders(outputDir)) {
     const dir = path.join(chunksRoot(outputDir), device, name);
-    if (dir === committedDir || !existsSync(dir) || readMarker(dir)) continue;
+    if (dir === committedDir || !existsSync(dir) || isCommitted(dir)) continue;
     setAside(dir, attemptsDirFor(outputDir, device));
   }
 }

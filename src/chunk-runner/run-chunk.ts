@@ -16,7 +16,7 @@ import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
 import { describeOutcome, type AttemptOutcome } from '../attempt/outcome.js';
 import { nextStepAfterFailure } from '../attempt/retry-policy.js';
-import { makeAttemptDir, publishAttemptDir, clearUncommittedCopies } from './chunk-dirs.js';
+import { clearUncommittedCopies, dropPhaseMarker, makeAttemptDir, publishAttemptDir } from './chunk-dirs.js';
 import { failureSignature } from './failure-evidence.js';
 import { phaseEnvFor } from './phase-env.js';
 import { readLatestProgress } from './progress-tail.js';
@@ -192,6 +192,7 @@ function afterFailedAttempt(
   // A stop (Ctrl+C, Slurm's SIGTERM on cancel or preemption) is no verdict on the chunk: it stays pending for the next run.
   if (ctx.stopping && !diskFull) return { kind: 'handed-back' };
 
+  dropPhaseMarker(failed.dir);
   writeFailedRecord(failed.dir, {
     attempts: failed.attempt,
     reason,

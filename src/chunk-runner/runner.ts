@@ -45,7 +45,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
   async run(): Promise<RunnerSummary> {
     const { spec } = this;
     const total = chunkCount(spec.run);
-    const pendingSpans = uncommittedSpans(spec.run, committedRanges(scanDisk(spec.outputDir, spec.run)));
+    const pendingSpans = uncommittedSpans(spec.run, committedRanges(scanDisk(spec.outputDir)));
     const pending = spansLength(pendingSpans);
     const blocks = plannedBlocks(spec.run, nameWidthFor(spec.run.end), pendingSpans, spec.blockCount);
     const ownBlock = new Map(spec.devices.map((device, i) => [device.name, spec.blockOffset + i] as const));
@@ -166,7 +166,7 @@ export class ChunkRunner extends EventEmitter<{ event: [RunEvent] }> {
 
   /** completed.json in each device folder once every chunk of the run is committed. */
   private writeCompletedFiles(total: number): void {
-    const disk = scanDisk(this.spec.outputDir, this.spec.run);
+    const disk = scanDisk(this.spec.outputDir);
     if (gridIndexesOf(this.spec.run, committedRanges(disk)).length !== total) return;
     const byDevice = new Map<string, string[]>();
     for (const entry of disk.committed.values()) byDevice.set(entry.device, [...(byDevice.get(entry.device) ?? []), entry.name]);

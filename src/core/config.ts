@@ -1,11 +1,17 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { UsageError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
 import { nearestName } from './nearest.js';
 import { packageRoot } from './package-root.js';
+
+/** The YAML parser, loaded for a YAML config only: every command reads a config, most of them JSON. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
+}
 
 const durationSchema = z.union([z.string(), z.number()]).refine((value) => parseDuration(value) !== undefined, {
   message: 'must be a duration like "30m", "90s", "2h" or a number of seconds',

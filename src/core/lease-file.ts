@@ -6,24 +6,25 @@
  */
 import { closeSync, fstatSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { writeTempFileFor, tempNameFor } from './atomic-file.js';
+import { fsyncDir, writeTempFileFor, tempNameFor } from './atomic-file.js';
 
 /**
  * Create `file` with `content` only if it does not exist, never showing a reader a part of
  * it: the content goes to a temp file first, then link() publishes it or fails with EEXIST
- * (atomic on local filesystems and NFS alike).
+ * (atomic on local filesystems and NFS alike). `durable`: it also survives a power cut.
  */
-export function createExclusive(file: string, content: string): boolean {
-  const temp = writeTempFileFor(file, content);
+export function createExclusive(file: string, content: string, options: { durable: boolean } = { durable: false }): boolean {
+  const temp = writeTempFileFor(file, content, options);
   try {
     linkSync(temp, file);
-    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   } finally {
     unlinkSync(temp);
   }
+  if (options.durable) fsyncDir(path.dirname(file));
+  return true;
 }
 
 export interface LeaseFileRead {

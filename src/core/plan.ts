@@ -21,15 +21,32 @@ export function chunkName(range: ChunkRange, width: number): string {
   return `chunk_${pad(range.start)}-${pad(range.end)}`;
 }
 
-const CHUNK_NAME = /^chunk_(\d+)-(\d+)$/;
+const CHUNK_PREFIX = 'chunk_';
 
-/** The range a chunk folder name stands for, or undefined when it is not a chunk name. */
+/** The number the decimal digits name[from, to) spell; undefined when there are none or another character. */
+function digitsAt(name: string, from: number, to: number): number | undefined {
+  if (to <= from) return undefined;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = name.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  // Past 15 digits, adding up loses precision differently from Number().
+  return to - from > 15 ? Number(name.slice(from, to)) : value;
+}
+
+/**
+ * The range a chunk folder name (chunk_<digits>-<digits>) stands for, or undefined when it is
+ * not a chunk name. By hand, not a regular expression: a scan parses 200,000 names.
+ */
 export function parseChunkName(name: string): ChunkRange | undefined {
-  const match = CHUNK_NAME.exec(name);
-  if (!match) return undefined;
-  const start = Number(match[1]);
-  const end = Number(match[2]);
-  return end >= start ? { start, end } : undefined;
+  if (!name.startsWith(CHUNK_PREFIX)) return undefined;
+  const dash = name.indexOf('-', CHUNK_PREFIX.length);
+  if (dash < 0) return undefined;
+  const start = digitsAt(name, CHUNK_PREFIX.length, dash);
+  const end = digitsAt(name, dash + 1, name.length);
+  return start !== undefined && end !== undefined && end >= start ? { start, end } : undefined;
 }
 
 /** How many chunks the grid over [start, end] has. */

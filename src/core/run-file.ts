@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from './atomic-file.js';
+import { createExclusive } from './lease-file.js';
 import { runFilePath } from './layout.js';
 import { UsageError } from './errors.js';
 import { builtInConfigFile } from './config.js';
@@ -90,6 +91,23 @@ export function sameRunIdentity(a: RunIdentity, b: RunIdentity): boolean {
 
 export function writeRunFile(outputDir: string, run: RunFile): void {
   writeJsonAtomic(runFilePath(outputDir), runFileSchema.parse(run));
+}
+
+/**
+ * Create run.json only where there is none, in one atomic step: of two launchers that both
+ * found it missing, one creates it and the other gets the winner's back to compare with.
+ * Undefined when this call created it.
+ */
+export function createRunFile(outputDir: string, run: RunFile): RunFile | undefined {
+  const file = runFilePath(outputDir);
+  const content = `${JSON.stringify(runFileSchema.parse(run), null, 2)}\n`;
+  // Another launcher's run.json that vanishes again between our link and our read: try again, a few times.
+  for (let tries = 0; tries < 3; tries++) {
+    if (createExclusive(file, content, { durable: true })) return undefined;
+    const existing = readRunFile(outputDir);
+    if (existing) return existing;
+  }
+  throw new UsageError(`${file} keeps appearing and disappearing: is another program deleting it? Stop it, then rerun`);
 }
 
 /** The recorded command with {configDir} filled for this host (a version 1 file holds it filled already). */

@@ -9,10 +9,9 @@ import type { RunEvent } from '../core/events.js';
 import { describeEvent } from '../chunk-runner/describe-event.js';
 import type { LaunchOptions } from './cli.js';
 import type { PreparedLaunch } from './prepare.js';
-import { CheckpointedRun, recordRun } from './run-checkpointed.js';
+import { recordRun } from './record-run.js';
 import { backendFor } from './backends/backend-for.js';
 import type { AttachedBackend } from './backends/backend.js';
-import { runUncheckpointed } from './run-uncheckpointed.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
 import { openLogFile, logEvent } from './event-log.js';
@@ -26,7 +25,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 /** The plan's chunks not committed on disk, as spans of grid indexes, and the scan they come from. */
 function pendingSpans(launch: PreparedLaunch, scanned?: DiskState) {
   const total = chunkCount(launch.identity);
-  const disk = scanned ?? scanDisk(launch.outputDir, launch.identity);
+  const disk = scanned ?? scanDisk(launch.outputDir);
   const missing = uncommittedSpans(launch.identity, committedRanges(disk));
   return {
     total,
@@ -83,6 +82,7 @@ export async function launch(prepared: PreparedLaunch, options: LaunchOptions, c
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    const { runUncheckpointed } = await import('./run-uncheckpointed.js');
     const results = await runUncheckpointed(prepared, stop.signal, options.quiet ? () => {} : err);
     const failed = results.filter((r) => !r.ok);
     out(
@@ -124,6 +124,8 @@ async function runAttached(
     return error ? EXIT.chunksFailed : EXIT.ok;
   }
 
+  // Loaded only now: a resume with nothing to do never pays for execa.
+  const { CheckpointedRun } = await import('./run-checkpointed.js');
   const run = new CheckpointedRun(prepared, backend.runnerCommands());
   const tty = process.stderr.isTTY && !options.quiet && !options.json;
   const view = tty ? new LiveView(model, process.stderr) : undefined;

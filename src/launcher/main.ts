@@ -2,15 +2,19 @@
 /** launcher: run a phase over a range on every device in checkpointed chunks; `launcher status` reports. */
 import { refuseUnknownOptions } from '../core/cli-errors.js';
 import { EXIT, UsageError, errorMessage } from '../core/errors.js';
-import { buildLaunchProgram, type LaunchOptions } from './cli.js';
-import { prepareLaunch } from './prepare.js';
-import { launch } from './launch.js';
+import type { LaunchOptions } from './cli.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[2] === 'status') {
     const { statusMain } = await import('./status-main.js');
     return statusMain(argv.slice(3));
   }
+  // Loaded here, not at the top: `launcher status` needs none of them (and their execa, pino).
+  const [{ buildLaunchProgram }, { prepareLaunch }, { launch }] = await Promise.all([
+    import('./cli.js'),
+    import('./prepare.js'),
+    import('./launch.js'),
+  ]);
   const dashDash = argv.indexOf('--');
   const own = dashDash === -1 ? argv : argv.slice(0, dashDash);
   const extraArgs = dashDash === -1 ? [] : argv.slice(dashDash + 1);

@@ -19,7 +19,7 @@ import { checkPlanSize } from '../core/limits.js';
 import { resolveSettings, type RunSettings } from '../core/settings.js';
 import { commandOnThisHost, readRunFile, runDifferences, type RunFile, type RunIdentity } from '../core/run-file.js';
 import { runFilePath } from '../core/layout.js';
-import { scanDisk, type DiskState } from '../core/scan.js';
+import { chunksOfAnotherRun, scanDisk, type DiskState } from '../core/scan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import type { LaunchOptions } from './cli.js';
 
@@ -141,18 +141,10 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
   checkPlanSize(identity);
   if (!options.dryRun) checkWritable(outputDir);
   const recorded = options.checkpoint ? readRunFile(outputDir) : undefined;
-  if (recorded) {
-    // A version 1 run.json recorded {configDir} filled with this host's absolute path.
-    const comparable = recorded.version === 1 ? { ...identity, command: expandConfigDir(command, loaded.dir), configDir: undefined } : identity;
-    const differences = [...runDifferences(recorded, comparable), ...checkDifferences(recorded, phase)];
-    if (differences.length > 0) {
-      throw new UsageError(
-        `${runFilePath(outputDir)} records a different run (${differences.join('; ')}); rerun with the recorded values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
-      );
-    }
-  }
-  const disk = options.checkpoint ? scanDisk(outputDir, identity) : undefined;
-  if (disk) refuseChunksOfAnotherRun(outputDir, identity, disk);
+  if (recorded) refuseOtherRecordedRun(outputDir, recorded, identity, phase, loaded.dir);
+  const disk = options.checkpoint ? scanDisk(outputDir) : undefined;
+  // With run.json present, every launcher compared its run with it before running: no chunk of another run can be here (see scan.ts).
+  if (disk && !recorded) refuseChunksOfAnotherRun(outputDir, identity, disk);
   return {
     cwd,
     loaded,
@@ -169,6 +161,25 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
   };
 }
 
+/** The run.json in the output dir records another run than this launch's: refused, naming each difference. */
+export function refuseOtherRecordedRun(
+  outputDir: string,
+  recorded: RunFile,
+  identity: RunIdentity,
+  phase: PhaseConfig,
+  configDir: string,
+): void {
+  // A version 1 run.json recorded {configDir} filled with this host's absolute path.
+  const comparable =
+    recorded.version === 1 ? { ...identity, command: expandConfigDir(identity.command, configDir), configDir: undefined } : identity;
+  const differences = [...runDifferences(recorded, comparable), ...checkDifferences(recorded, phase)];
+  if (differences.length > 0) {
+    throw new UsageError(
+      `${runFilePath(outputDir)} records a different run (${differences.join('; ')}); rerun with the recorded values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
+    );
+  }
+}
+
 /** How a commit is judged is part of a run: a changed glob or index column would judge old and new chunks apart. */
 function checkDifferences(recorded: RunFile, phase: PhaseConfig): string[] {
   const differences: string[] = [];
@@ -182,13 +193,14 @@ function checkDifferences(recorded: RunFile, phase: PhaseConfig): string[] {
 }
 
 /**
- * Every marker records the run it was made under, so a lost or replaced run.json cannot make
- * chunks of another model or command count as this run's.
+ * Every marker records the run it was made under, so a lost run.json cannot make chunks of
+ * another model or command count as this run's. Reads every marker: only when run.json is missing.
  */
-function refuseChunksOfAnotherRun(outputDir: string, identity: RunIdentity, { foreign }: DiskState): void {
+function refuseChunksOfAnotherRun(outputDir: string, identity: RunIdentity, disk: DiskState): void {
+  const foreign = chunksOfAnotherRun(disk, identity);
   const first = foreign[0];
-  if (!first?.marker?.run) return;
+  if (!first) return;
   throw new UsageError(
-    `${foreign.length} committed chunk(s) in ${outputDir} were made under a different run (${runDifferences(first.marker.run, identity).join('; ')}; e.g. ${first.dir}); rerun with those values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
+    `${foreign.length} committed chunk(s) in ${outputDir} were made under a different run (${runDifferences(first.run, identity).join('; ')}; e.g. ${first.entry.dir}); rerun with those values to resume, or move ${outputDir} aside (or pass --output-dir) to start fresh`,
   );
 }

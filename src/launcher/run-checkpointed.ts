@@ -1,13 +1,12 @@
 /**
- * A checkpointed run with attached runners (here, or over ssh): write run.json and the runner
- * spec, start one chunk-runner per host, relay their events as one stream, stop them cleanly.
+ * A checkpointed run with attached runners (here, or over ssh): start one chunk-runner per
+ * host, relay their events as one stream, stop them cleanly. run.json and the runner spec are
+ * written before (record-run.ts).
  */
 import { createInterface } from 'node:readline';
 import { EventEmitter } from 'node:events';
 import { execa } from 'execa';
 import { parseRunEventLine, type RunEvent } from '../core/events.js';
-import { writeRunFile } from '../core/run-file.js';
-import { writeRunnerSpecFile } from '../core/runner-spec-file.js';
 import { EXIT } from '../core/errors.js';
 import type { PreparedLaunch } from './prepare.js';
 import type { RunnerCommand } from './backends/backend.js';
@@ -19,31 +18,6 @@ export interface RunnerExit {
   readonly signal: string | undefined;
   readonly pid: number | undefined;
   readonly stderr: string;
-}
-
-/** run.json (the identity) and runner-spec.json (how runners run it), before any runner starts. */
-export function recordRun(launch: PreparedLaunch, hostCount: number): void {
-  if (launch.recorded?.version !== 2) {
-    writeRunFile(launch.outputDir, {
-      version: 2,
-      ...launch.identity,
-      createdAt: launch.recorded?.createdAt ?? new Date().toISOString(),
-      outputs: launch.phase.outputs,
-      indexColumn: launch.phase.indexColumn,
-    });
-  }
-  const { settings } = launch;
-  writeRunnerSpecFile(launch.outputDir, {
-    version: 1,
-    phase: launch.identity.phase,
-    commandTemplate: launch.phase.command,
-    python: launch.loaded.config.python,
-    hosts: hostCount,
-    settings: { ...settings, chunkTimeoutMs: settings.chunkTimeoutMs ?? null, worker: settings.worker ?? null },
-    outputDirEnv: launch.phase.outputDirEnv,
-    phaseEnv: launch.phase.env ?? {},
-    deviceEnv: launch.loaded.config.deviceEnv,
-  });
 }
 
 export class CheckpointedRun extends EventEmitter<{ event: [RunEvent] }> {

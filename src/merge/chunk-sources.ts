@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { DataError, errorMessage } from '../core/errors.js';
 import { markerPathIn } from '../core/layout.js';
-import type { ChunkDirEntry } from '../core/scan.js';
+import { markerOf, type ChunkDirEntry } from '../core/scan.js';
 import { chunkDataFiles } from './chunk-files.js';
 import type { RecordedChunk } from './merge-record.js';
 import type { PreviousMerge } from './merged-files.js';
@@ -87,7 +87,7 @@ function fromEarlierMerge(chunk: ChunkDirEntry, previous: readonly PreviousMerge
   for (const merge of previous) {
     const { byName, groupStarts } = indexOf(merge);
     const recorded = byName.get(chunk.name);
-    if (!recorded || recorded.finishedAt !== chunk.marker!.finishedAt) continue;
+    if (!recorded || recorded.finishedAt !== markerOf(chunk).finishedAt) continue;
     if (recorded.firstRow + recorded.rows > groupStarts[groupStarts.length - 1]!) continue;
     const { groups, skip, exact } = groupsHolding(groupStarts, recorded.firstRow, recorded.rows);
     const source = parquetSource(merge.file, merge.footer, groups, exact ? undefined : { skip, rows: recorded.rows });
@@ -106,9 +106,12 @@ export function resolveChunk(
   const markerPath = markerPathIn(chunk.dir);
   const rerun = `delete ${chunk.dir} and run \`${finish}\` to redo that chunk`;
   // The phase declared the chunk empty (mark_empty): it adds no rows, and no file to read.
-  if (files.length === 0 && chunk.marker!.empty) return { chunk, sources: [], rows: 0 };
+  if (files.length === 0 && markerOf(chunk).empty) return { chunk, sources: [], rows: 0 };
   if (files.length === 0) {
-    const listed = chunk.marker!.files.map((file) => file.path).join(', ') || 'nothing';
+    const listed =
+      markerOf(chunk)
+        .files.map((file) => file.path)
+        .join(', ') || 'nothing';
     throw new DataError(
       `${markerPath} lists no .parquet or .jsonl output (it lists ${listed}); the merge reads only those: check the phase's "outputs" globs`,
     );

@@ -65,7 +65,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
       `${outputDir} has no run.json: it is not the output dir of a checkpointed launcher run (pass --output-dir DIR, or --phase P whose outputDir it is)`,
     );
   removeAbandonedTempFiles(outputDir);
-  const plan = planMerge(request.disk ?? scanDisk(outputDir, run), run, request);
+  const plan = planMerge(request.disk ?? scanDisk(outputDir), run, request);
   if (plan.missing.length > 0 && !request.allowPartial) refuseIncomplete(run, plan.missing, request.where);
   if (plan.targets.every((target) => target.chunks.length === 0))
     throw new DataError(`no committed chunks to merge under ${path.join(outputDir, 'chunks')}`);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ChunkDirEntry } from '../core/scan.js';
+import { markerOf, type ChunkDirEntry } from '../core/scan.js';
 import { isDataFile } from './chunk-files.js';
 
 export const MERGE_RECORD_KEY = 'chunkrun.merge';
@@ -74,11 +74,14 @@ export type RecordedChunk = z.infer<typeof recordedChunkSchema>;
 
 /** Chunk names, commit times and recorded file sizes: all from the markers, so it survives --delete-chunks. */
 export function fingerprintOf(target: string, chunks: readonly ChunkDirEntry[]): string {
-  const inputs = chunks.map((chunk) => ({
-    name: chunk.name,
-    finishedAt: chunk.marker!.finishedAt,
-    files: chunk.marker!.files.filter((file) => isDataFile(file.path)).map((file) => [file.path, file.bytes]),
-  }));
+  const inputs = chunks.map((chunk) => {
+    const marker = markerOf(chunk);
+    return {
+      name: chunk.name,
+      finishedAt: marker.finishedAt,
+      files: marker.files.filter((file) => isDataFile(file.path)).map((file) => [file.path, file.bytes]),
+    };
+  });
   return createHash('sha256')
     .update(JSON.stringify({ version: 1, target, inputs }))
     .digest('hex');

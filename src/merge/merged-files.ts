@@ -2,7 +2,6 @@
 import { isAlive } from '../core/process-info.js';
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { MERGED_FILE } from '../core/layout.js';
 import { DataError } from '../core/errors.js';
 import {
   MERGE_RECORD_KEY,
@@ -14,6 +13,9 @@ import {
   type MergeSummary,
 } from './merge-record.js';
 import { readParquetFooter, type ParquetFooter } from '../parquet/index.js';
+import { mergedFilesIn } from './merged-file-names.js';
+
+export { mergedFilesIn, type MergedFileName } from './merged-file-names.js';
 
 export interface PreviousMerge {
   readonly file: string;
@@ -22,25 +24,6 @@ export interface PreviousMerge {
   readonly summary: MergeSummary;
   /** The full record, read when first asked for (it lists every chunk: large for many chunks). */
   readonly record: MergeRecord;
-}
-
-export interface MergedFileName {
-  readonly file: string;
-  readonly target: string;
-}
-
-export function mergedFilesIn(outputDir: string): MergedFileName[] {
-  let names: string[];
-  try {
-    names = readdirSync(outputDir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((name) => ({ name, match: MERGED_FILE.exec(name) }))
-    .filter((entry) => entry.match !== null)
-    .map((entry) => ({ file: path.join(outputDir, entry.name), target: entry.match![1]! }))
-    .sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
 // One parse per merged file and process: a merge of D devices looks at every merged file once per device.

@@ -3,7 +3,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { hintCommand, type RunLocation } from '../core/rerun-hint.js';
 import { chunkGrid, describeRanges, type ChunkRange } from '../core/plan.js';
 import type { RunFile } from '../core/run-file.js';
-import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
+import { rangeKey, type ChunkDirEntry, type CommittedEntry, type DiskState } from '../core/scan.js';
 
 export const ALL_TARGET = 'all';
 
@@ -29,7 +29,9 @@ export function planMerge(disk: DiskState, run: RunFile, request: TargetRequest)
   if (request.device !== undefined && request.all)
     throw new UsageError('--device and --all exclude each other: pick one device, or --all for one file over the whole range');
   const grid = chunkGrid(run);
-  const committed = grid.map((range) => disk.committed.get(rangeKey(range))).filter((entry): entry is ChunkDirEntry => entry !== undefined);
+  const committed = grid
+    .map((range) => disk.committed.get(rangeKey(range)))
+    .filter((entry): entry is CommittedEntry => entry !== undefined);
   const missing = grid.filter((range) => !disk.committed.has(rangeKey(range)));
   if (request.all) return { targets: [{ name: ALL_TARGET, chunks: committed }], missing };
   const chunksOf = (device: string) => committed.filter((entry) => entry.device === device);

@@ -9,7 +9,7 @@ import { ParquetWriter } from 'hyparquet-writer';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
-import type { ChunkDirEntry } from '../core/scan.js';
+import { markerOf, type ChunkDirEntry } from '../core/scan.js';
 import type { ChunkSource, KnownSchemaSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
 import {
   type CopyChecks,
@@ -180,7 +180,7 @@ async function writeChunks(
       takeEncoded();
     }
     const { start, end } = chunk.range;
-    recorded.push({ name: chunk.name, start, end, finishedAt: chunk.marker!.finishedAt, firstRow: row, rows });
+    recorded.push({ name: chunk.name, start, end, finishedAt: markerOf(chunk).finishedAt, firstRow: row, rows });
     row += rows;
   }
   batcher.flush();

@@ -1,16 +1,25 @@
-/** Everything `status` needs, read off an output dir in one pass; no judgement here. */
+/** Everything `status` needs, read off an output dir in one pass: the scan, and only the few markers status reads. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { listClaims } from '../core/claims.js';
-import { attemptLogName, chunkDirFor, PROGRESS_FILE } from '../core/layout.js';
+import { attemptLogName, chunkDirFor, chunksRoot, PROGRESS_FILE } from '../core/layout.js';
+import { filesystemNow } from '../core/lease-file.js';
+import { hostOfDeviceFolder } from '../core/host-id.js';
 import { lastLines } from '../core/log-tail.js';
-import { nameWidthFor, parseChunkName } from '../core/plan.js';
+import { chunkIndexOf, itemCount, nameWidthFor, parseChunkName } from '../core/plan.js';
 import type { RunFile } from '../core/run-file.js';
-import { scanDisk } from '../core/scan.js';
+import { scanDisk, soundMarkerOf, type CommittedEntry, type DiskState } from '../core/scan.js';
 import { readLatestProgress } from '../chunk-runner/progress-tail.js';
-import { mergedFilesIn } from '../merge/merged-files.js';
+import { mergedFilesIn } from '../merge/merged-file-names.js';
 import { readFailedRecord } from '../core/failed-record.js';
-import type { ClaimFacts, FailedDirFacts, MergedFileFacts, StatusFacts } from './status-model.js';
+import {
+  RATE_WINDOW_MS,
+  type ClaimFacts,
+  type DeviceCommitFacts,
+  type FailedDirFacts,
+  type MergedFileFacts,
+  type StatusFacts,
+} from './status-model.js';
 
 const FAILED_LOG_TAIL_LINES = 5;
 
@@ -36,8 +45,38 @@ function mergedFiles(outputDir: string): MergedFileFacts[] {
   return found;
 }
 
+/**
+ * Per device folder: its host from its first chunk's marker (unless the folder name says it),
+ * and its commits of the last RATE_WINDOW_MS, known from the markers' mtimes, with how long ago
+ * the first of them started: its age plus its duration, from its marker. Ages are on the
+ * filesystem's clock, so a host whose clock is off does not skew the rate.
+ */
+function commitFacts(outputDir: string, run: RunFile, disk: DiskState): Map<string, DeviceCommitFacts> {
+  const nowOnDisk = filesystemNow(chunksRoot(outputDir));
+  const byDevice = new Map<string, { first: CommittedEntry; items: number; oldest: CommittedEntry | undefined }>();
+  for (const entry of disk.committed.values()) {
+    if (chunkIndexOf(run, entry.range) === undefined) continue;
+    let device = byDevice.get(entry.device);
+    if (!device) byDevice.set(entry.device, (device = { first: entry, items: 0, oldest: undefined }));
+    else if (entry.range.start < device.first.range.start) device.first = entry;
+    if (nowOnDisk - entry.committedAtMs > RATE_WINDOW_MS) continue;
+    device.items += itemCount(entry.range);
+    if (!device.oldest || entry.committedAtMs < device.oldest.committedAtMs) device.oldest = entry;
+  }
+  const facts = new Map<string, DeviceCommitFacts>();
+  for (const [name, { first, items, oldest }] of byDevice) {
+    const host = hostOfDeviceFolder(name) === undefined ? soundMarkerOf(first)?.host : undefined;
+    const recent = oldest && {
+      items,
+      sinceMs: Math.max(0, nowOnDisk - oldest.committedAtMs) + (soundMarkerOf(oldest)?.durationMs ?? 0),
+    };
+    facts.set(name, { host, recent });
+  }
+  return facts;
+}
+
 export function readStatusFacts(outputDir: string, run: RunFile): StatusFacts {
-  const disk = scanDisk(outputDir, run);
+  const disk = scanDisk(outputDir);
   const width = nameWidthFor(run.end);
 
   const claims: ClaimFacts[] = [];
@@ -56,7 +95,7 @@ export function readStatusFacts(outputDir: string, run: RunFile): StatusFacts {
 
   const failedDirs: FailedDirFacts[] = [];
   for (const entry of disk.entries) {
-    if (entry.marker) continue;
+    if (entry.committedAtMs !== undefined) continue;
     const record = readFailedRecord(entry.dir);
     if (!record) continue;
     const logs = attemptLogsIn(entry.dir);
@@ -64,5 +103,5 @@ export function readStatusFacts(outputDir: string, run: RunFile): StatusFacts {
     failedDirs.push({ entry, record, logs, logTail: lastLog ? lastLines(lastLog, FAILED_LOG_TAIL_LINES) : [] });
   }
 
-  return { outputDir, run, disk, claims, failedDirs, merged: mergedFiles(outputDir) };
+  return { outputDir, run, disk, claims, failedDirs, merged: mergedFiles(outputDir), commits: commitFacts(outputDir, run, disk) };
 }

@@ -43,6 +43,19 @@ export interface MergedFileFacts {
   readonly modifiedAt: string;
 }
 
+/** Commits of the plan within RATE_WINDOW_MS: their items, and how long ago the first of them started. */
+export interface RecentCommits {
+  readonly items: number;
+  readonly sinceMs: number;
+}
+
+/** What a device folder's commits say beyond their count, from at most two of its markers. */
+export interface DeviceCommitFacts {
+  /** The host id in one of its commit markers; undefined when the folder name says it or no marker is readable. */
+  readonly host: string | undefined;
+  readonly recent: RecentCommits | undefined;
+}
+
 export interface StatusFacts {
   readonly outputDir: string;
   readonly run: RunFile;
@@ -50,6 +63,8 @@ export interface StatusFacts {
   readonly claims: readonly ClaimFacts[];
   readonly failedDirs: readonly FailedDirFacts[];
   readonly merged: readonly MergedFileFacts[];
+  /** Per device folder with commits of the plan. */
+  readonly commits: ReadonlyMap<string, DeviceCommitFacts>;
 }
 
 export interface DeviceStatus {
@@ -114,14 +129,20 @@ export interface HostStatus {
 /** The rate is measured over the chunks committed this recently, so an old session does not dilute it. */
 export const RATE_WINDOW_MS = 10 * 60_000;
 
-/** Items per second of these commits: the items finished in the window over the time since the first of them started. */
-export function recentRate(committed: readonly ChunkDirEntry[], now: number): number {
-  const recent = committed.filter((entry) => entry.marker && now - Date.parse(entry.marker.finishedAt) <= RATE_WINDOW_MS);
-  if (recent.length === 0) return 0;
-  // A loop, not Math.min(...): a spread of 200,000 arguments overflows the stack.
-  const since = recent.reduce((earliest, entry) => Math.min(earliest, Date.parse(entry.marker!.startedAt)), Infinity);
-  const seconds = Math.max(1, (now - since) / 1000);
-  return recent.reduce((sum, entry) => sum + itemCount(entry.range), 0) / seconds;
+/** Items per second: the items committed in the window over the time since the first of them started. */
+export function recentRate(recent: RecentCommits | undefined): number {
+  if (!recent || recent.items === 0) return 0;
+  return recent.items / Math.max(1, recent.sinceMs / 1000);
+}
+
+/** The recent commits of several devices together: since the first of all of them. */
+function recentOfAll(devices: readonly (RecentCommits | undefined)[]): RecentCommits | undefined {
+  let all: RecentCommits | undefined;
+  for (const recent of devices) {
+    if (!recent) continue;
+    all = all ? { items: all.items + recent.items, sinceMs: Math.max(all.sinceMs, recent.sinceMs) } : recent;
+  }
+  return all;
 }
 
 function hostsOf(devices: readonly DeviceStatus[]): HostStatus[] {
@@ -209,7 +230,7 @@ function deviceCounts(
   committed: readonly ChunkDirEntry[],
   running: readonly RunningChunk[],
   failed: readonly FailedChunk[],
-  now: number,
+  commits: ReadonlyMap<string, DeviceCommitFacts>,
 ): DeviceStatus[] {
   const devices = new Map<string, { committed: number; itemsCommitted: number; running: number; failed: number }>();
   const device = (name: string) => {
@@ -219,25 +240,20 @@ function deviceCounts(
   };
   folders.forEach(device);
   for (const entry of committed) {
-    device(entry.device).committed++;
-    device(entry.device).itemsCommitted += itemCount(entry.range);
+    const counts = device(entry.device);
+    counts.committed++;
+    counts.itemsCommitted += itemCount(entry.range);
   }
   for (const chunk of running) device(chunk.device).running++;
   for (const chunk of failed) device(chunk.device).failed++;
   const hostOf = (name: string): string | null =>
-    hostOfDeviceFolder(name) ??
-    committed.find((entry) => entry.device === name)?.marker?.host ??
-    running.find((chunk) => chunk.device === name)?.host ??
-    null;
+    hostOfDeviceFolder(name) ?? commits.get(name)?.host ?? running.find((chunk) => chunk.device === name)?.host ?? null;
   return [...devices]
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
     .map(([name, counts]) => ({
       name,
       host: hostOf(name),
-      itemsPerSecond: recentRate(
-        committed.filter((entry) => entry.device === name),
-        now,
-      ),
+      itemsPerSecond: recentRate(commits.get(name)?.recent),
       ...counts,
     }));
 }
@@ -283,8 +299,8 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
   const totalItems = itemCount(run);
   const itemsCommitted = committedInPlan.reduce((sum, entry) => sum + itemCount(entry.range), 0);
   const state: RunState = committedInPlan.length === total ? 'complete' : running.size > 0 ? 'running' : 'incomplete';
-  const devices = deviceCounts(disk.devices, committedInPlan, [...running.values()], [...failed.values()], now);
-  const itemsPerSecond = recentRate(committedInPlan, now);
+  const devices = deviceCounts(disk.devices, committedInPlan, [...running.values()], [...failed.values()], facts.commits);
+  const itemsPerSecond = recentRate(recentOfAll([...facts.commits.values()].map((device) => device.recent)));
   return {
     version: 1,
     generatedAt: new Date(now).toISOString(),

@@ -1,13 +1,13 @@
 /** Reading what a run left on disk, the way a user's downstream code would. */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { scanDisk } from '../../src/core/scan.js';
+import { markerOf, scanDisk } from '../../src/core/scan.js';
 import { readDataRows } from './data-rows.js';
 
 /** Every `index` value in the committed chunks' outputs (JSONL or Parquet), in no particular order. */
 export function committedIndexes(outputDir: string): number[] {
   const files = [...scanDisk(outputDir).committed.values()].flatMap((entry) =>
-    entry.marker!.files.map((file) => path.join(entry.dir, file.path)),
+    markerOf(entry).files.map((file) => path.join(entry.dir, file.path)),
   );
   return readDataRows(files).flatMap((rows) => rows.map((row) => row.index as number));
 }
@@ -23,8 +23,8 @@ export function expectExactlyOnce(indexes: number[], start: number, end: number)
 /** Every marker's files exist with the recorded sizes. */
 export function markersMatchFiles(outputDir: string): string | undefined {
   for (const entry of scanDisk(outputDir).entries) {
-    if (!entry.marker) continue;
-    for (const file of entry.marker.files) {
+    if (entry.committedAtMs === undefined) continue;
+    for (const file of markerOf(entry).files) {
       const full = path.join(entry.dir, file.path);
       if (!existsSync(full)) return `${full} is in the marker but gone`;
       if (statSync(full).size !== file.bytes) return `${full} changed size`;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { listClaims } from '../../src/core/claims.js';
 import { chunkGrid, chunkName, nameWidthFor, type ChunkRange } from '../../src/core/plan.js';
 import { readRunFile } from '../../src/core/run-file.js';
-import { rangeKey, scanDisk } from '../../src/core/scan.js';
+import { markerOf, rangeKey, scanDisk } from '../../src/core/scan.js';
 import { afterEach } from 'vitest';
 import { launcher, removeDir, repoRoot, tempWorkDir, writeTestConfig } from './cli.js';
 import { readDataRows } from './data-rows.js';
@@ -149,12 +149,13 @@ export function committedProblems(outputDir: string, options: { complete: boolea
       if (options.complete) problems.push(`${chunkName(range, width)} is not committed`);
       continue;
     }
-    const listed = new Set(entry.marker!.files.map((file) => file.path));
+    const marker = markerOf(entry);
+    const listed = new Set(marker.files.map((file) => file.path));
     for (const name of readdirSync(entry.dir)) {
       if (name.startsWith('dataset_') && !listed.has(name))
         problems.push(`${entry.dir}/${name} is not in the marker (an uncommitted attempt's output?)`);
     }
-    for (const file of entry.marker!.files) {
+    for (const file of marker.files) {
       const full = path.join(entry.dir, file.path);
       if (!existsSync(full)) {
         problems.push(`${full} is in the marker but missing`);

@@ -1,10 +1,12 @@
 /** Slurm's view of a run's jobs, through squeue, scontrol and sbatch (effects only, no accounting needed). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
+
+/** execa, loaded when Slurm is first called: a local resume with nothing to do never pays for it. */
+const loadExeca = async () => (await import('execa')).execa;
 
 export const submittedJobsSchema = z.object({
   /** The runners' array job, absent when only the merge was left to do. */
@@ -37,6 +39,7 @@ export function recordSubmittedJobs(outputDir: string, jobs: SubmittedJobs): voi
 
 /** `sbatch --parsable ...`: the job id, or the one line sbatch said when it refused. */
 export async function sbatch(args: readonly string[], cwd: string): Promise<string> {
+  const execa = await loadExeca();
   const result = await execa('sbatch', ['--parsable', ...args], { cwd, reject: false, stdin: 'ignore' });
   const id = /^(\d+)/.exec(String(result.stdout).trim())?.[1];
   if (result.exitCode !== 0 || id === undefined) {
@@ -50,6 +53,7 @@ export async function sbatch(args: readonly string[], cwd: string): Promise<stri
 
 /** Jobs of these ids (an array's tasks count under the array's id) still known to squeue, with their states. */
 export async function liveJobs(ids: readonly string[]): Promise<{ id: string; job: string; state: string }[]> {
+  const execa = await loadExeca();
   const result = await execa('squeue', ['-h', '-o', '%F %i %T'], { reject: false, stdin: 'ignore' });
   if (result.exitCode !== 0) throw new UsageError(`squeue failed: ${String(result.stderr).trim() || `exit code ${result.exitCode}`}`);
   return String(result.stdout)
@@ -68,6 +72,7 @@ export interface JobEnd {
 
 /** Poll scontrol until the job has ended; undefined when Slurm has forgotten it. */
 export async function waitForJob(id: string, pollMs = 2000): Promise<JobEnd | undefined> {
+  const execa = await loadExeca();
   for (;;) {
     const result = await execa('scontrol', ['show', 'job', '-o', id], { reject: false, stdin: 'ignore' });
     if (result.exitCode !== 0) return undefined;

@@ -96,7 +96,7 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
         }
       }
 
-      const disk = scanDisk(prepared.outputDir);
+      const disk = prepared.disk ?? scanDisk(prepared.outputDir);
       const pending = chunkGrid(prepared.identity).filter((range) => !disk.committed.has(rangeKey(range)));
       mkdirSync(path.join(dir, 'logs'), { recursive: true });
       const runnersFile = path.join(dir, 'runners.sbatch');

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { UsageError } from '../../core/errors.js';
 import { checkHostId } from '../../core/host-id.js';
 import type { AttachedBackend, BackendContext, RunnerCommand } from './backend.js';
@@ -52,6 +51,8 @@ export function sshBackend({ prepared, options }: BackendContext): AttachedBacke
       const probe = path.join(prepared.outputDir, probeName);
       writeFileSync(probe, 'chunkrun: can every host see the output dir?\n');
       try {
+        // Loaded here, not at the top: a local resume with nothing to do never pays for execa.
+        const { execa } = await import('execa');
         const probeWord = shellWord(path.join(outputDir, probeName));
         const results = await Promise.all(
           hosts.map(async (host, worker) => {
