@@ -17,6 +17,18 @@ const range = (start: number) => ({ start, end: start + 9 });
 const chunkData = (start: number, tag: string) => indexedChunk(range(start), () => ({ tag }));
 
 describe('merge lifecycle', () => {
+  it('a rerun with the same commits is a no-op; a chunk committed again (a new marker) is merged again', async () => {
+    for (const start of [0, 10, 20]) commitChunk(dir, 'gpu0', range(start), [{ name: 'o.parquet', content: chunkData(start, 'first') }]);
+    const [first] = await mergeCommitted({ outputDir: dir });
+    expect(first).toMatchObject({ unchanged: false, rows: 30 });
+    expect((await mergeCommitted({ outputDir: dir }))[0]).toMatchObject({ unchanged: true, file: first!.file });
+    // Redone in place: same name and same bytes, only the marker is new.
+    const redone = commitChunk(dir, 'gpu0', range(10), [{ name: 'o.parquet', content: chunkData(10, 'first') }]);
+    utimesSync(path.join(redone, '_SUCCESS'), new Date(), new Date(Date.now() + 5000));
+    const [again] = await mergeCommitted({ outputDir: dir });
+    expect(again).toMatchObject({ unchanged: false, rows: 30 });
+  });
+
   it('after --delete-chunks, a redone chunk is merged with the others taken from the earlier merged file', async () => {
     for (const start of [0, 10, 20]) commitChunk(dir, 'gpu0', range(start), [{ name: 'o.parquet', content: chunkData(start, 'first') }]);
     await mergeCommitted({ outputDir: dir, deleteChunks: true });

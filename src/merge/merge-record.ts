@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { markerOf, type ChunkDirEntry } from '../core/scan.js';
-import { isDataFile } from './chunk-files.js';
+import type { ChunkDirEntry } from '../core/scan.js';
 
 export const MERGE_RECORD_KEY = 'chunkrun.merge';
 /** The record without its chunks: what a no-op check needs, cheap to read however many chunks were merged. */
@@ -73,17 +72,16 @@ export type MergePath = MergeRecord['path'];
 export type RecordedChunk = z.infer<typeof recordedChunkSchema>;
 
 /** Chunk names, commit times and recorded file sizes: all from the markers, so it survives --delete-chunks. */
+/**
+ * What a merged file was made from: each chunk's name and when its marker was written (its
+ * mtime, from the scan's stat). A chunk committed again has a new marker, so a new time; the
+ * markers themselves are not read, so a no-op rerun of a large run costs a listing, not a read
+ * per chunk. (Version 1 hashed each marker's finishedAt and files: such files are merged again once.)
+ */
 export function fingerprintOf(target: string, chunks: readonly ChunkDirEntry[]): string {
-  const inputs = chunks.map((chunk) => {
-    const marker = markerOf(chunk);
-    return {
-      name: chunk.name,
-      finishedAt: marker.finishedAt,
-      files: marker.files.filter((file) => isDataFile(file.path)).map((file) => [file.path, file.bytes]),
-    };
-  });
+  const inputs = chunks.map((chunk) => [chunk.name, chunk.committedAtMs]);
   return createHash('sha256')
-    .update(JSON.stringify({ version: 1, target, inputs }))
+    .update(JSON.stringify({ version: 2, target, inputs }))
     .digest('hex');
 }
 
