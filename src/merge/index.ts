@@ -1,22 +1,17 @@
 /** The merge as a library: what the launcher calls after a successful run, and what merge-chunks runs. */
-import { unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir } from '../core/atomic-file.js';
 import { DataError, UsageError } from '../core/errors.js';
 import type { ChunkRange } from '../core/plan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import { readRunFile } from '../core/run-file.js';
 import { scanDisk, type DiskState } from '../core/scan.js';
-import { chunkSchemas, resolveChunk, type JsonlTypesFrom } from './chunk-sources.js';
-import { JsonlTypesMissed } from './jsonl.js';
-import { deleteChunkData } from './delete-chunks.js';
-import { fingerprintOf } from './merge-record.js';
-import { mergedFilesIn, previousMerges, removeAbandonedTempFiles } from './merged-files.js';
+import { removeAbandonedTempFiles } from './merged-files.js';
 import { lockMergeTarget } from './merge-lock.js';
-import { finishCommand, planMerge, refuseIncomplete, type MergeTarget } from './targets.js';
+import { finishCommand, planMerge, refuseIncomplete } from './targets.js';
+import type { TargetJob } from './target-merge.js';
+import { mergeTargets } from './target-pool.js';
+import type { MergePath } from './write-merged.js';
 import type { VerifyLevel } from '../parquet/index.js';
-import { verifyMergedFile } from './verify.js';
-import { writeMergedFile, type MergePath } from './write-merged.js';
 
 export { ALL_TARGET, describeMissing } from './targets.js';
 export type { MergePath } from './write-merged.js';
@@ -70,70 +65,17 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
   if (plan.targets.every((target) => target.chunks.length === 0))
     throw new DataError(`no committed chunks to merge under ${path.join(outputDir, 'chunks')}`);
   const indexColumn = run.indexColumn ?? request.indexColumn;
-  const outcomes: MergeOutcome[] = [];
-  for (const target of plan.targets) {
-    if (target.chunks.length === 0) throw new DataError(`device ${target.name} has no committed chunks to merge`);
-    const release = lockMergeTarget(outputDir, target.name);
-    try {
-      const merged = await mergeTarget(outputDir, target, finishCommand(run, request.where), indexColumn, request);
-      outcomes.push({ ...merged, missing: plan.missing });
-    } finally {
-      release();
-    }
-  }
-  return outcomes;
-}
-
-async function mergeTarget(
-  outputDir: string,
-  target: MergeTarget,
-  finish: string,
-  indexColumn: string | undefined,
-  request: MergeRequest,
-): Promise<Omit<MergeOutcome, 'missing'>> {
-  const deleteChunks = request.deleteChunks ?? false;
-  const previous = previousMerges(outputDir);
-  const fingerprint = fingerprintOf(target.name, target.chunks);
-  const current = previous.find((merge) => merge.target === target.name && merge.summary.fingerprint === fingerprint);
-  let outcome: Omit<MergeOutcome, 'missing'>;
-  if (current) {
-    // Deleting chunk data on the word of an existing file: read it back first, as after a write.
-    const rows = deleteChunks
-      ? await verifyMergedFile({ file: current.file, shownAs: current.file, chunks: current.record.chunks, indexColumn })
-      : Number(current.footer.metadata.num_rows);
-    outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.summary.path };
-  } else {
-    const write = (typesFrom: JsonlTypesFrom) =>
-      writeMergedFile({
-        outputDir,
-        target: target.name,
-        chunks: target.chunks,
-        schemasOf: (chunk) => chunkSchemas(chunk, previous, finish, typesFrom),
-        resolve: (chunk) => resolveChunk(chunk, previous, finish, typesFrom),
-        fingerprint,
-        indexColumn,
-        verify: request.verify,
-        keepRowGroups: request.keepRowGroups,
-      });
-    // JSONL types are first taken from each file's first rows; a later row that does not fit them costs one more try.
-    const written = await write('first rows').catch((error: unknown) => {
-      if (error instanceof JsonlTypesMissed) return write('every row');
-      throw error;
-    });
-    outcome = { device: target.name, file: written.file, rows: written.rows, unchanged: false, path: written.path };
-  }
-  removeOtherMergedFiles(outputDir, target.name, outcome.file);
-  if (deleteChunks) deleteChunkData(target.chunks);
-  return outcome;
-}
-
-/** Never two merged files for one device: the older ones go once the new one is in place. */
-function removeOtherMergedFiles(outputDir: string, target: string, keep: string): void {
-  let removed = false;
-  for (const { file, target: owner } of mergedFilesIn(outputDir)) {
-    if (owner !== target || file === keep) continue;
-    unlinkSync(file);
-    removed = true;
-  }
-  if (removed) fsyncDir(outputDir);
+  const empty = plan.targets.find((target) => target.chunks.length === 0);
+  if (empty) throw new DataError(`device ${empty.name} has no committed chunks to merge`);
+  const jobs = plan.targets.map((target): TargetJob => ({
+    outputDir,
+    target,
+    finish: finishCommand(run, request.where),
+    indexColumn,
+    deleteChunks: request.deleteChunks ?? false,
+    verify: request.verify,
+    keepRowGroups: request.keepRowGroups,
+  }));
+  const merged = await mergeTargets(jobs, (job) => lockMergeTarget(outputDir, job.target.name));
+  return merged.map((outcome) => ({ ...outcome, missing: plan.missing }));
 }

@@ -1,0 +1,82 @@
+/**
+ * The targets of a merge (one file per device) are independent files: with several of them and
+ * many chunks to re-encode, they are merged side by side on worker threads, one per core, each
+ * under its own lock. Small merges, one target, or a single core: one after another, here.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { DataError, UsageError } from '../core/errors.js';
+import { distPath } from '../core/package-root.js';
+import { mergeTarget, type TargetJob, type TargetOutcome } from './target-merge.js';
+import type { TargetWorkerReply } from './target-worker.js';
+
+const WORKER = distPath('merge', 'target-worker.js');
+
+/** Below this many chunks in all, a worker's start (its modules loaded again) costs more than it saves. */
+export const PARALLEL_MIN_CHUNKS = 1000;
+
+export function parallelTargets(jobs: readonly TargetJob[], cores = availableParallelism()): number {
+  const chunks = jobs.reduce((sum, job) => sum + job.target.chunks.length, 0);
+  if (jobs.length < 2 || cores < 2 || chunks < PARALLEL_MIN_CHUNKS || !existsSync(WORKER)) return 1;
+  return Math.min(cores, jobs.length);
+}
+
+/** The error a worker reported, as the same kind of error (the exit code depends on it). */
+function rebuilt({ name, message }: { name: string; message: string }): Error {
+  if (name === 'DataError') return new DataError(message);
+  if (name === 'UsageError') return new UsageError(message);
+  return new Error(message);
+}
+
+function inWorker(job: TargetJob): Promise<TargetOutcome> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER, { workerData: job });
+    let settled = false;
+    worker.once('message', (reply: TargetWorkerReply) => {
+      settled = true;
+      if ('outcome' in reply) resolve(reply.outcome);
+      else reject(rebuilt(reply.error));
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(new Error(`the merge of ${job.target.name} failed on its worker thread: ${error.message}`));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the merge of ${job.target.name} ended without a result (worker exit code ${code})`));
+    });
+  });
+}
+
+/**
+ * Merges every job under its lock (taken just before, released just after), at most
+ * parallelTargets() at a time. The outcomes are in the jobs' order. On a failure no further
+ * target is started; those running finish, and the first failure in the jobs' order is thrown.
+ */
+export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: TargetJob) => () => void): Promise<TargetOutcome[]> {
+  const width = parallelTargets(jobs);
+  const run = width > 1 ? inWorker : mergeTarget;
+  const outcomes: (TargetOutcome | undefined)[] = new Array(jobs.length);
+  const failures: (unknown | undefined)[] = new Array(jobs.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < jobs.length) {
+      const index = next++;
+      const job = jobs[index]!;
+      const release = lock(job);
+      try {
+        outcomes[index] = await run(job);
+      } catch (error) {
+        failures[index] = error;
+        failed = true;
+      } finally {
+        release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+  const first = failures.findIndex((failure) => failure !== undefined);
+  if (first >= 0) throw failures[first];
+  return outcomes as TargetOutcome[];
+}
