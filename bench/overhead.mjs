@@ -166,7 +166,17 @@ async function measureParts() {
     const range = { start: i, end: i };
     const verdict = await verifyOutputs(dirOf(i), { outputs: ['dataset_*'], indexColumn: undefined, range });
     if (!verdict.ok) throw new Error(`${name(i)}: ${verdict.reason}`);
-    const facts = { name: name(i), range, device: 'cpu0', host: 'bench', attempt: 1, startedAt: new Date(), run, token: claims.get(i).token, indexColumn: undefined };
+    const facts = {
+      name: name(i),
+      range,
+      device: 'cpu0',
+      host: 'bench',
+      attempt: 1,
+      startedAt: new Date(),
+      run,
+      token: claims.get(i).token,
+      indexColumn: undefined,
+    };
     writeCommitMarker(dirOf(i), verdict, facts);
     if (!stillHolds(outputDir, claims.get(i))) throw new Error(`${name(i)}: claim lost`);
     if (publishAttemptDir(dirOf(i), finalDirOf(i)) !== 'published') throw new Error(`${name(i)}: not published`);

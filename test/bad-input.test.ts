@@ -56,7 +56,10 @@ describe('bad input is refused with one line, exit 2, nothing started, nothing l
       /--checkpoint-frequency 0 must be a whole number >= 1/,
     ));
   it('unknown phase, listing the known ones', () =>
-    refused(['--phase', '7', '--start', '0', '--end', '5', '--devices', 'cpu:1'], /unknown phase "7" .*known phases: 1, 1-worker, 3\.5, 3\.5-worker/));
+    refused(
+      ['--phase', '7', '--start', '0', '--end', '5', '--devices', 'cpu:1'],
+      /unknown phase "7" .*known phases: 1, 1-worker, 3\.5, 3\.5-worker/,
+    ));
   it('unknown device kind', () =>
     refused(['--phase', '1', '--start', '0', '--end', '5', '--devices', 'npu:0'], /unknown device kind "npu"/));
   it('a device list past the limit, refused before it is built', () =>

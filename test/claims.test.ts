@@ -83,10 +83,7 @@ describe('claim files', () => {
     const child = spawn('true');
     await new Promise((resolve) => child.on('exit', resolve));
     mkdirSync(claimsDir(dir), { recursive: true });
-    writeFileSync(
-      claimPathFor(dir, 'c2'),
-      JSON.stringify(claimOf({ name: 'c2', ...thisProcess(), pid: child.pid!, pidStart: undefined })),
-    );
+    writeFileSync(claimPathFor(dir, 'c2'), JSON.stringify(claimOf({ name: 'c2', ...thisProcess(), pid: child.pid!, pidStart: undefined })));
     const taken = tryClaim(dir, 'c2', owner);
     expect(taken.acquired).toBe(true);
     expect(readClaim(dir, 'c2')?.pid).toBe(process.pid);
@@ -95,7 +92,10 @@ describe('claim files', () => {
   it("judges another host's lease by the claim file's own age, not by the times written in it", () => {
     mkdirSync(claimsDir(dir), { recursive: true });
     // A host whose clock runs 90 s behind writes old-looking times into a claim it renews now.
-    writeFileSync(claimPathFor(dir, 'fresh'), JSON.stringify(claimOf({ name: 'fresh', host: 'elsewhere', renewedAt: Date.now() - 90_000 })));
+    writeFileSync(
+      claimPathFor(dir, 'fresh'),
+      JSON.stringify(claimOf({ name: 'fresh', host: 'elsewhere', renewedAt: Date.now() - 90_000 })),
+    );
     // One 90 s ahead writes a future time into a claim nobody has renewed for 61 s.
     writeFileSync(claimPathFor(dir, 'old'), JSON.stringify(claimOf({ name: 'old', host: 'elsewhere', renewedAt: Date.now() + 90_000 })));
     const longAgo = new Date(Date.now() - 61_000);

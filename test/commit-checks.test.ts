@@ -19,7 +19,21 @@ function shellPhase(cwd: string, body: string): string[] {
   return [script];
 }
 
-const args = ['--phase', '1', '--start', '0', '--end', '29', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--retries', '0', '--no-merge'];
+const args = [
+  '--phase',
+  '1',
+  '--start',
+  '0',
+  '--end',
+  '29',
+  '--checkpoint-frequency',
+  '10',
+  '--devices',
+  'cpu:1',
+  '--retries',
+  '0',
+  '--no-merge',
+];
 
 describe('what a chunk must hold to commit', () => {
   it('refuses a chunk whose index column misses half its indexes, naming them', async () => {
@@ -29,7 +43,9 @@ describe('what a chunk must hold to commit', () => {
     writeFaultConfig(cwd, {}, { command });
     const result = await launcher(args, { cwd });
     expect(result.exitCode, result.all).toBe(1);
-    expect(result.stdout).toMatch(/FAILED 10-19 on cpu0 after 1 attempt\(s\): index column "index" does not hold each index of 10-19 exactly once: 5 missing \(15, 16, 17, 18, 19\)/);
+    expect(result.stdout).toMatch(
+      /FAILED 10-19 on cpu0 after 1 attempt\(s\): index column "index" does not hold each index of 10-19 exactly once: 5 missing \(15, 16, 17, 18, 19\)/,
+    );
     expect([...scanDisk(outputDir).committed.keys()].sort()).toEqual(['0-9', '20-29']);
   });
 
@@ -46,7 +62,9 @@ describe('what a chunk must hold to commit', () => {
     writeFaultConfig(cwd, {}, { command, indexColumn: undefined });
     const result = await launcher(args, { cwd });
     expect(result.exitCode, result.all).toBe(1);
-    expect(result.stdout).toMatch(/FAILED 0-9 .*outputs hold 0 rows \(dataset_none\.jsonl\); a phase with no rows for a chunk says so with chunkrun\.mark_empty\(\)/);
+    expect(result.stdout).toMatch(
+      /FAILED 0-9 .*outputs hold 0 rows \(dataset_none\.jsonl\); a phase with no rows for a chunk says so with chunkrun\.mark_empty\(\)/,
+    );
     const committed = scanDisk(outputDir).committed;
     expect([...committed.keys()].sort()).toEqual(['10-19', '20-29']);
     expect(markerOf(committed.get('10-19')!)).toMatchObject({ rows: 0, files: [], empty: { reason: 'no problems in this range' } });
@@ -63,7 +81,10 @@ describe('what a chunk must hold to commit', () => {
       ].join('\n'),
     );
     writeFaultConfig(cwd, {}, { command, indexColumn: undefined });
-    const result = await launcher(args.filter((arg) => arg !== '--no-merge'), { cwd });
+    const result = await launcher(
+      args.filter((arg) => arg !== '--no-merge'),
+      { cwd },
+    );
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/merged: .*dataset_cpu0_.*\.parquet \(20 rows\)/);
   });

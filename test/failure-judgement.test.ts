@@ -22,7 +22,22 @@ describe('blame', () => {
     const { cwd, outputDir } = workDir();
     writeFaultConfig(cwd);
     const result = await launcher(
-      ['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--devices', 'cpu:2', '--retries', '2', '--no-merge', '--json'],
+      [
+        '--phase',
+        '1',
+        '--start',
+        '0',
+        '--end',
+        '99',
+        '--checkpoint-frequency',
+        '10',
+        '--devices',
+        'cpu:2',
+        '--retries',
+        '2',
+        '--no-merge',
+        '--json',
+      ],
       { cwd, env: { CHUNKRUN_EXAMPLE_FAIL_INDEX: '15' } },
     );
     expect(result.exitCode, result.all).toBe(1);
@@ -32,7 +47,9 @@ describe('blame', () => {
     expect(attempts.map((event) => event.attempt)).toEqual([1, 2, 3]);
     // The retry goes to the device that has not failed the chunk yet.
     expect(attempts[0]!.device).not.toBe(attempts[1]!.device);
-    expect(events.filter((event) => event.type === 'chunk-failed')).toEqual([expect.objectContaining({ name: 'chunk_00010-00019', attempts: 3 })]);
+    expect(events.filter((event) => event.type === 'chunk-failed')).toEqual([
+      expect.objectContaining({ name: 'chunk_00010-00019', attempts: 3 }),
+    ]);
     expect(scanDisk(outputDir).committed.size).toBe(9);
   });
 });
@@ -42,11 +59,28 @@ describe('fail fast', () => {
     const { cwd } = workDir();
     const record = path.join(cwd, 'calls.txt');
     const script = path.join(cwd, 'broken.sh');
-    writeFileSync(script, `#!/bin/sh\necho "$CHUNK_START" >> "${record}"\nexec "${realPython()}" -c 'import a_module_that_is_not_installed'\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho "$CHUNK_START" >> "${record}"\nexec "${realPython()}" -c 'import a_module_that_is_not_installed'\n`,
+    );
     chmodSync(script, 0o755);
     writeFaultConfig(cwd, {}, { command: [script] });
     const result = await launcher(
-      ['--phase', '1', '--start', '0', '--end', '199', '--checkpoint-frequency', '10', '--devices', 'cpu:2', '--retries', '3', '--no-merge'],
+      [
+        '--phase',
+        '1',
+        '--start',
+        '0',
+        '--end',
+        '199',
+        '--checkpoint-frequency',
+        '10',
+        '--devices',
+        'cpu:2',
+        '--retries',
+        '3',
+        '--no-merge',
+      ],
       { cwd, env: { CHUNKRUN_EXAMPLE_DELAY: '0' } },
     );
     expect(result.exitCode, result.all).toBe(1);
@@ -54,7 +88,9 @@ describe('fail fast', () => {
     // Two devices' first attempts and a retry, plus what the devices had started when the run stopped: not 20 chunks x 4 attempts.
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.length).toBeLessThanOrEqual(8);
-    expect(result.stdout).toMatch(/stopped by every device failed the same way before any chunk committed \(\d attempts\): exit code 1: ModuleNotFoundError: No module named 'a_module_that_is_not_installed'/);
+    expect(result.stdout).toMatch(
+      /stopped by every device failed the same way before any chunk committed \(\d attempts\): exit code 1: ModuleNotFoundError: No module named 'a_module_that_is_not_installed'/,
+    );
     expect(result.stdout.match(/ModuleNotFoundError/g)!.length).toBeLessThanOrEqual(3);
     expect(await leftoverProcesses(cwd, 5_000)).toEqual([]);
   });

@@ -45,7 +45,10 @@ describe('a broken device', () => {
         .filter((line) => line.startsWith('{"type"'))
         .map((line) => JSON.parse(line) as { type: string; device?: string; reason?: string });
       expect(events.filter((event) => event.type === 'device-removed')).toEqual([
-        expect.objectContaining({ device: 'cpu1', reason: expect.stringMatching(/chunks failed on cpu1 and then succeeded on other devices/) }),
+        expect.objectContaining({
+          device: 'cpu1',
+          reason: expect.stringMatching(/chunks failed on cpu1 and then succeeded on other devices/),
+        }),
       ]);
       expect(events.filter((event) => event.type === 'chunk-failed')).toEqual([]);
       const committedOn = new Set([...scanDisk(outputDir).committed.values()].map((entry) => entry.device));

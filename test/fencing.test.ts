@@ -11,7 +11,16 @@ import { execa } from 'execa';
 import { claimPathFor, claimsDir } from '../src/core/layout.js';
 import { listClaims } from '../src/core/claims.js';
 import { launcher, launcherBin } from './support/cli.js';
-import { committedProblems, faultWorkDirs, invocationCounts, leftoverProcesses, processesMentioning, sleep, waitFor, writeFaultConfig } from './support/faults.js';
+import {
+  committedProblems,
+  faultWorkDirs,
+  invocationCounts,
+  leftoverProcesses,
+  processesMentioning,
+  sleep,
+  waitFor,
+  writeFaultConfig,
+} from './support/faults.js';
 
 const workDir = faultWorkDirs('chunkrun-fence-');
 
@@ -42,10 +51,14 @@ describe('a runner that lost its claim', () => {
 
     const paused = launcher([...args, '--devices', 'cpu:2'], { cwd, env });
     let runner: number | undefined;
-    await waitFor(() => {
-      runner = runnerOf(paused.pid!, cwd);
-      return runner !== undefined && listClaims(outputDir).some(({ claim }) => claim.phasePid !== undefined);
-    }, 20_000, 'the first runner to run a chunk');
+    await waitFor(
+      () => {
+        runner = runnerOf(paused.pid!, cwd);
+        return runner !== undefined && listClaims(outputDir).some(({ claim }) => claim.phasePid !== undefined);
+      },
+      20_000,
+      'the first runner to run a chunk',
+    );
     process.kill(runner!, 'SIGSTOP');
     try {
       // Its phases finish their chunks while it cannot renew, publish or notice anything.
@@ -67,28 +80,32 @@ describe('a runner that lost its claim', () => {
 });
 
 describe('runners sharing one output dir', () => {
-  it.skipIf(!unshareWorks())('in two pid namespaces on one host judge each other by lease only, and never take over a live holder', async () => {
-    const { cwd, outputDir, record } = workDir();
-    writeFaultConfig(cwd, { lease: '3s' });
-    const args = ['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--no-merge'];
-    const env = { ...process.env, CHUNKRUN_EXAMPLE_DELAY: '0.03', CHUNKRUN_EXAMPLE_RECORD: record };
-    const outside = launcher(args, { cwd, env });
-    const inside = execa('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, launcherBin, ...args], {
-      cwd,
-      env,
-      reject: false,
-      all: true,
-      timeout: 90_000,
-    });
-    const [a, b] = await Promise.all([outside, inside]);
-    expect(a.exitCode, a.all).toBe(0);
-    expect(b.exitCode, b.all).toBe(0);
-    expect(committedProblems(outputDir)).toEqual([]);
-    // Before holders named their pid namespace, each runner saw the other's pids as dead and took its chunks over and over.
-    const counts = invocationCounts(record);
-    expect(counts.size).toBe(10);
-    expect([...counts.entries()].filter(([, count]) => count > 1)).toEqual([]);
-  }, 120_000);
+  it.skipIf(!unshareWorks())(
+    'in two pid namespaces on one host judge each other by lease only, and never take over a live holder',
+    async () => {
+      const { cwd, outputDir, record } = workDir();
+      writeFaultConfig(cwd, { lease: '3s' });
+      const args = ['--phase', '1', '--start', '0', '--end', '99', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--no-merge'];
+      const env = { ...process.env, CHUNKRUN_EXAMPLE_DELAY: '0.03', CHUNKRUN_EXAMPLE_RECORD: record };
+      const outside = launcher(args, { cwd, env });
+      const inside = execa('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, launcherBin, ...args], {
+        cwd,
+        env,
+        reject: false,
+        all: true,
+        timeout: 90_000,
+      });
+      const [a, b] = await Promise.all([outside, inside]);
+      expect(a.exitCode, a.all).toBe(0);
+      expect(b.exitCode, b.all).toBe(0);
+      expect(committedProblems(outputDir)).toEqual([]);
+      // Before holders named their pid namespace, each runner saw the other's pids as dead and took its chunks over and over.
+      const counts = invocationCounts(record);
+      expect(counts.size).toBe(10);
+      expect([...counts.entries()].filter(([, count]) => count > 1)).toEqual([]);
+    },
+    120_000,
+  );
 
   it('takes over a forged claim (pid 1, no start time) once the file has not changed for its lease', async () => {
     const { cwd, outputDir } = workDir();
@@ -97,7 +114,17 @@ describe('runners sharing one output dir', () => {
     const name = 'chunk_00000-00009';
     writeFileSync(
       claimPathFor(outputDir, name),
-      JSON.stringify({ version: 1, token: 'forged', name, host: os.hostname(), pid: 1, device: 'gpu7', acquiredAt: 0, renewedAt: 0, leaseMs: 2_000 }),
+      JSON.stringify({
+        version: 1,
+        token: 'forged',
+        name,
+        host: os.hostname(),
+        pid: 1,
+        device: 'gpu7',
+        acquiredAt: 0,
+        renewedAt: 0,
+        leaseMs: 2_000,
+      }),
     );
     const result = await launcher(
       ['--phase', '1', '--start', '0', '--end', '19', '--checkpoint-frequency', '10', '--devices', 'cpu:1', '--no-merge'],

@@ -20,7 +20,9 @@ const age = (file: string, ms: number) => utimesSync(file, new Date(Date.now() -
 describe('merge lock', () => {
   it('is exclusive while held, and gone after release', () => {
     const release = lockMergeTarget(dir, 'gpu0');
-    expect(() => lockMergeTarget(dir, 'gpu0')).toThrow(/another merge of gpu0 is running \(.* pid \d+, renewed 0s ago; lock .*\); wait for it/);
+    expect(() => lockMergeTarget(dir, 'gpu0')).toThrow(
+      /another merge of gpu0 is running \(.* pid \d+, renewed 0s ago; lock .*\); wait for it/,
+    );
     release();
     expect(existsSync(lockFile())).toBe(false);
     lockMergeTarget(dir, 'gpu0')();
@@ -28,7 +30,10 @@ describe('merge lock', () => {
 
   it('takes over the lock of a dead process of this host at once', () => {
     const dead = spawnSync('true').pid;
-    writeFileSync(lockFile(), JSON.stringify({ ...thisProcess(), pid: dead, pidStart: undefined, leaseMs: 120_000, target: 'gpu0', token: 't' }));
+    writeFileSync(
+      lockFile(),
+      JSON.stringify({ ...thisProcess(), pid: dead, pidStart: undefined, leaseMs: 120_000, target: 'gpu0', token: 't' }),
+    );
     lockMergeTarget(dir, 'gpu0')();
   });
 

@@ -17,7 +17,9 @@ describe('failures', () => {
     writeTestConfig(work, {}, { outputs: ['nothing_*.parquet'] });
     const result = await launcher([...small.map((arg) => (arg === 'cpu:2' ? 'cpu:1' : arg)), '--retries', '0'], { cwd: work });
     expect(result.exitCode, result.all).toBe(1);
-    expect(result.stdout).toMatch(/FAILED 3 chunks the same way \(0-29\) on cpu0: exit code 0 but expected outputs missing: nothing_\*\.parquet \(no file matches\)/);
+    expect(result.stdout).toMatch(
+      /FAILED 3 chunks the same way \(0-29\) on cpu0: exit code 0 but expected outputs missing: nothing_\*\.parquet \(no file matches\)/,
+    );
     expect(result.stdout).toMatch(/log: .*chunks\/cpu0\/chunk_00000-00009\/run\.log \(and the same in the others\)/);
     expect(result.stdout).toMatch(/not committed: 0-29/);
   });

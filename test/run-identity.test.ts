@@ -34,7 +34,9 @@ describe('run identity', () => {
     const other = await run(['--model', 'other/model']);
     expect(other.exitCode).toBe(2);
     expect(other.stderr.trim().split('\n')).toHaveLength(1);
-    expect(other.stderr).toMatch(/2 committed chunk\(s\) in .* were made under a different run \(command .*google\/gemma-2-2b.* -> .*other\/model/);
+    expect(other.stderr).toMatch(
+      /2 committed chunk\(s\) in .* were made under a different run \(command .*google\/gemma-2-2b.* -> .*other\/model/,
+    );
     expect(other.stderr).toMatch(/move .* aside .* to start fresh/);
   });
 
@@ -44,6 +46,8 @@ describe('run identity', () => {
     writeFaultConfig(work.dir, {}, { outputs: ['dataset_*.jsonl'], indexColumn: 'problem_id' });
     const changed = await run();
     expect(changed.exitCode).toBe(2);
-    expect(changed.stderr).toMatch(/records a different run \(outputs \["dataset_\*"\] -> \["dataset_\*\.jsonl"\]; indexColumn "index" -> "problem_id"\)/);
+    expect(changed.stderr).toMatch(
+      /records a different run \(outputs \["dataset_\*"\] -> \["dataset_\*\.jsonl"\]; indexColumn "index" -> "problem_id"\)/,
+    );
   });
 });

@@ -244,7 +244,9 @@ describe('launcher status (CLI)', () => {
     writeTestConfig(cwd);
     const unknown = await launcher(['status', '--phase', '9'], { cwd });
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr.trim().split('\n')).toEqual([expect.stringMatching(/unknown phase "9".*known phases: 1, 1-worker, 3\.5, 3\.5-worker/)]);
+    expect(unknown.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/unknown phase "9".*known phases: 1, 1-worker, 3\.5, 3\.5-worker/),
+    ]);
     const noRun = await launcher(['status', '--phase', '1'], { cwd });
     expect(noRun.exitCode).toBe(2);
     expect(noRun.stderr.trim().split('\n')).toEqual([expect.stringMatching(/no .*run\.json: no run of phase 1 has started/)]);

@@ -39,7 +39,10 @@ export type Lease = Holder & { readonly leaseMs: number };
  */
 export function holderState(lease: Lease, ageMs: number, liveness: Liveness, who = `${lease.host} pid ${lease.pid}`): HolderState {
   if (ageMs > lease.leaseMs) {
-    return { stale: true, why: `lease of ${who} not renewed for ${Math.round(ageMs / 1000)}s (lease ${Math.round(lease.leaseMs / 1000)}s)` };
+    return {
+      stale: true,
+      why: `lease of ${who} not renewed for ${Math.round(ageMs / 1000)}s (lease ${Math.round(lease.leaseMs / 1000)}s)`,
+    };
   }
   if (sharesProcessTable(lease, liveness.here) && !liveness.isAlive(lease.pid, lease.pidStart)) {
     return { stale: true, why: `holder pid ${lease.pid} on this host is gone` };

@@ -100,7 +100,8 @@ const isDataFile = (file: string) => file.endsWith('.parquet') || file.endsWith(
 export async function verifyOutputs(dir: string, expected: OutputExpectations): Promise<OutputVerdict> {
   const empty = emptyDeclaration(dir);
   const check = checkOutputs(dir, expected.outputs);
-  if (!empty && check.missing.length > 0) return { ok: false, reason: `exit code 0 but expected outputs missing: ${check.missing.join('; ')}` };
+  if (!empty && check.missing.length > 0)
+    return { ok: false, reason: `exit code 0 but expected outputs missing: ${check.missing.join('; ')}` };
 
   const files: MarkerFile[] = [];
   for (const file of check.files) {
@@ -118,7 +119,8 @@ export async function verifyOutputs(dir: string, expected: OutputExpectations): 
   const rows = dataFiles.length > 0 ? dataFiles.reduce((sum, file) => sum + (file.rows ?? 0), 0) : null;
 
   if (empty) {
-    if (rows !== null && rows > 0) return { ok: false, reason: `the phase declared the chunk empty (${EMPTY_FILE}) but its outputs hold ${rows} rows` };
+    if (rows !== null && rows > 0)
+      return { ok: false, reason: `the phase declared the chunk empty (${EMPTY_FILE}) but its outputs hold ${rows} rows` };
     return { ok: true, files, rows: rows ?? 0, indexChecked: false, empty };
   }
   if (rows === 0) {

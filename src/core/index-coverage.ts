@@ -44,7 +44,8 @@ export class IndexTally {
     const list = (values: number[], total: number) => `${values.join(', ')}${total > values.length ? ', ...' : ''}`;
     if (missingCount > 0) parts.push(`${missingCount} missing (${list(missing, missingCount)})`);
     if (twiceCount > 0) parts.push(`${twiceCount} more than once (${list(twice, twiceCount)})`);
-    if (this.outsideCount > 0) parts.push(`${this.outsideCount} rows outside ${this.range.start}-${this.range.end} (${list(this.outside, this.outsideCount)})`);
+    if (this.outsideCount > 0)
+      parts.push(`${this.outsideCount} rows outside ${this.range.start}-${this.range.end} (${list(this.outside, this.outsideCount)})`);
     if (this.invalid > 0) parts.push(`${this.invalid} rows without an integer in it`);
     if (parts.length === 0) return undefined;
     return `index column "${column}" does not hold each index of ${this.range.start}-${this.range.end} exactly once: ${parts.join('; ')}`;
