@@ -9,7 +9,7 @@ import { chunkSchemas, resolveChunk, type JsonlTypesFrom } from './chunk-sources
 import { deleteChunkData } from './delete-chunks.js';
 import { JsonlTypesMissed } from './jsonl.js';
 import { fingerprintOf } from './merge-record.js';
-import { mergedFilesIn, previousMerges } from './merged-files.js';
+import { mergedFilesIn, previousMerges, type PreviousMerge } from './merged-files.js';
 import type { MergeTarget } from './targets.js';
 import { verifyMergedFile } from './verify.js';
 import { writeMergedFile, type MergePath } from './write-merged.js';
@@ -34,11 +34,21 @@ export interface TargetOutcome {
   readonly path: MergePath;
 }
 
+/** The merged file that already holds exactly the job's chunks (re-merging is then a no-op), if there is one. */
+function currentMerge(job: TargetJob, previous: readonly PreviousMerge[], fingerprint = fingerprintOf(job.target.name, job.target.chunks)) {
+  return previous.find((merge) => merge.target === job.target.name && merge.summary.fingerprint === fingerprint);
+}
+
+/** Whether the job's file is already merged: cheap (a footer per merged file), so decided before any worker starts. */
+export function alreadyMerged(job: TargetJob): boolean {
+  return currentMerge(job, previousMerges(job.outputDir)) !== undefined;
+}
+
 export async function mergeTarget(job: TargetJob): Promise<TargetOutcome> {
   const { outputDir, target, finish, indexColumn, deleteChunks } = job;
   const previous = previousMerges(outputDir);
   const fingerprint = fingerprintOf(target.name, target.chunks);
-  const current = previous.find((merge) => merge.target === target.name && merge.summary.fingerprint === fingerprint);
+  const current = currentMerge(job, previous, fingerprint);
   let outcome: TargetOutcome;
   if (current) {
     // Deleting chunk data on the word of an existing file: read it back first, as after a write.

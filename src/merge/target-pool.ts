@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../core/errors.js';
 import { distPath } from '../core/package-root.js';
-import { mergeTarget, type TargetJob, type TargetOutcome } from './target-merge.js';
+import { alreadyMerged, mergeTarget, type TargetJob, type TargetOutcome } from './target-merge.js';
 import type { TargetWorkerReply } from './target-worker.js';
 
 const WORKER = distPath('merge', 'target-worker.js');
@@ -54,8 +54,10 @@ function inWorker(job: TargetJob): Promise<TargetOutcome> {
  * target is started; those running finish, and the first failure in the jobs' order is thrown.
  */
 export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: TargetJob) => () => void): Promise<TargetOutcome[]> {
-  const width = parallelTargets(jobs);
-  const run = width > 1 ? inWorker : mergeTarget;
+  // A no-op (the file already holds these chunks) is not worth a worker's start.
+  const writes = jobs.filter((job) => !alreadyMerged(job));
+  const width = parallelTargets(writes);
+  const run = (job: TargetJob) => (width > 1 && writes.includes(job) ? inWorker(job) : mergeTarget(job));
   const outcomes: (TargetOutcome | undefined)[] = new Array(jobs.length);
   const failures: (unknown | undefined)[] = new Array(jobs.length);
   let next = 0;
@@ -75,7 +77,7 @@ export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: Targe
       }
     }
   };
-  await Promise.all(Array.from({ length: width }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, width) }, lane));
   const first = failures.findIndex((failure) => failure !== undefined);
   if (first >= 0) throw failures[first];
   return outcomes as TargetOutcome[];
