@@ -55,7 +55,6 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
     const startedAt = new Date();
     makeAttemptDir(dir, ctx.lastAttemptDir.get(chunk.name));
     ctx.lastAttemptDir.set(chunk.name, dir);
-    renewOrWarn(ctx, chunk, claim, { attemptDir: path.relative(spec.outputDir, dir) });
     ctx.emit({ type: 'chunk-started', device: device.name, name: chunk.name, ...chunk.range, attempt, dir, log });
 
     const outcome = await executeAttempt(ctx, device, chunk, claim, { attempt, dir, log });
@@ -154,7 +153,13 @@ function executeAttempt(
       }),
       timeoutMs: spec.chunkTimeoutMs,
       stop: AbortSignal.any([ctx.stopNow.signal, claim.lost.signal]),
-      onSpawn: (pid) => renewOrWarn(ctx, chunk, claim, { phasePid: pid, phasePidStart: processStartTicks(pid) }),
+      // One renewal per attempt records where it runs and its process: a claim rewrite is a file written and renamed.
+      onSpawn: (pid) =>
+        renewOrWarn(ctx, chunk, claim, {
+          attemptDir: path.relative(spec.outputDir, place.dir),
+          phasePid: pid,
+          phasePidStart: processStartTicks(pid),
+        }),
     })
     .finally(() => clearInterval(progressTimer));
 }
