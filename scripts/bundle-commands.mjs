@@ -8,7 +8,7 @@
  * loads its own).
  */
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +34,7 @@ for (const command of ['launcher', 'chunk-runner', 'merge']) {
   // The loader wraps the bundle in a function, where a #! line is a syntax error; a comment keeps the line count.
   const code = readFileSync(bundle, 'utf8');
   if (code.startsWith('#!')) writeFileSync(bundle, `//${code.slice(2)}`);
-  rmSync(`${bundle}.v8-cache`, { force: true });
+  for (const name of readdirSync(path.dirname(bundle))) if (name.endsWith('.v8-cache')) rmSync(path.join(path.dirname(bundle), name));
   rmSync(`${main}.map`, { force: true });
   writeFileSync(
     main,

@@ -22,7 +22,7 @@ describe('bundled commands and their code cache', () => {
     mkdirSync(path.join(dir, 'dist', 'merge'), { recursive: true });
     bundle = path.join(dir, 'dist', 'merge', 'main.bundle.cjs');
     copyFileSync(path.join(repoRoot, 'dist', 'merge', 'main.bundle.cjs'), bundle);
-    cache = `${bundle}.v8-cache`;
+    cache = `${bundle}.${process.version}-${process.arch}.v8-cache`;
     writeFileSync(
       path.join(dir, 'dist', 'merge', 'main.js'),
       `import { runBundle } from ${JSON.stringify(loader)};\nrunBundle(${JSON.stringify(bundle)});\n`,

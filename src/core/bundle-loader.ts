@@ -5,7 +5,9 @@
  * version or flags), it is rewritten as the command exits.
  */
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
@@ -22,7 +24,8 @@ function readCache(file: string): Buffer | undefined {
  * as fast as without it, so a failed write is dropped on purpose.
  */
 function writeCache(file: string, data: Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  // Unique across the hosts of a shared install (a pid alone is not).
+  const temp = `${file}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     writeFileSync(temp, data);
     renameSync(temp, file);
@@ -36,7 +39,8 @@ function writeCache(file: string, data: Buffer): void {
 }
 
 export function runBundle(bundleFile: string): void {
-  const cacheFile = `${bundleFile}.v8-cache`;
+  // One cache per node build: hosts of a shared install with different nodes do not rewrite each other's.
+  const cacheFile = `${bundleFile}.${process.version}-${process.arch}.v8-cache`;
   const cachedData = readCache(cacheFile);
   const script = new vm.Script(`(function (${WRAPPER_PARAMETERS.join(', ')}) {${readFileSync(bundleFile, 'utf8')}\n})`, {
     filename: bundleFile,
