@@ -40,6 +40,8 @@ describe('targets merged side by side', () => {
     expect(parallelTargets([job('gpu0', CHUNKS / 2), job('gpu1', CHUNKS / 2)], 1)).toBe(1);
     expect(parallelTargets([job('all', CHUNKS)], 8)).toBe(1);
     expect(parallelTargets([job('gpu0', 10), job('gpu1', 10)], 8)).toBe(1);
+    const eight = Array.from({ length: 8 }, (_, i) => job(`gpu${i}`, CHUNKS));
+    expect(parallelTargets(eight, 64)).toBe(4);
   });
 
   it('every index exactly once, in order, in each device file', async () => {

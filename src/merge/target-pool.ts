@@ -15,11 +15,13 @@ const WORKER = distPath('merge', 'target-worker.js');
 
 /** Below this many chunks in all, a worker's start (its modules loaded again) costs more than it saves. */
 export const PARALLEL_MIN_CHUNKS = 1000;
+/** Each target being merged holds a row group being gathered (up to 32 MiB of data, several times that as values). */
+export const MAX_PARALLEL_TARGETS = 4;
 
 export function parallelTargets(jobs: readonly TargetJob[], cores = availableParallelism()): number {
   const chunks = jobs.reduce((sum, job) => sum + job.target.chunks.length, 0);
   if (jobs.length < 2 || cores < 2 || chunks < PARALLEL_MIN_CHUNKS || !existsSync(WORKER)) return 1;
-  return Math.min(cores, jobs.length);
+  return Math.min(cores, jobs.length, MAX_PARALLEL_TARGETS);
 }
 
 /** The error a worker reported, as the same kind of error (the exit code depends on it). */
