@@ -3,6 +3,7 @@
  * memory by the holes on disk, never by the size of the grid. Pure.
  */
 import { chunkAt, chunkCount, chunkIndexOf, describeRanges, type ChunkRange, type RangeRequest } from './plan.js';
+import { lastIndexAtOrBelow } from './sorted-search.js';
 
 /** Chunk indexes first..last of the grid, inclusive. */
 export interface ChunkSpan {
@@ -113,32 +114,17 @@ export class SpanSequence {
 
   /** The grid index at `position` (0 <= position < length). */
   indexAt(position: number): number {
-    const span = this.lastAtOrBelow(this.offsets, position);
+    const offsets = this.offsets;
+    const span = lastIndexAtOrBelow(offsets.length, (i) => offsets[i]!, position);
     return this.spans[span]!.first + (position - this.offsets[span]!);
   }
 
   /** The position of grid index `index`, or undefined when no span holds it. */
   positionOf(index: number): number | undefined {
-    let low = 0;
-    let high = this.spans.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const span = this.spans[mid]!;
-      if (index < span.first) high = mid - 1;
-      else if (index > span.last) low = mid + 1;
-      else return this.offsets[mid]! + (index - span.first);
-    }
-    return undefined;
-  }
-
-  private lastAtOrBelow(sorted: Float64Array, value: number): number {
-    let low = 0;
-    let high = sorted.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (sorted[mid]! <= value) low = mid;
-      else high = mid - 1;
-    }
-    return low;
+    const spans = this.spans;
+    if (spans.length === 0) return undefined;
+    const at = lastIndexAtOrBelow(spans.length, (i) => spans[i]!.first, index);
+    const span = spans[at]!;
+    return index >= span.first && index <= span.last ? this.offsets[at]! + (index - span.first) : undefined;
   }
 }

@@ -10,6 +10,7 @@ import { chunkDataFiles } from './chunk-files.js';
 import type { RecordedChunk } from './merge-record.js';
 import type { PreviousMerge } from './merged-files.js';
 import { knownSchemaTree, parquetRows, parquetSource, type Field, type ParquetSource } from '../parquet/index.js';
+import { lastIndexAtOrBelow } from '../core/sorted-search.js';
 
 export type { ParquetSource } from '../parquet/index.js';
 
@@ -70,13 +71,7 @@ function indexOf(merge: PreviousMerge): MergeIndex {
 /** The row groups holding rows [first, first + rows), and whether they hold exactly those. */
 function groupsHolding(groupStarts: readonly number[], first: number, rows: number): { groups: number[]; skip: number; exact: boolean } {
   const groups: number[] = [];
-  let low = 0;
-  let high = groupStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (groupStarts[middle]! <= first) low = middle;
-    else high = middle - 1;
-  }
+  const low = lastIndexAtOrBelow(groupStarts.length, (i) => groupStarts[i]!, first);
   for (let group = low; group < groupStarts.length - 1 && groupStarts[group]! < first + rows; group++) groups.push(group);
   const skip = first - (groupStarts[groups[0] ?? low] ?? first);
   const end = groupStarts[(groups[groups.length - 1] ?? low) + 1] ?? first;

@@ -8,6 +8,7 @@ import { decompressors as compressors, readParquetFooter } from '../parquet/inde
 import { DataError, errorMessage } from '../core/errors.js';
 import { describeRanges, type ChunkRange } from '../core/plan.js';
 import type { RecordedChunk } from './merge-record.js';
+import { lastIndexAtOrBelow } from '../core/sorted-search.js';
 
 export interface VerifyRequest {
   readonly file: string;
@@ -89,14 +90,7 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
 
 /** The chunk a row of the merged file came from (chunks are in row order). */
 function chunkAtRow(chunks: readonly RecordedChunk[], row: number): RecordedChunk {
-  let low = 0;
-  let high = chunks.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (chunks[middle]!.firstRow <= row) low = middle;
-    else high = middle - 1;
-  }
-  return chunks[low]!;
+  return chunks[lastIndexAtOrBelow(chunks.length, (i) => chunks[i]!.firstRow, row)]!;
 }
 
 /** The i-th index of decoded values; int64 columns are read as two int32 halves, without a BigInt per row. */
