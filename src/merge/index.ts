@@ -5,6 +5,7 @@ import type { ChunkRange } from '../core/plan.js';
 import type { RunLocation } from '../core/rerun-hint.js';
 import { readRunFile } from '../core/run-file.js';
 import { scanDisk, type DiskState } from '../core/scan.js';
+import { fingerprintOf } from './merge-record.js';
 import { removeAbandonedTempFiles } from './merged-files.js';
 import { lockMergeTarget } from './merge-lock.js';
 import { finishCommand, planMerge, refuseIncomplete } from './targets.js';
@@ -70,6 +71,7 @@ export async function mergeCommitted(request: MergeRequest): Promise<MergeOutcom
   const jobs = plan.targets.map((target): TargetJob => ({
     outputDir,
     target,
+    fingerprint: fingerprintOf(target.name, target.chunks),
     finish: finishCommand(run, request.where),
     indexColumn,
     deleteChunks: request.deleteChunks ?? false,

@@ -8,7 +8,6 @@ import type { VerifyLevel } from '../parquet/index.js';
 import { chunkSchemas, resolveChunk, type JsonlTypesFrom } from './chunk-sources.js';
 import { deleteChunkData } from './delete-chunks.js';
 import { JsonlTypesMissed } from './jsonl.js';
-import { fingerprintOf } from './merge-record.js';
 import { mergedFilesIn, previousMerges, type PreviousMerge } from './merged-files.js';
 import type { MergeTarget } from './targets.js';
 import { verifyMergedFile } from './verify.js';
@@ -17,6 +16,8 @@ import { writeMergedFile, type MergePath } from './write-merged.js';
 export interface TargetJob {
   readonly outputDir: string;
   readonly target: MergeTarget;
+  /** fingerprintOf(target): what the merged file must record to be a no-op. */
+  readonly fingerprint: string;
   /** The command that finishes the run, for hints. */
   readonly finish: string;
   readonly indexColumn: string | undefined;
@@ -35,8 +36,8 @@ export interface TargetOutcome {
 }
 
 /** The merged file that already holds exactly the job's chunks (re-merging is then a no-op), if there is one. */
-function currentMerge(job: TargetJob, previous: readonly PreviousMerge[], fingerprint = fingerprintOf(job.target.name, job.target.chunks)) {
-  return previous.find((merge) => merge.target === job.target.name && merge.summary.fingerprint === fingerprint);
+function currentMerge(job: TargetJob, previous: readonly PreviousMerge[]): PreviousMerge | undefined {
+  return previous.find((merge) => merge.target === job.target.name && merge.summary.fingerprint === job.fingerprint);
 }
 
 /** Whether the job's file is already merged: cheap (a footer per merged file), so decided before any worker starts. */
@@ -47,8 +48,8 @@ export function alreadyMerged(job: TargetJob): boolean {
 export async function mergeTarget(job: TargetJob): Promise<TargetOutcome> {
   const { outputDir, target, finish, indexColumn, deleteChunks } = job;
   const previous = previousMerges(outputDir);
-  const fingerprint = fingerprintOf(target.name, target.chunks);
-  const current = currentMerge(job, previous, fingerprint);
+  const fingerprint = job.fingerprint;
+  const current = currentMerge(job, previous);
   let outcome: TargetOutcome;
   if (current) {
     // Deleting chunk data on the word of an existing file: read it back first, as after a write.
