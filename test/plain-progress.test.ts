@@ -42,3 +42,14 @@ it('shows the first commit at once, later ones at most every PROGRESS_EVERY_MS, 
   expect(lines.at(-1)).toMatch(/^progress: 30\/30 items, .*chunks: 3 done this run/);
   expect(lines).toHaveLength(3);
 });
+
+it('off a terminal, a lost host is printed as it happens, as on the live view', () => {
+  const lines: string[] = [];
+  const plain = new PlainProgress(
+    new ProgressModel(0, 30),
+    (line) => lines.push(line),
+    () => 0,
+  );
+  plain.onEvent({ type: 'host-lost', host: 'node2', reason: 'its runner ended early (exit code 1)' });
+  expect(lines).toEqual([expect.stringContaining('node2')]);
+});

@@ -85,6 +85,11 @@ export function makeAttemptDir(dir: string, previous: string | undefined): void 
   setAside(previous, path.dirname(previous));
 }
 
+/** An attempt whose chunk another attempt committed first: nothing will ever read its folder (outputs and all). */
+export function discardAttemptDir(attemptDir: string): void {
+  rmSync(attemptDir, { recursive: true, force: true });
+}
+
 /**
  * A phase may leave a `_SUCCESS` of its own in its output folder (Hadoop and Spark writers do):
  * a failed attempt's folder drops it before it is published, or the chunk would look committed.

@@ -16,7 +16,7 @@ import type { Claim } from '../core/claim-rules.js';
 import type { Device } from '../core/devices.js';
 import { describeOutcome, type AttemptOutcome } from '../attempt/outcome.js';
 import { nextStepAfterFailure } from '../attempt/retry-policy.js';
-import { clearUncommittedCopies, dropPhaseMarker, makeAttemptDir, publishAttemptDir } from './chunk-dirs.js';
+import { clearUncommittedCopies, discardAttemptDir, dropPhaseMarker, makeAttemptDir, publishAttemptDir } from './chunk-dirs.js';
 import { failureSignature } from './failure-evidence.js';
 import { phaseEnvFor } from './phase-env.js';
 import { readLatestProgress } from './progress-tail.js';
@@ -86,10 +86,7 @@ export async function runClaimedChunk(ctx: RunnerContext, device: Device, chunk:
         });
         // The fence: nothing is published unless the claim is still ours right now.
         if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before its commit');
-        if (publishAttemptDir(dir, chunkDir) === 'already-committed') {
-          ctx.emit({ type: 'chunk-already-committed', name: chunk.name, device: device.name });
-          return { kind: 'already-committed' };
-        }
+        if (publishAttemptDir(dir, chunkDir) === 'already-committed') return alreadyCommitted(ctx, chunk, device, dir);
         ctx.lastAttemptDir.delete(chunk.name);
         clearUncommittedCopies(spec.outputDir, chunk.name, chunkDir);
         ctx.chunkCommitted(device.name, chunk.name);
@@ -198,16 +195,11 @@ function afterFailedAttempt(
   if (ctx.stopping && !diskFull) return { kind: 'handed-back' };
 
   dropPhaseMarker(failed.dir);
-  writeFailedRecord(failed.dir, {
-    attempts: failed.attempt,
-    reason,
-    log: path.join(failed.chunkDir, path.basename(failed.log)),
-    failedAt: new Date().toISOString(),
-  });
-  if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before recording its failure');
-  if (publishAttemptDir(failed.dir, failed.chunkDir) === 'already-committed') return { kind: 'already-committed' };
-  ctx.lastAttemptDir.delete(chunk.name);
   const finalLog = path.join(failed.chunkDir, path.basename(failed.log));
+  writeFailedRecord(failed.dir, { attempts: failed.attempt, reason, log: finalLog, failedAt: new Date().toISOString() });
+  if (!stillHolds(spec.outputDir, claim.current())) return lostClaim(ctx, chunk, 'before recording its failure');
+  if (publishAttemptDir(failed.dir, failed.chunkDir) === 'already-committed') return alreadyCommitted(ctx, chunk, device, failed.dir);
+  ctx.lastAttemptDir.delete(chunk.name);
   ctx.emit({
     type: 'chunk-failed',
     device: device.name,
@@ -219,6 +211,14 @@ function afterFailedAttempt(
     logTail,
   });
   return { kind: 'failed' };
+}
+
+/** Another attempt published the chunk first: this one's folder is dropped, not left in .attempts for good. */
+function alreadyCommitted(ctx: RunnerContext, chunk: PlannedChunk, device: Device, attemptDir: string): ChunkEnd {
+  discardAttemptDir(attemptDir);
+  ctx.lastAttemptDir.delete(chunk.name);
+  ctx.emit({ type: 'chunk-already-committed', name: chunk.name, device: device.name });
+  return { kind: 'already-committed' };
 }
 
 function lostClaim(ctx: RunnerContext, chunk: PlannedChunk, when: string): ChunkEnd {

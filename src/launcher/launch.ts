@@ -15,7 +15,7 @@ import type { AttachedBackend } from './backends/backend.js';
 import { ProgressModel } from './progress-model.js';
 import { LiveView } from './live-view.js';
 import { openLogFile, logEvent } from './event-log.js';
-import { PlainProgress } from './plain-progress.js';
+import { isNoteworthy, PlainProgress } from './plain-progress.js';
 import { summaryLines, nothingToDoLine, stopCause } from './summary.js';
 import { tryMergeAfterRun, type MergeResult } from './merge-after-run.js';
 
@@ -201,8 +201,4 @@ const NO_MERGE: MergeResult = { merged: [], error: undefined };
 
 function report(options: LaunchOptions, summary: Record<string, unknown>): void {
   if (options.json) out(JSON.stringify(summary));
-}
-
-function isNoteworthy(event: RunEvent): boolean {
-  return ['attempt-failed', 'chunk-failed', 'device-removed', 'warning', 'stopping', 'chunk-waiting', 'host-lost'].includes(event.type);
 }

@@ -22,7 +22,20 @@ export function progressLine(model: ProgressModel, now: number): string {
   );
 }
 
-const NOTEWORTHY = new Set<RunEvent['type']>(['attempt-failed', 'chunk-failed', 'device-removed', 'warning', 'stopping', 'chunk-waiting']);
+/** The events a person watching should read as they happen: on the live view and in plain progress alike. */
+const NOTEWORTHY: ReadonlySet<RunEvent['type']> = new Set([
+  'attempt-failed',
+  'chunk-failed',
+  'device-removed',
+  'host-lost',
+  'warning',
+  'stopping',
+  'chunk-waiting',
+]);
+
+export function isNoteworthy(event: RunEvent): boolean {
+  return NOTEWORTHY.has(event.type);
+}
 const PROGRESS = new Set<RunEvent['type']>(['chunk-committed', 'chunk-progress']);
 
 export class PlainProgress {
@@ -38,7 +51,7 @@ export class PlainProgress {
 
   /** Call after the model has applied the event. */
   onEvent(event: RunEvent): void {
-    if (NOTEWORTHY.has(event.type)) this.write(describeEvent(event));
+    if (isNoteworthy(event)) this.write(describeEvent(event));
     if (!PROGRESS.has(event.type)) return;
     this.changed = true;
     // The first commit is shown at once; later ones at most every few seconds.
