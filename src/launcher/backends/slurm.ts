@@ -8,8 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { findExecutable } from '../../core/executable.js';
-import { chunkGrid } from '../../core/plan.js';
-import { rangeKey, scanDisk } from '../../core/scan.js';
+import { spansLength, uncommittedSpans } from '../../core/chunk-spans.js';
+import { committedRanges, scanDisk } from '../../core/scan.js';
 import type { BackendContext, SubmittingBackend } from './backend.js';
 import { mergeMain, outputDirArg, runnerArgs, runnerMain } from './runner-args.js';
 import { mergeScript, runnersScript, type SlurmScriptFacts } from './slurm-scripts.js';
@@ -97,13 +97,14 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
       }
 
       const disk = prepared.disk ?? scanDisk(prepared.outputDir);
-      const pending = chunkGrid(prepared.identity).filter((range) => !disk.committed.has(rangeKey(range)));
+      // Counted over spans, never by listing the grid (10,000,000 chunks are a valid plan).
+      const pending = spansLength(uncommittedSpans(prepared.identity, committedRanges(disk)));
       mkdirSync(path.join(dir, 'logs'), { recursive: true });
       const runnersFile = path.join(dir, 'runners.sbatch');
       const mergeFile = path.join(dir, 'merge.sbatch');
       writeFileSync(runnersFile, runnersScript(facts), { mode: 0o755 });
       writeFileSync(mergeFile, mergeScript(facts), { mode: 0o755 });
-      const tasks = Math.min(nodes, pending.length);
+      const tasks = Math.min(nodes, pending);
       const runnersRel = path.join(relativeSlurmDir, 'runners.sbatch');
       const mergeRel = path.join(relativeSlurmDir, 'merge.sbatch');
       if (options.dryRun) {
@@ -118,7 +119,7 @@ export function slurmBackend({ prepared, options, commandLine }: BackendContext)
       let runnersJob: string | undefined;
       if (tasks > 0) {
         runnersJob = await sbatch([`--array=0-${tasks - 1}`, runnersRel], prepared.cwd);
-        say(`submitted runners: array job ${runnersJob}, ${tasks} task(s) (one per node) for ${pending.length} pending chunk(s)`);
+        say(`submitted runners: array job ${runnersJob}, ${tasks} task(s) (one per node) for ${pending} pending chunk(s)`);
       } else {
         say('every chunk is committed; submitting only the merge');
       }
