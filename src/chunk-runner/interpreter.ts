@@ -3,7 +3,6 @@
  * shim (pyenv, asdf) that costs a shell and a lookup per start is paid once, not per chunk.
  * Only the spawned argv changes: run.json and markers keep the user's value.
  */
-import { execa } from 'execa';
 import { errorMessage } from '../core/errors.js';
 
 const PROBE = 'import json, sys; print(json.dumps([sys.executable, sys.prefix, sys.version, sys.implementation.name]))';
@@ -21,6 +20,8 @@ interface Identity {
 }
 
 async function probe(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Identity> {
+  // Loaded here: a run whose command has no {python} never starts execa.
+  const { execa } = await import('execa');
   const result = await execa(command, ['-c', PROBE], {
     cwd,
     env,
