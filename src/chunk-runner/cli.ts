@@ -1,5 +1,5 @@
 /** chunk-runner's flags: one definition, used by main and by the README check. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { oneLineErrors } from '../core/cli-errors.js';
 
 export interface RunnerOptions {
@@ -24,7 +24,7 @@ export function buildProgram(): Command {
         'this host in device folders and status (default: TPU_WORKER_ID, WORKER_ID, SLURM_ARRAY_TASK_ID, SLURM_PROCID, else the hostname)',
       )
       .option('--host-index <n>', "this host's position among the run's hosts, for the contiguous default order", '0')
-      .option('--events <format>', 'events on stdout: text or json', 'text')
+      .addOption(new Option('--events <format>', 'events on stdout').choices(['text', 'json']).default('text'))
       .option('--supervised', 'take commands on stdin and stop when stdin closes (used by launcher, also over ssh)'),
   );
 }
