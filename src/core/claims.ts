@@ -9,7 +9,7 @@ import { claimPathFor, claimsDir } from './layout.js';
 import { replaceJsonForReaders } from './atomic-file.js';
 import { claimSchema, claimState, type Claim, type Liveness } from './claim-rules.js';
 import { sharesProcessTable, thisProcess } from './holder.js';
-import { createExclusive, readLeaseFile } from './lease-file.js';
+import { createExclusive, readLeaseFile, withTakeoverLock } from './lease-file.js';
 import { isAlive } from './process-info.js';
 import { killGroupNow } from './process-group.js';
 
@@ -95,27 +95,6 @@ function staleness(state: ClaimFileState & { exists: true }): { stale: boolean; 
     : { stale: false, why: `unreadable claim file, changed ${Math.round(state.ageMs / 1000)}s ago` };
 }
 
-/** A takeover lock left by a taker that died mid-takeover is itself stale after this long. */
-const TAKEOVER_LOCK_STALE_MS = 30_000;
-
-function withTakeoverLock<T>(outputDir: string, name: string, action: () => T): T | undefined {
-  const lock = `${claimPathFor(outputDir, name)}.takeover`;
-  if (!createExclusive(lock, String(process.pid))) {
-    const read = readLeaseFile(lock);
-    try {
-      if (read && read.ageMs > TAKEOVER_LOCK_STALE_MS) unlinkSync(lock);
-    } catch {
-      // Another taker removed it first; either way this attempt yields.
-    }
-    return undefined;
-  }
-  try {
-    return action();
-  } finally {
-    unlinkSync(lock);
-  }
-}
-
 /** Stop an orphaned phase of a dead holder in our process table before its chunk is run again. */
 function stopOrphanedPhase(holder: Claim): void {
   if (!sharesProcessTable(holder, thisProcess()) || holder.phasePid === undefined) return;
@@ -133,7 +112,7 @@ export function tryClaim(outputDir: string, name: string, owner: ClaimOwner): Cl
     const state = staleness(seen);
     if (!state.stale) return { acquired: false, holder: seen.claim, why: state.why };
   }
-  const taken = withTakeoverLock(outputDir, name, () => {
+  const taken = withTakeoverLock(file, () => {
     // Judged again under the lock: another taker may have replaced the stale claim meanwhile.
     const current = observeClaimFile(outputDir, name);
     if (current.exists) {

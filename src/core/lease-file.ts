@@ -92,3 +92,29 @@ function measureClockOffset(dir: string): number {
     }
   }
 }
+
+/** A takeover lock left by a taker that died mid-takeover is itself stale after this long. */
+const TAKEOVER_LOCK_STALE_MS = 30_000;
+
+/**
+ * Runs `action` (which replaces a stale lease `file`) while holding `<file>.takeover`, so two
+ * takers that both judged the lease stale cannot both replace it: the second sees the first's
+ * new file. Undefined when another taker holds the takeover lock now.
+ */
+export function withTakeoverLock<T>(file: string, action: () => T): T | undefined {
+  const lock = `${file}.takeover`;
+  if (!createExclusive(lock, String(process.pid))) {
+    const read = readLeaseFile(lock);
+    try {
+      if (read && read.ageMs > TAKEOVER_LOCK_STALE_MS) unlinkSync(lock);
+    } catch {
+      // Another taker removed it first; either way this attempt yields.
+    }
+    return undefined;
+  }
+  try {
+    return action();
+  } finally {
+    unlinkSync(lock);
+  }
+}

@@ -13,7 +13,7 @@ import { replaceJsonForReaders } from '../core/atomic-file.js';
 import { holderSchema, thisProcess } from '../core/holder.js';
 import { holderState } from '../core/claim-rules.js';
 import { localLiveness } from '../core/claims.js';
-import { createExclusive, readLeaseFile } from '../core/lease-file.js';
+import { createExclusive, readLeaseFile, withTakeoverLock } from '../core/lease-file.js';
 
 const MERGE_LEASE_MS = 120_000;
 const RENEW_EVERY_MS = 10_000;
@@ -52,11 +52,17 @@ export function lockMergeTarget(outputDir: string, target: string): () => void {
         `another merge of ${target} is running (${holder}; lock ${file}); wait for it: its lock expires ${Math.round(MERGE_LEASE_MS / 1000)}s after its holder stops renewing it`,
       );
     }
-    try {
-      unlinkSync(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    // Removed under the takeover lock, and only if it is still the stale one just judged: another
+    // merge that took it over meanwhile keeps its lock.
+    withTakeoverLock(file, () => {
+      const again = readLeaseFile(file);
+      if (again?.text !== current.text) return;
+      try {
+        unlinkSync(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    });
   }
   throw new UsageError(`cannot take the merge lock ${file}: another merge took it just now; wait for it`);
 }
