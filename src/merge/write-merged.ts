@@ -81,11 +81,30 @@ interface Layout {
  * per distinct schema is kept, so memory does not grow with the number of chunks; the second
  * pass (writeChunks) resolves each chunk again as it writes it.
  */
+/** How long the merge's loops run without letting timers fire (the merge lock's renewal among them). */
+const YIELD_EVERY_MS = 1000;
+
+/**
+ * The copy and the re-encoding are synchronous: a merge of many chunks would starve the event
+ * loop, and its lock (renewed by a timer) would look abandoned after its lease. The loops call
+ * this once per chunk; at most once a second it lets the loop turn.
+ */
+function eventLoopTurns(): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < YIELD_EVERY_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = Date.now();
+  };
+}
+
 async function layoutOf(chunks: readonly ChunkDirEntry[], schemasOf: SchemasOf, keepRowGroups: boolean): Promise<Layout> {
+  const letTimersRun = eventLoopTurns();
   const trees = new Map<string, Field>();
   const firstOfTree = new Map<Field, ParquetSource>();
   const sliced = new Set<Field>();
   for (const chunk of chunks) {
+    await letTimersRun();
     for (const schema of schemasOf(chunk)) {
       // A schema seen in an earlier merge of this process still needs a source of its own here.
       const source = schema.kind === 'known-schema' && !firstOfTree.has(schema.tree) ? parquetSource(schema.file) : schema;
@@ -155,7 +174,9 @@ async function writeChunks(
   };
   let encodedSeen = 0;
   let row = 0;
+  const letTimersRun = eventLoopTurns();
   for (const entry of chunks) {
+    await letTimersRun();
     const { chunk, sources, rows } = resolve(entry);
     for (const source of sources) {
       if (source.kind === 'jsonl') {
