@@ -35,6 +35,10 @@ describe('several hosts: bad input', () => {
     expect(await refused(['--slurm', '--hosts', 'a,b'])).toMatch(/--slurm and --hosts both given; use one/);
   });
 
+  it('--no-merge with --slurm (the merge is a job of its own)', async () => {
+    expect(await refused(['--slurm', '--no-merge'])).toMatch(/--no-merge does not apply with --slurm: the merge is its own job/);
+  });
+
   it('a Slurm option without --slurm', async () => {
     expect(await refused(['--nodes', '2'])).toMatch(/--nodes is a Slurm option; add --slurm/);
   });

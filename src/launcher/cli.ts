@@ -64,7 +64,7 @@ export function buildLaunchProgram(): Command {
       )
       .option('--partition <name>', 'with --slurm: the Slurm partition')
       .option('--sbatch-arg <arg...>', 'with --slurm: extra sbatch options for both scripts, e.g. --sbatch-arg=--time=12:00:00')
-      .option('--wait', "with --slurm: wait for the merge job and exit with the run's code (0 done, 1 chunks failed)")
+      .option('--wait', 'with --slurm: wait for the merge job; exit 0 when it merged everything, 1 otherwise')
       .option('--requeue', 'with --slurm: let Slurm requeue a preempted task (its chunks are taken over by lease meanwhile)')
       .option('--hosts <a,b,...>', 'run one chunk-runner per host over ssh; the output dir and working dir must be shared')
       .option(

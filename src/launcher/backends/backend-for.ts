@@ -29,6 +29,11 @@ export function backendFor(context: BackendContext): RunnerBackend {
       `--gpus names GPUs of this host; with ${remote} use --devices cuda:0-3${remote === '--slurm' ? ' or --gpus-per-node' : ''}, or let each host detect its own`,
     );
   }
+  if (options.slurm && !options.merge) {
+    throw new UsageError(
+      '--no-merge does not apply with --slurm: the merge is its own job after the array (see --dry-run); drop --no-merge, and scancel that job to skip it',
+    );
+  }
   if (remote && options.hostId !== undefined) throw new UsageError(`--host-id names this host; with ${remote} each host gets its own id`);
   if (!options.slurm) {
     const stray = SLURM_ONLY.find((key) => options[key] !== undefined);
