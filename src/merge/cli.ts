@@ -29,7 +29,7 @@ export function buildMergeProgram(): Command {
       .addOption(
         new Option(
           '--verify <level>',
-          `how much of each copied chunk file is checked: headers (every page header, offsets, counts, CRCs) or pages (also decode every page) (default: ${DEFAULT_VERIFY})`,
+          `how much of each copied chunk file is checked: headers (every page header, offsets, counts, CRCs) or pages (also decompress every page and read its levels) (default: ${DEFAULT_VERIFY})`,
         ).choices(VERIFY_LEVELS),
       )
       .option(

@@ -71,12 +71,12 @@ export function parseMergeSummary(value: string | undefined): MergeSummary | und
 export type MergePath = MergeRecord['path'];
 export type RecordedChunk = z.infer<typeof recordedChunkSchema>;
 
-/** Chunk names, commit times and recorded file sizes: all from the markers, so it survives --delete-chunks. */
 /**
  * What a merged file was made from: each chunk's name and when its marker was written (its
  * mtime, from the scan's stat). A chunk committed again has a new marker, so a new time; the
  * markers themselves are not read, so a no-op rerun of a large run costs a listing, not a read
- * per chunk. (Version 1 hashed each marker's finishedAt and files: such files are merged again once.)
+ * per chunk; --delete-chunks keeps the markers, so it survives that. (Version 1 hashed each
+ * marker's finishedAt and files: such files are merged again once.)
  */
 export function fingerprintOf(target: string, chunks: readonly ChunkDirEntry[]): string {
   const inputs = chunks.map((chunk) => [chunk.name, chunk.committedAtMs]);
