@@ -119,7 +119,6 @@ class PhaseContractTest(ExamplePhaseTestCase):
         self.assertEqual([row["index"] for row in read_jsonl(output)], [0, 1, 2])
 
 
-
 @requires_pyarrow
 class PyarrowPhaseTest(ExamplePhaseTestCase):
     def test_with_pyarrow_the_phase_writes_snappy_parquet(self):
@@ -132,10 +131,6 @@ class PyarrowPhaseTest(ExamplePhaseTestCase):
         parquet_file = pq.ParquetFile(str(output))
         self.assertEqual(parquet_file.metadata.row_group(0).column(0).compression, "SNAPPY")
         self.assertEqual([row["index"] for row in parquet_file.read().to_pylist()], [0, 1, 2])
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class WorkerExampleByHandTest(ExamplePhaseTestCase):
@@ -153,3 +148,7 @@ class WorkerExampleByHandTest(ExamplePhaseTestCase):
         result = run_example("phase3_5_worker.py", ["--start", "0", "--end", "9", "--model", "m", "--load", "0"], self.tmp)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.rows_of(self.tmp / "data" / "phase3_5", 0, 9), self.rows_of(self.tmp / "plain", 0, 9))
+
+
+if __name__ == "__main__":
+    unittest.main()

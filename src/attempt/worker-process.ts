@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { killGroupNow, stopGroup } from '../core/process-group.js';
+import { stopGroup } from '../core/process-group.js';
 import { parseWorkerLine, WORKER_FD, type ChunkMessage, type WorkerMessage, encodeChunkMessage } from './worker-protocol.js';
 
 export type WorkerEvent =
@@ -82,10 +82,6 @@ export class WorkerProcess {
     if (this.pid === undefined) return;
     await stopGroup(this.pid, graceMs);
     this.socket?.destroy();
-  }
-
-  killNow(): void {
-    if (this.pid !== undefined) killGroupNow(this.pid);
   }
 
   private push(event: WorkerEvent): void {
