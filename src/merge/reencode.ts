@@ -18,14 +18,8 @@ export function sourceReencodeProblem(tree: Field): string | undefined {
 }
 
 export function checkReencodable(source: ParquetSource): void {
-  for (const column of source.tree.children) {
-    const problem = reencodeProblem(column);
-    if (problem) {
-      throw new DataError(
-        `${source.file}: column "${column.element.name}" differs from the other chunks' schema and cannot be converted (${problem})`,
-      );
-    }
-  }
+  const problem = sourceReencodeProblem(source.tree);
+  if (problem) throw new DataError(`${source.file} differs from the other chunks' schema and cannot be converted: ${problem}`);
 }
 
 /** One array per column of the target, from decoded columns of `source`: rows [from, to). */
