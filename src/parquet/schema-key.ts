@@ -3,97 +3,73 @@
  * skipping through the thrift (compact protocol) to FileMetaData's field 2 without building the
  * row groups. Thousands of small chunk files usually share one or two schemas.
  */
+import { readVarInt } from 'hyparquet/src/thrift.js';
 
 const STOP = 0;
-const TYPE = { TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12 };
+// The compact protocol's types a footer holds (it has no maps or sets).
+const TYPE = { TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, STRUCT: 12 };
 const SCHEMA_FIELD = 2;
 
-class Cursor {
-  offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
-
-  byte(): number {
-    if (this.offset >= this.bytes.length) throw new RangeError('past the end of the footer');
-    return this.bytes[this.offset++]!;
-  }
-
-  varint(): number {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = this.byte();
-      // Sizes and lengths fit in 32 bits; larger integers are skipped, never used.
-      if (shift < 28) value |= (byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return value >>> 0;
-      if (shift > 63) throw new RangeError('varint too long');
-    }
-  }
-
-  skip(count: number): void {
-    if (count < 0 || this.offset + count > this.bytes.length) throw new RangeError('past the end of the footer');
-    this.offset += count;
-  }
+/** hyparquet's reader shape: DataView reads past the end throw a RangeError, which ends the walk. */
+interface Reader {
+  view: DataView;
+  offset: number;
 }
 
-/** Skips one value of `type`; `inCollection` because a collection's booleans take a byte, a struct's take none. */
-function skipValue(cursor: Cursor, type: number, inCollection: boolean): void {
+function skip(reader: Reader, count: number): void {
+  if (reader.offset + count > reader.view.byteLength) throw new RangeError('past the end of the footer');
+  reader.offset += count;
+}
+
+/** Skips one value of `type`; `inList` because a list's booleans take a byte, a struct's take none. */
+function skipValue(reader: Reader, type: number, inList: boolean): void {
   switch (type) {
     case TYPE.TRUE:
     case TYPE.FALSE:
-      if (inCollection) cursor.skip(1);
+      if (inList) skip(reader, 1);
       return;
     case TYPE.BYTE:
-      cursor.skip(1);
+      skip(reader, 1);
       return;
     case TYPE.I16:
     case TYPE.I32:
     case TYPE.I64:
-      cursor.varint();
+      while (reader.view.getUint8(reader.offset++) & 0x80);
       return;
     case TYPE.DOUBLE:
-      cursor.skip(8);
+      skip(reader, 8);
       return;
     case TYPE.BINARY:
-      cursor.skip(cursor.varint());
+      skip(reader, readVarInt(reader));
       return;
-    case TYPE.LIST:
-    case TYPE.SET: {
-      const header = cursor.byte();
-      const size = header >> 4 === 15 ? cursor.varint() : header >> 4;
-      for (let i = 0; i < size; i++) skipValue(cursor, header & 0x0f, true);
-      return;
-    }
-    case TYPE.MAP: {
-      const size = cursor.varint();
-      if (size === 0) return;
-      const types = cursor.byte();
-      for (let i = 0; i < size; i++) {
-        skipValue(cursor, types >> 4, true);
-        skipValue(cursor, types & 0x0f, true);
-      }
+    case TYPE.LIST: {
+      const header = reader.view.getUint8(reader.offset++);
+      const size = header >> 4 === 15 ? readVarInt(reader) : header >> 4;
+      for (let i = 0; i < size; i++) skipValue(reader, header & 0x0f, true);
       return;
     }
     case TYPE.STRUCT:
-      skipStruct(cursor, () => undefined);
+      skipStruct(reader, () => false);
       return;
     default:
-      throw new RangeError(`unknown thrift type ${type}`);
+      throw new RangeError(`thrift type ${type} has no place in a Parquet footer`);
   }
 }
 
 /** Walks a struct's fields; `onField` may consume a field's value itself and return true to end the walk. */
-function skipStruct(cursor: Cursor, onField: (id: number, type: number) => boolean | undefined): boolean {
+function skipStruct(reader: Reader, onField: (id: number, type: number) => boolean): boolean {
   let id = 0;
   for (;;) {
-    const header = cursor.byte();
+    const header = reader.view.getUint8(reader.offset++);
     const type = header & 0x0f;
     if (type === STOP) return false;
     const delta = header >> 4;
     if (delta === 0) {
-      const zigzag = cursor.varint();
+      const zigzag = readVarInt(reader);
       id = (zigzag >>> 1) ^ -(zigzag & 1);
     } else id += delta;
     if (onField(id, type)) return true;
-    skipValue(cursor, type, false);
+    skipValue(reader, type, false);
   }
 }
 
@@ -102,14 +78,14 @@ function skipStruct(cursor: Cursor, onField: (id: number, type: number) => boole
  * then says what is wrong). `metadata` is the FileMetaData struct, without length or magic.
  */
 export function schemaKeyOf(metadata: Uint8Array): string | undefined {
-  const cursor = new Cursor(metadata);
+  const reader: Reader = { view: new DataView(metadata.buffer, metadata.byteOffset, metadata.byteLength), offset: 0 };
   let key: string | undefined;
   try {
-    skipStruct(cursor, (id, type) => {
+    skipStruct(reader, (id, type) => {
       if (id !== SCHEMA_FIELD || type !== TYPE.LIST) return false;
-      const start = cursor.offset;
-      skipValue(cursor, type, false);
-      key = Buffer.from(metadata.buffer, metadata.byteOffset + start, cursor.offset - start).toString('latin1');
+      const start = reader.offset;
+      skipValue(reader, type, false);
+      key = Buffer.from(metadata.buffer, metadata.byteOffset + start, reader.offset - start).toString('latin1');
       return true;
     });
   } catch (error) {
