@@ -42,6 +42,8 @@ export function listFilesUnder(dir: string): string[] {
 export interface OutputCheck {
   /** Output files matched by the globs, non-empty. */
   readonly files: string[];
+  /** Each matched file's size, as stat'ed for the check (the marker records it). */
+  readonly bytes: ReadonlyMap<string, number>;
   /** Globs that matched no non-empty file, each with what was found instead. */
   readonly missing: string[];
 }
@@ -49,16 +51,22 @@ export interface OutputCheck {
 export function checkOutputs(chunkDir: string, globs: readonly string[]): OutputCheck {
   const candidates = listFilesUnder(chunkDir).filter((file) => !isRunnerFile(file));
   const matched = new Set<string>();
+  const bytes = new Map<string, number>();
+  const sizeOf = (file: string) => {
+    let size = bytes.get(file);
+    if (size === undefined) bytes.set(file, (size = statSync(path.join(chunkDir, file)).size));
+    return size;
+  };
   const missing: string[] = [];
   for (const glob of globs) {
     const pattern = globToRegExp(glob);
     const hits = candidates.filter((file) => pattern.test(file));
-    const nonEmpty = hits.filter((file) => statSync(path.join(chunkDir, file)).size > 0);
+    const nonEmpty = hits.filter((file) => sizeOf(file) > 0);
     if (nonEmpty.length === 0)
       missing.push(hits.length > 0 ? `${glob} (only empty files: ${hits.join(', ')})` : `${glob} (no file matches)`);
     nonEmpty.forEach((file) => matched.add(file));
   }
-  return { files: [...matched].sort(), missing };
+  return { files: [...matched].sort(), bytes, missing };
 }
 
 /** The phase's `_EMPTY` declaration and its reason, or undefined when it wrote none. */
@@ -113,7 +121,7 @@ export async function verifyOutputs(dir: string, expected: OutputExpectations): 
       if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
       return { ok: false, reason: `output ${file} is unreadable: ${errorMessage(error)}` };
     }
-    files.push({ path: file, bytes: statSync(full).size, rows });
+    files.push({ path: file, bytes: check.bytes.get(file)!, rows });
   }
   const dataFiles = files.filter((file) => isDataFile(file.path));
   const rows = dataFiles.length > 0 ? dataFiles.reduce((sum, file) => sum + (file.rows ?? 0), 0) : null;
