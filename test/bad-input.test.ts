@@ -207,6 +207,22 @@ describe('the built-in example config', () => {
       /^launcher: warning: no launcher\.config\.json or \.yaml in this directory and no --config, so the built-in example config is in use \(.*default\.json\)$/m,
     );
   });
+
+  it('is warned about with --slurm too (a warning about the run, not about this host)', async () => {
+    // Stand-ins for Slurm's tools: a dry run checks they are there and never calls them.
+    const tools = path.join(work, 'fake-slurm');
+    mkdirSync(tools, { recursive: true });
+    for (const tool of ['sbatch', 'squeue', 'scontrol']) {
+      writeFileSync(path.join(tools, tool), '#!/bin/sh\nexit 1\n');
+      chmodSync(path.join(tools, tool), 0o755);
+    }
+    const result = await launcher([...base, '--start', '0', '--end', '5', '--slurm', '--dry-run', '--output-dir', 'fresh-slurm'], {
+      cwd: work,
+      env: { PATH: `${tools}:${process.env.PATH}` },
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toMatch(/^launcher: warning: .*the built-in example config is in use/m);
+  });
 });
 
 describe('every command', () => {

@@ -65,7 +65,8 @@ function printPlan(launch: PreparedLaunch, backend: AttachedBackend): number {
 export async function launch(prepared: PreparedLaunch, options: LaunchOptions, commandArgs: string[]): Promise<number> {
   const resumeCommand = ['launcher', ...commandArgs].map(shellWord).join(' ');
   const backend = backendFor({ prepared, options, commandLine: resumeCommand });
-  for (const warning of prepared.warnings) if (backend.name === 'local') err(`launcher: warning: ${warning}`);
+  const warnings = backend.name === 'local' ? [...prepared.warnings, ...prepared.deviceWarnings] : prepared.warnings;
+  for (const warning of warnings) err(`launcher: warning: ${warning}`);
   if (backend.kind === 'submitting') {
     await backend.preflight();
     if (!options.dryRun) recordRun(prepared, backend.hostCount);

@@ -35,7 +35,10 @@ export interface PreparedLaunch {
   readonly settings: RunSettings;
   /** The run.json already in the output dir, if this is a resume. */
   readonly recorded: RunFile | undefined;
+  /** Warnings about the run (the config in use): printed whoever runs it. */
   readonly warnings: string[];
+  /** Warnings about this host's detected devices: printed only when the runner runs here. */
+  readonly deviceWarnings: string[];
   /** Where the user said the run lives, for hints that print a command to run next. */
   readonly where: RunLocation;
   /** The output dir as scanned while checking it (checkpoint mode): what the launch starts from. */
@@ -128,7 +131,8 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
   }
   checkScripts(command, cwd, options.phase);
 
-  const devices = chooseDevices(options, warnings);
+  const deviceWarnings: string[] = [];
+  const devices = chooseDevices(options, deviceWarnings);
   const outputDir = outputDirFor(cwd, options.outputDir, () => phase);
   const identity: RunIdentity = {
     phase: options.phase,
@@ -156,6 +160,7 @@ export function prepareLaunch(options: LaunchOptions, extraArgs: readonly string
     settings,
     recorded,
     warnings,
+    deviceWarnings,
     where: { config: options.config, outputDir: options.outputDir },
     disk,
   };
