@@ -13,6 +13,8 @@ export interface FooterBytes {
   readonly metadataLength: number;
   /** The FileMetaData followed by its 4-byte length and the closing magic: what hyparquet's parquetMetadata takes. */
   readonly buffer: ArrayBuffer;
+  /** The whole file, when the footer's one read took it whole (a small file): its pages are then never read again. */
+  readonly whole: Buffer | undefined;
 }
 
 // One read takes a small file whole (thousands of small chunk files are the common case), or the tail of a big one.
@@ -42,7 +44,12 @@ export function readFooterBytes(file: string): FooterBytes {
       footer = Buffer.allocUnsafe(footerLength);
       readFully(file, fd, footer, size - footerLength);
     }
-    return { size, metadataLength, buffer: footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length) as ArrayBuffer };
+    return {
+      size,
+      metadataLength,
+      buffer: footer.buffer.slice(footer.byteOffset, footer.byteOffset + footer.length) as ArrayBuffer,
+      whole: tailLength === size ? tail : undefined,
+    };
   } finally {
     closeSync(fd);
   }

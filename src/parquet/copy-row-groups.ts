@@ -46,7 +46,7 @@ export function copyRowGroups(
   groups: readonly number[] = source.rowGroups,
 ): RawThrift[] {
   const pool = checking.pool;
-  const input = new SourceFile(source.file);
+  const input = SourceFile.of(source);
   const emit = (bytes: Uint8Array) => out.appendDirect(bytes);
   const targetOrder = leafPaths(target).map((leaf) => pathKey(leaf.path));
   const sameOrder = sameLeafOrder(source.tree, target);

@@ -17,6 +17,8 @@ export interface ParquetFooter {
   readonly dataEnd: number;
   /** The schema's bytes (see schema-key.ts): equal keys, equal schemas. */
   readonly schemaKey: string | undefined;
+  /** The whole file when it is small (read with its footer in one read), for its pages. */
+  readonly whole: Uint8Array | undefined;
 }
 
 /** Only the schema key of a file's footer: what the merge's first pass needs of a chunk whose schema it has seen. */
@@ -26,7 +28,7 @@ export function readSchemaKey(file: string): string | undefined {
 }
 
 export function readParquetFooter(file: string): ParquetFooter {
-  const { size, metadataLength, buffer } = readFooterBytes(file);
+  const { size, metadataLength, buffer, whole } = readFooterBytes(file);
   let metadata: FileMetaData;
   try {
     metadata = parquetMetadata(buffer);
@@ -45,6 +47,7 @@ export function readParquetFooter(file: string): ParquetFooter {
     },
     dataEnd: size - metadataLength - 8,
     schemaKey: schemaKeyOf(new Uint8Array(buffer, 0, metadataLength)),
+    whole,
   };
   checkFooter(parsed);
   return parsed;

@@ -1,4 +1,7 @@
-/** Positioned reads of a chunk file through one reusable read-ahead window. */
+/**
+ * Positioned reads of a chunk file through one reusable read-ahead window; a small file read
+ * whole with its footer (ParquetFooter.whole) is served from those bytes, never opened again.
+ */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
 
@@ -7,14 +10,26 @@ const WINDOW = 1 << 20;
 
 export class SourceFile {
   readonly path: string;
-  private readonly fd: number;
-  private window: Buffer = Buffer.allocUnsafe(WINDOW);
+  private readonly fd: number | undefined;
+  private window: Buffer;
   private windowStart = 0;
   private windowLength = 0;
 
-  constructor(path: string) {
+  constructor(path: string, whole?: Uint8Array) {
     this.path = path;
-    this.fd = openSync(path, 'r');
+    if (whole) {
+      this.fd = undefined;
+      this.window = Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength);
+      this.windowLength = whole.byteLength;
+    } else {
+      this.fd = openSync(path, 'r');
+      this.window = Buffer.allocUnsafe(WINDOW);
+    }
+  }
+
+  /** The source's file, from the bytes its footer read kept when it was read whole. */
+  static of(source: { readonly file: string; readonly footer: { readonly whole: Uint8Array | undefined } }): SourceFile {
+    return new SourceFile(source.file, source.footer.whole);
   }
 
   /**
@@ -24,6 +39,8 @@ export class SourceFile {
   readAt(position: number, length: number): Buffer {
     const offset = position - this.windowStart;
     if (offset >= 0 && offset + length <= this.windowLength) return this.window.subarray(offset, offset + length);
+    if (this.fd === undefined)
+      throw new DataError(`${this.path} ended at byte ${this.windowLength}, expected ${length} bytes at ${position} (truncated?)`);
     let filled = 0;
     if (offset >= 0 && offset < this.windowLength) {
       filled = this.windowLength - offset;
@@ -47,6 +64,6 @@ export class SourceFile {
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
   }
 }
