@@ -3,7 +3,9 @@
  * groups of a size readers like, whatever size the chunks came in: 20,000 chunks of ten rows
  * become a few row groups, not 20,000. Memory is bounded by one row group being gathered.
  */
+import type { SchemaElement } from 'hyparquet';
 import type { ParquetWriter } from 'hyparquet-writer';
+import { emptyLeaves, leafSchemaPaths, writeLeafRowGroup, type LeafValues } from '../parquet/index.js';
 
 /** A gathered row group is written once it reaches this many rows (DuckDB's default is 122,880)... */
 export const ROW_GROUP_ROWS = 100_000;
@@ -18,21 +20,34 @@ export function worthCopying(rows: number, compressedBytes: number): boolean {
   return rows >= COPY_MIN_ROWS || compressedBytes >= COPY_MIN_BYTES;
 }
 
+/**
+ * Gathers rows either as row values per top-level column (converted rows, JSONL) or at the
+ * leaf level (levels and values per leaf column: small row groups of the target's shape, see
+ * parquet/leaf-columns.ts); a row group holds rows gathered one way, so a switch writes what
+ * was gathered the other way first.
+ */
 export class RowBatcher {
   private columns: unknown[][];
+  private leaves: LeafValues[] | undefined;
   private rows = 0;
   private bytes = 0;
+  private readonly names: readonly string[];
+  private readonly schemaPaths: SchemaElement[][];
+  /** Each leaf column's path of names, in storage order. */
+  readonly leafNames: readonly string[][];
 
-  constructor(
-    private readonly writer: ParquetWriter,
-    private readonly names: readonly string[],
-  ) {
-    this.columns = names.map(() => []);
+  constructor(private readonly writer: ParquetWriter) {
+    const schema = writer.schema as SchemaElement[];
+    this.schemaPaths = leafSchemaPaths(schema);
+    this.leafNames = this.schemaPaths.map((path) => path.slice(1).map((element) => element.name));
+    this.names = [...new Set(this.leafNames.map((path) => path[0]!))];
+    this.columns = this.names.map(() => []);
   }
 
   /** Adds rows given as one array per column (in the target's column order); `bytes` estimates their uncompressed size. */
   add(columns: readonly ArrayLike<unknown>[], rows: number, bytes: number): void {
     if (rows === 0) return;
+    if (this.leaves) this.flush();
     if (this.rows === 0 && (rows >= ROW_GROUP_ROWS || bytes >= ROW_GROUP_BYTES)) {
       this.write(columns, rows);
       return;
@@ -46,9 +61,26 @@ export class RowBatcher {
     if (this.rows >= ROW_GROUP_ROWS || this.bytes >= ROW_GROUP_BYTES) this.flush();
   }
 
+  /** Adds `rows` rows that `append` adds to each leaf column (in storage order); `bytes` estimates their uncompressed size. */
+  addLeaves(append: (into: readonly LeafValues[]) => void, rows: number, bytes: number): void {
+    if (rows === 0) return;
+    if (this.rows > 0 && !this.leaves) this.flush();
+    append((this.leaves ??= emptyLeaves(this.schemaPaths.length)));
+    this.rows += rows;
+    this.bytes += bytes;
+    if (this.rows >= ROW_GROUP_ROWS || this.bytes >= ROW_GROUP_BYTES) this.flush();
+  }
+
   /** Writes what is gathered as one row group (before a copied row group, and at the end). */
   flush(): void {
     if (this.rows === 0) return;
+    if (this.leaves) {
+      writeLeafRowGroup(this.writer, this.schemaPaths, this.leaves, this.rows);
+      this.leaves = undefined;
+      this.rows = 0;
+      this.bytes = 0;
+      return;
+    }
     const columns = this.columns;
     const rows = this.rows;
     this.columns = this.names.map(() => []);

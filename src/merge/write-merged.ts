@@ -12,6 +12,7 @@ import { mergedFileName } from '../core/layout.js';
 import { markerOf, type ChunkDirEntry } from '../core/scan.js';
 import type { ChunkSource, KnownSchemaSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
 import {
+  appendLeafColumns,
   type CopyChecks,
   copyRowGroups,
   DEFAULT_VERIFY,
@@ -156,10 +157,7 @@ async function writeChunks(
   const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
   const recorded: RecordedChunk[] = [];
-  const batcher = new RowBatcher(
-    writer,
-    layout.target.children.map((field) => field.element.name),
-  );
+  const batcher = new RowBatcher(writer);
   const decoder = new RowGroupDecoder(checking.decode);
   const converters = new Map<Field, ColumnConverter>();
   const converterOf = (source: ParquetSource) => {
@@ -188,7 +186,12 @@ async function writeChunks(
           const group = source.footer.metadata.row_groups[groupIndex]!;
           const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
           if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
-            await reencodeRowGroups(batcher, decoder, source, converterOf(source), [groupIndex]);
+            // The target's own shape: gathered at the leaf level, never assembled into rows.
+            batcher.addLeaves(
+              (into) => appendLeafColumns(source, groupIndex, checking.decode, batcher.leafNames, into),
+              Number(group.num_rows),
+              Number(group.total_byte_size),
+            );
             continue;
           }
           // Rows gathered so far come first: the file stays in index order.

@@ -10,17 +10,9 @@ import { DataError, errorMessage } from '../core/errors.js';
 import { decompressors as compressors } from './codecs.js';
 import { columnChecksOf, runColumnCheck } from './column-checks.js';
 import { columnChunkRange } from './footer.js';
+import { RAW_PARSERS } from './leaf-columns.js';
 import type { ParquetSource } from './parquet-source.js';
 import { SourceFile } from './source-file.js';
-
-/** Keep values as stored, so they are written back exactly. */
-const RAW_PARSERS = {
-  timestampFromMilliseconds: (value: bigint) => value,
-  timestampFromMicroseconds: (value: bigint) => value,
-  timestampFromNanoseconds: (value: bigint) => value,
-  dateFromDays: (value: number) => value,
-  stringFromBytes: (bytes: Uint8Array) => bytes,
-};
 
 /** Each top-level column's values over the row group's rows, by column name. */
 export type DecodedColumns = ReadonlyMap<string, ArrayLike<unknown>>;
@@ -47,7 +39,7 @@ async function decodeRowGroup(source: ParquetSource, groupIndex: number, decodeC
   const ranges = group.columns.map((column) => columnChunkRange(column.meta_data!));
   const start = Math.min(...ranges.map((range) => range.start));
   const end = Math.max(...ranges.map((range) => range.end));
-  const input = new SourceFile(source.file);
+  const input = SourceFile.of(source);
   let bytes: Uint8Array;
   try {
     // Read first: the window then holds the whole row group, and the checks read nothing again.

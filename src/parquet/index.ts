@@ -21,3 +21,4 @@ export const VERIFY_LEVELS = ['headers', 'pages'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 export const DEFAULT_VERIFY: VerifyLevel = 'headers';
 export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
+export { appendLeafColumns, emptyLeaves, leafSchemaPaths, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';

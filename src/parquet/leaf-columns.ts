@@ -1,0 +1,235 @@
+/**
+ * Row groups re-encoded at the level Parquet stores them: each leaf column's definition and
+ * repetition levels and its values, never assembled into rows. Small row groups of the
+ * target's own shape are gathered this way, which skips the reader's row assembly and the
+ * writer's Dremel shredding: a row-level re-encode pays both for every value. The pages are
+ * decoded and written by hyparquet's and hyparquet-writer's own page and column functions
+ * (both packages pinned to exact versions for these internal modules).
+ */
+import type { ColumnMetaData, SchemaElement } from 'hyparquet';
+import type { ParquetWriter } from 'hyparquet-writer';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
+import { readPlain } from 'hyparquet/src/plain.js';
+import { writeColumn } from 'hyparquet-writer/src/column.js';
+import { DataError, errorMessage } from '../core/errors.js';
+import { decompressors } from './codecs.js';
+import { columnChecksOf, pathKey, runColumnCheck } from './column-checks.js';
+import { columnChunkRange } from './footer.js';
+import type { ParquetSource } from './parquet-source.js';
+import { leafPaths, levelsOf } from './schema.js';
+import { SourceFile } from './source-file.js';
+
+/** Keep values as stored, so they are written back exactly. */
+export const RAW_PARSERS = {
+  timestampFromMilliseconds: (value: bigint) => value,
+  timestampFromMicroseconds: (value: bigint) => value,
+  timestampFromNanoseconds: (value: bigint) => value,
+  dateFromDays: (value: number) => value,
+  stringFromBytes: (bytes: Uint8Array) => bytes,
+};
+
+/** One leaf column's gathered values: a level per value slot, and a value (null where undefined) per slot. */
+export interface LeafValues {
+  readonly values: unknown[];
+  /** Empty when the column's maximum definition level is 0. */
+  readonly definitionLevels: number[];
+  /** Empty when the column's maximum repetition level is 0. */
+  readonly repetitionLevels: number[];
+}
+
+export const emptyLeaves = (count: number): LeafValues[] =>
+  Array.from({ length: count }, () => ({ values: [], definitionLevels: [], repetitionLevels: [] }));
+
+/** Each leaf column's elements from the root to the leaf, in storage order, from a footer's preorder schema list. */
+export function leafSchemaPaths(schema: readonly SchemaElement[]): SchemaElement[][] {
+  const paths: SchemaElement[][] = [];
+  let next = 1;
+  const visit = (above: SchemaElement[]) => {
+    const element = schema[next++]!;
+    const path = [...above, element];
+    if (!element.num_children) paths.push(path);
+    for (let i = 0; i < (element.num_children ?? 0); i++) visit(path);
+  };
+  for (let i = 0; i < (schema[0]?.num_children ?? 0); i++) visit([schema[0]!]);
+  return paths;
+}
+
+/**
+ * Appends the row group's leaf columns to `into` (in the order of `targetLeaves`, each a
+ * path of names). The source must have the target's shape. Its pages are checked first at the
+ * merge's verification level, as a row-level decode checks them.
+ */
+export function appendLeafColumns(
+  source: ParquetSource,
+  groupIndex: number,
+  decodeChecks: boolean,
+  targetLeaves: readonly (readonly string[])[],
+  into: readonly LeafValues[],
+): void {
+  const group = source.footer.metadata.row_groups[groupIndex]!;
+  const rows = Number(group.num_rows);
+  const sourceLeaves = new Map(leafPaths(source.tree).map((leaf) => [pathKey(leaf.path), leaf]));
+  const input = SourceFile.of(source);
+  try {
+    for (const check of columnChecksOf(source, decodeChecks, [groupIndex])) runColumnCheck(input, check);
+    const chunks = new Map(group.columns.map((column) => [pathKey(column.meta_data!.path_in_schema), column.meta_data!]));
+    targetLeaves.forEach((path, index) => {
+      const key = pathKey(path);
+      const meta = chunks.get(key);
+      const leaf = sourceLeaves.get(key);
+      if (!meta || !leaf) throw new DataError(`${source.file} has no column ${path.join('.')} in row group ${groupIndex}`);
+      try {
+        appendColumnChunk(input, meta, [source.tree.element, ...leaf.elements], rows, into[index]!);
+      } catch (error) {
+        if (error instanceof DataError) throw error;
+        throw new DataError(
+          `${source.file} is corrupt: column ${path.join('.')} of row group ${groupIndex} cannot be decoded (${errorMessage(error)})`,
+        );
+      }
+    });
+  } finally {
+    input.close();
+  }
+}
+
+function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, elements: SchemaElement[], rows: number, into: LeafValues): void {
+  const { start, end } = columnChunkRange(meta);
+  const bytes = input.readAt(start, end - start);
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const element = elements[elements.length - 1]!;
+  const { maxRepetition, maxDefinition } = levelsOf(elements.slice(1));
+  const decoder = {
+    pathInSchema: meta.path_in_schema,
+    element,
+    schemaPath: elements.map((each) => ({ element: each, children: [], count: 1, path: [] })),
+    type: meta.type,
+    codec: meta.codec,
+    compressors: decompressors,
+    parsers: { ...DEFAULT_PARSERS, ...RAW_PARSERS },
+    utf8: false,
+  };
+  let dictionary: ReturnType<typeof convert> | undefined;
+  let slots = 0;
+  let records = 0;
+  while (reader.offset < bytes.length) {
+    const header = parquetHeader(reader);
+    const compressed = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const page = decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors);
+      const pageReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+      dictionary = convert(readPlain(pageReader, meta.type, header.dictionary_page_header!.num_values, element.type_length), decoder);
+      continue;
+    }
+    let count: number;
+    let encoding: string;
+    let page;
+    if (header.type === 'DATA_PAGE') {
+      const daph = header.data_page_header!;
+      count = daph.num_values;
+      encoding = daph.encoding;
+      page = readDataPage(decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors), daph, decoder);
+    } else if (header.type === 'DATA_PAGE_V2') {
+      count = header.data_page_header_v2!.num_values;
+      encoding = header.data_page_header_v2!.encoding;
+      page = readDataPageV2(compressed, header, decoder);
+    } else continue;
+    const values = convertWithDictionary(page.dataPage, dictionary, encoding as never, decoder) as ArrayLike<unknown>;
+    records += appendPage(into, count, values, page.definitionLevels ?? [], page.repetitionLevels, maxDefinition, maxRepetition);
+    slots += count;
+  }
+  if (BigInt(slots) !== meta.num_values) throw new Error(`pages hold ${slots} values, the column metadata says ${meta.num_values}`);
+  if (records !== rows) throw new Error(`holds ${records} rows, its row group has ${rows}`);
+}
+
+/** Appends one page's levels and values (present values only, in order); returns the records it started. */
+function appendPage(
+  into: LeafValues,
+  count: number,
+  present: ArrayLike<unknown>,
+  definitionLevels: ArrayLike<number>,
+  repetitionLevels: ArrayLike<number>,
+  maxDefinition: number,
+  maxRepetition: number,
+): number {
+  let records = count;
+  if (maxRepetition > 0) {
+    if (repetitionLevels.length !== count) throw new Error(`page has ${repetitionLevels.length} repetition levels for ${count} values`);
+    records = 0;
+    for (let i = 0; i < count; i++) {
+      const level = repetitionLevels[i]!;
+      if (level === 0) records++;
+      into.repetitionLevels.push(level);
+    }
+  }
+  let next = 0;
+  if (maxDefinition > 0 && definitionLevels.length > 0) {
+    if (definitionLevels.length !== count) throw new Error(`page has ${definitionLevels.length} definition levels for ${count} values`);
+    for (let i = 0; i < count; i++) {
+      const level = definitionLevels[i]!;
+      into.definitionLevels.push(level);
+      into.values.push(level === maxDefinition ? present[next++] : null);
+    }
+  } else {
+    // hyparquet leaves out the definition levels of a page without nulls: every one is the maximum.
+    for (let i = 0; i < count; i++) {
+      if (maxDefinition > 0) into.definitionLevels.push(maxDefinition);
+      into.values.push(present[next++]);
+    }
+  }
+  if (next !== present.length) throw new Error(`page has ${present.length} values for ${next} defined slots`);
+  return records;
+}
+
+// hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
+type WriterElement = Parameters<typeof writeColumn>[0]['column']['element'];
+
+/** Writes gathered leaf columns as one row group of `rows` rows, as ParquetWriter.write writes one (same defaults). */
+export function writeLeafRowGroup(
+  writer: ParquetWriter,
+  schemaPaths: readonly SchemaElement[][],
+  leaves: readonly LeafValues[],
+  rows: number,
+): void {
+  const groupStart = writer.writer.offset;
+  const columns = schemaPaths.map((schemaPath, index) => {
+    const leaf = leaves[index]!;
+    const result = writeColumn({
+      writer: writer.writer,
+      column: {
+        columnName: schemaPath
+          .slice(1)
+          .map((element) => element.name)
+          .join('.'),
+        element: schemaPath[schemaPath.length - 1]! as WriterElement,
+        schemaPath: schemaPath as WriterElement[],
+        codec: writer.codec,
+        compressors: writer.compressors,
+        stats: writer.statistics,
+        statisticsTruncateLength: writer.statisticsTruncateLength,
+        pageSize: 1 << 20,
+        columnIndex: false,
+        offsetIndex: true,
+      },
+      pageData: {
+        values: leaf.values as never,
+        definitionLevels: leaf.definitionLevels,
+        repetitionLevels: leaf.repetitionLevels,
+        maxDefinitionLevel: levelsOf(schemaPath.slice(1)).maxDefinition,
+      },
+    });
+    writer.pendingIndexes.push(result);
+    return result.chunk;
+  });
+  let totalByteSize = 0n;
+  for (const { meta_data } of columns) totalByteSize += meta_data?.total_uncompressed_size ?? 0n;
+  writer.num_rows += BigInt(rows);
+  writer.row_groups.push({
+    columns,
+    total_byte_size: totalByteSize,
+    num_rows: BigInt(rows),
+    total_compressed_size: BigInt(writer.writer.offset - groupStart),
+  });
+}
