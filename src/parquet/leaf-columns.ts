@@ -17,6 +17,7 @@ import { DataError, errorMessage } from '../core/errors.js';
 import { decompressors } from './codecs.js';
 import { columnChecksOf, pathKey, runColumnCheck } from './column-checks.js';
 import { columnChunkRange } from './footer.js';
+import { checkPageBounds, checkPagePayload, checkPlainSizeFromHeader } from './page-check.js';
 import type { ParquetSource } from './parquet-source.js';
 import { leafPaths, levelsOf } from './schema.js';
 import { SourceFile } from './source-file.js';
@@ -59,7 +60,8 @@ export function leafSchemaPaths(schema: readonly SchemaElement[]): SchemaElement
 /**
  * Appends the row group's leaf columns to `into` (in the order of `targetLeaves`, each a
  * path of names). The source must have the target's shape. Its pages are checked first at the
- * merge's verification level, as a row-level decode checks them.
+ * merge's verification level, as a row-level decode checks them: the header level's checks
+ * as each page is decoded, the pages level's by its own walk first.
  */
 export function appendLeafColumns(
   source: ParquetSource,
@@ -73,7 +75,8 @@ export function appendLeafColumns(
   const sourceLeaves = new Map(leafPaths(source.tree).map((leaf) => [pathKey(leaf.path), leaf]));
   const input = SourceFile.of(source);
   try {
-    for (const check of columnChecksOf(source, decodeChecks, [groupIndex])) runColumnCheck(input, check);
+    // Decoding below proves what the header level does (bounds, CRCs, counts); the pages level checks levels and values too.
+    if (decodeChecks) for (const check of columnChecksOf(source, true, [groupIndex])) runColumnCheck(input, check);
     const chunks = new Map(group.columns.map((column) => [pathKey(column.meta_data!.path_in_schema), column.meta_data!]));
     targetLeaves.forEach((path, index) => {
       const key = pathKey(path);
@@ -84,9 +87,7 @@ export function appendLeafColumns(
         appendColumnChunk(input, meta, [source.tree.element, ...leaf.elements], rows, into[index]!);
       } catch (error) {
         if (error instanceof DataError) throw error;
-        throw new DataError(
-          `${source.file} is corrupt: column ${path.join('.')} of row group ${groupIndex} cannot be decoded (${errorMessage(error)})`,
-        );
+        throw new DataError(`${source.file} is corrupt: column ${path.join('.')} of row group ${groupIndex}: ${errorMessage(error)}`);
       }
     });
   } finally {
@@ -113,10 +114,13 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, elements: Sc
   let dictionary: ReturnType<typeof convert> | undefined;
   let slots = 0;
   let records = 0;
-  while (reader.offset < bytes.length) {
+  for (let pageIndex = 0; reader.offset < bytes.length; pageIndex++) {
+    const position = start + reader.offset;
     const header = parquetHeader(reader);
+    checkPageBounds(header, position, start + reader.offset, end, pageIndex);
     const compressed = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
     reader.offset += header.compressed_page_size;
+    checkPagePayload(header, compressed, position, pageIndex);
     if (header.type === 'DICTIONARY_PAGE') {
       const page = decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors);
       const pageReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
@@ -126,22 +130,48 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, elements: Sc
     let count: number;
     let encoding: string;
     let page;
+    if (header.type === 'INDEX_PAGE') continue;
+    if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') throw new Error(`unknown page type at byte ${position}`);
+    const v2 = header.data_page_header_v2;
+    count = header.data_page_header?.num_values ?? v2?.num_values ?? -1;
+    if (!(count >= 0)) throw new Error(`data page with ${count} values`);
+    checkPlainSizeFromHeader(header, count, { element, maxRepetition, maxDefinition });
     if (header.type === 'DATA_PAGE') {
       const daph = header.data_page_header!;
-      count = daph.num_values;
       encoding = daph.encoding;
-      page = readDataPage(decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors), daph, decoder);
-    } else if (header.type === 'DATA_PAGE_V2') {
-      count = header.data_page_header_v2!.num_values;
-      encoding = header.data_page_header_v2!.encoding;
-      page = readDataPageV2(compressed, header, decoder);
-    } else continue;
+      page = readDataPage(
+        ownBytes(decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors), bytes),
+        daph,
+        decoder,
+      );
+    } else {
+      if (!v2) throw new Error('data page v2 without its header');
+      encoding = v2.encoding;
+      page = readDataPageV2(ownBytes(compressed, bytes), header, decoder);
+    }
     const values = convertWithDictionary(page.dataPage, dictionary, encoding as never, decoder) as ArrayLike<unknown>;
+    if (encoding.endsWith('_DICTIONARY')) checkDictionaryLookup(values, dictionary);
     records += appendPage(into, count, values, page.definitionLevels ?? [], page.repetitionLevels, maxDefinition, maxRepetition);
     slots += count;
   }
   if (BigInt(slots) !== meta.num_values) throw new Error(`pages hold ${slots} values, the column metadata says ${meta.num_values}`);
   if (records !== rows) throw new Error(`holds ${records} rows, its row group has ${rows}`);
+}
+
+/**
+ * A page's bytes in a buffer of their own: hyparquet reads fixed-width values through typed
+ * arrays over the page's buffer, which past a short page's end would be the next bytes of the
+ * file, not an error.
+ */
+function ownBytes(page: Uint8Array, file: Uint8Array): Uint8Array {
+  return page.buffer === file.buffer ? page.slice() : page;
+}
+
+/** Dictionary indexes all found a value (hyparquet's lookup gives undefined past the end, or the indexes without a dictionary). */
+function checkDictionaryLookup(values: ArrayLike<unknown>, dictionary: ArrayLike<unknown> | undefined): void {
+  if (!dictionary) throw new Error('dictionary-encoded page without a dictionary page');
+  for (let i = 0; i < values.length; i++)
+    if (values[i] === undefined) throw new Error(`a dictionary index points past the dictionary's ${dictionary.length} values`);
 }
 
 /** Appends one page's levels and values (present values only, in order); returns the records it started. */

@@ -67,18 +67,13 @@ export function checkColumnChunk(
     const { header, length } = readHeader(source, position, end);
     const payloadStart = position + length;
     const size = header.compressed_page_size;
-    if (!(size >= 0) || !(header.uncompressed_page_size >= 0) || payloadStart + size > end) {
-      throw new Error(`page ${pageIndex} at byte ${position} claims ${size} bytes, past the end of the column chunk (${end})`);
-    }
+    checkPageBounds(header, position, payloadStart, end, pageIndex);
     emit?.(source.readAt(position, length));
     const bytes = source.readAt(payloadStart, size);
-    // Page checksums are optional; where a writer stored one, it proves the payload bytes themselves.
-    if (header.crc !== undefined && (crc32(bytes) | 0) !== (header.crc | 0))
-      throw new Error(`page at byte ${position} fails its CRC checksum`);
+    checkPagePayload(header, bytes, position, pageIndex);
     emit?.(bytes);
     if (header.type === 'DICTIONARY_PAGE') {
-      const count = header.dictionary_page_header?.num_values ?? -1;
-      if (pageIndex !== 0 || count < 0) throw new Error(`bad dictionary page at byte ${position} (${count} values, page ${pageIndex})`);
+      const count = header.dictionary_page_header!.num_values;
       if (decode && header.uncompressed_page_size <= DECODE_LIMIT) {
         const values = decompressPage(bytes, header.uncompressed_page_size, meta.codec, compressors);
         checkPlainValues(values, 0, values.length, count, leaf.element, true);
@@ -102,6 +97,25 @@ export function checkColumnChunk(
   }
   if (BigInt(values) !== meta.num_values) throw new Error(`pages hold ${values} values, the column metadata says ${meta.num_values}`);
   if (records !== undefined && records !== groupRows) throw new Error(`holds ${records} rows, its row group has ${groupRows}`);
+}
+
+/** The page's payload lies inside its column chunk [.., end). */
+export function checkPageBounds(header: PageHeader, position: number, payloadStart: number, end: number, pageIndex: number): void {
+  const size = header.compressed_page_size;
+  if (!(size >= 0) || !(header.uncompressed_page_size >= 0) || payloadStart + size > end) {
+    throw new Error(`page ${pageIndex} at byte ${position} claims ${size} bytes, past the end of the column chunk (${end})`);
+  }
+}
+
+/** What every verification level proves of a page's payload: its CRC where stored, a dictionary page only first. */
+export function checkPagePayload(header: PageHeader, payload: Uint8Array, position: number, pageIndex: number): void {
+  // Page checksums are optional; where a writer stored one, it proves the payload bytes themselves.
+  if (header.crc !== undefined && (crc32(payload) | 0) !== (header.crc | 0))
+    throw new Error(`page at byte ${position} fails its CRC checksum`);
+  if (header.type === 'DICTIONARY_PAGE') {
+    const count = header.dictionary_page_header?.num_values ?? -1;
+    if (pageIndex !== 0 || count < 0) throw new Error(`bad dictionary page at byte ${position} (${count} values, page ${pageIndex})`);
+  }
 }
 
 interface PageCounts {
@@ -157,7 +171,7 @@ function checkPageHeaderOnly(header: PageHeader, _payload: Uint8Array, _codec: C
  * v1 page, any in a v2 page, which counts its nulls), plain fixed-width values must fit in
  * the page's uncompressed size: a page cut short is caught without decompressing it.
  */
-function checkPlainSizeFromHeader(header: PageHeader, values: number, leaf: LeafShape): void {
+export function checkPlainSizeFromHeader(header: PageHeader, values: number, leaf: LeafShape): void {
   const v2 = header.data_page_header_v2;
   const encoding = header.data_page_header?.encoding ?? v2?.encoding;
   const width = valueWidth(leaf.element);
