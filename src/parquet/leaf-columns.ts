@@ -19,7 +19,7 @@ import { columnChecksOf, pathKey, runColumnCheck } from './column-checks.js';
 import { columnChunkRange } from './footer.js';
 import { checkPageBounds, checkPagePayload, checkPlainSizeFromHeader } from './page-check.js';
 import type { ParquetSource } from './parquet-source.js';
-import { leafPaths, levelsOf } from './schema.js';
+import { leafPaths, levelsOf, type Field } from './schema.js';
 import { SourceFile } from './source-file.js';
 
 /** Keep values as stored, so they are written back exactly. */
@@ -72,7 +72,7 @@ export function appendLeafColumns(
 ): void {
   const group = source.footer.metadata.row_groups[groupIndex]!;
   const rows = Number(group.num_rows);
-  const sourceLeaves = new Map(leafPaths(source.tree).map((leaf) => [pathKey(leaf.path), leaf]));
+  const sourceLeaves = leafShapesOf(source.tree);
   const input = SourceFile.of(source);
   try {
     // Decoding below proves what the header level does (bounds, CRCs, counts); the pages level checks levels and values too.
@@ -84,7 +84,7 @@ export function appendLeafColumns(
       const leaf = sourceLeaves.get(key);
       if (!meta || !leaf) throw new DataError(`${source.file} has no column ${path.join('.')} in row group ${groupIndex}`);
       try {
-        appendColumnChunk(input, meta, [source.tree.element, ...leaf.elements], rows, into[index]!);
+        appendColumnChunk(input, meta, leaf, rows, into[index]!);
       } catch (error) {
         if (error instanceof DataError) throw error;
         throw new DataError(`${source.file} is corrupt: column ${path.join('.')} of row group ${groupIndex}: ${errorMessage(error)}`);
@@ -95,20 +95,48 @@ export function appendLeafColumns(
   }
 }
 
-function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, elements: SchemaElement[], rows: number, into: LeafValues): void {
+/** What decoding a leaf column needs of the schema, worked out once per schema tree (thousands of chunks share one). */
+interface LeafShapeOf {
+  readonly element: SchemaElement;
+  readonly maxRepetition: number;
+  readonly maxDefinition: number;
+  /** The root-to-leaf path as hyparquet's decoders take it. */
+  readonly schemaPath: { element: SchemaElement; children: never[]; count: number; path: string[] }[];
+}
+
+const leafShapes = new WeakMap<Field, Map<string, LeafShapeOf>>();
+const PARSERS = { ...DEFAULT_PARSERS, ...RAW_PARSERS };
+
+function leafShapesOf(tree: Field): Map<string, LeafShapeOf> {
+  let shapes = leafShapes.get(tree);
+  if (!shapes) {
+    shapes = new Map();
+    for (const leaf of leafPaths(tree)) {
+      const elements = [tree.element, ...leaf.elements];
+      shapes.set(pathKey(leaf.path), {
+        element: elements[elements.length - 1]!,
+        ...levelsOf(leaf.elements),
+        schemaPath: elements.map((element) => ({ element, children: [], count: 1, path: [] })),
+      });
+    }
+    leafShapes.set(tree, shapes);
+  }
+  return shapes;
+}
+
+function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafShapeOf, rows: number, into: LeafValues): void {
   const { start, end } = columnChunkRange(meta);
   const bytes = input.readAt(start, end - start);
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  const element = elements[elements.length - 1]!;
-  const { maxRepetition, maxDefinition } = levelsOf(elements.slice(1));
+  const { element, maxRepetition, maxDefinition } = leaf;
   const decoder = {
     pathInSchema: meta.path_in_schema,
     element,
-    schemaPath: elements.map((each) => ({ element: each, children: [], count: 1, path: [] })),
+    schemaPath: leaf.schemaPath,
     type: meta.type,
     codec: meta.codec,
     compressors: decompressors,
-    parsers: { ...DEFAULT_PARSERS, ...RAW_PARSERS },
+    parsers: PARSERS,
     utf8: false,
   };
   let dictionary: ReturnType<typeof convert> | undefined;
