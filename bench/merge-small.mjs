@@ -138,6 +138,7 @@ for (let round = 0; round < repeat; round++) {
   removeMerged();
   const merged = run(process.execPath, [mergeBin, '--output-dir', outputDir], dir);
   merge.push(merged.ms);
+  console.error(`round ${round + 1}: merge-chunks ${fmt(merged.ms / 1000)} s`);
   rss = Math.max(rss, merged.rssMb);
   duckdb.round(jobs);
   noMerge.push(run(process.execPath, [launcherBin, ...launchArgs, '--no-merge'], dir).ms);

@@ -24,12 +24,12 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
         ]),
       },
     ]);
-    // Here score turns float and emb holds floats: both widen across the chunks; maybe gets a type.
+    // Here score turns float and emb holds floats (and a null one): both widen across the chunks; maybe gets a type.
     commitChunk(dir, 'cpu0', { start: 3, end: 5 }, [
       {
         name: 'rows.jsonl',
         content: jsonl([
-          { index: 3, score: 4.5, text: 'd', ok: true, emb: [0.5, 1.5], maybe: 'x', meta: { k: [1] } },
+          { index: 3, score: 4.5, text: 'd', ok: true, emb: [0.5, null, 1.5], maybe: 'x', meta: { k: [1] } },
           { index: 4, score: 5, text: 'e', ok: true, emb: [], maybe: null },
           { index: 5, score: 6, text: 'f', ok: false, emb: [7], maybe: 'y', meta: {} },
         ]),
@@ -56,7 +56,7 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
       { index: 0, score: 1, text: 'a', ok: true, emb: [1, 2], maybe: null, meta: { k: 1 } },
       { index: 1, score: 2, text: 'b', ok: false, emb: [3], maybe: null, meta: { k: 2 } },
       { index: 2, score: 3, text: 'c', ok: null, emb: null, maybe: null, meta: null },
-      { index: 3, score: 4.5, text: 'd', ok: true, emb: [0.5, 1.5], maybe: 'x', meta: { k: [1] } },
+      { index: 3, score: 4.5, text: 'd', ok: true, emb: [0.5, null, 1.5], maybe: 'x', meta: { k: [1] } },
       { index: 4, score: 5, text: 'e', ok: true, emb: [], maybe: null, meta: null },
       { index: 5, score: 6, text: 'f', ok: false, emb: [7], maybe: 'y', meta: {} },
     ]);

@@ -13,6 +13,7 @@ import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
+import type { LeafValues } from '../parquet/index.js';
 import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
 
 const READ_BLOCK = 1 << 20;
@@ -159,16 +160,50 @@ function jsonConverter(target: Field): Convert {
   return identity;
 }
 
-/** Rows handed to the batcher at a time: small enough that a file's rows are never all held at once. */
-const JSONL_BATCH_ROWS = 10_000;
-const JSONL_BATCH_BYTES = 16 << 20;
+/** Appends a value of a column (undefined: the row lacks the key) to the column's one leaf, as levels and a value. */
+type Shred = (value: unknown, into: LeafValues) => void;
+
+/**
+ * JSONL columns are scalars or lists of scalars (fieldFor): one leaf each, shredded here
+ * directly, without the writer's general Dremel pass. A list is the three-level layout:
+ * definition 0 a null list, 1 an empty one, 2 a null element, 3 a value.
+ */
+function jsonShredder(target: Field): Shred {
+  if (target.children.length > 0) {
+    const element = jsonConverter(target.children[0]!.children[0] ?? target.children[0]!);
+    return (value, into) => {
+      if (!Array.isArray(value) || value.length === 0) {
+        into.repetitionLevels.push(0);
+        into.definitionLevels.push(Array.isArray(value) ? 1 : 0);
+        into.values.push(null);
+        return;
+      }
+      for (let k = 0; k < value.length; k++) {
+        const item = element(value[k]);
+        into.repetitionLevels.push(k === 0 ? 0 : 1);
+        if (item === null || item === undefined) {
+          into.definitionLevels.push(2);
+          into.values.push(null);
+        } else {
+          into.definitionLevels.push(3);
+          into.values.push(item);
+        }
+      }
+    };
+  }
+  const convert = jsonConverter(target);
+  return (value, into) => {
+    const converted = value === undefined || value === null ? null : convert(value);
+    into.definitionLevels.push(converted === null ? 0 : 1);
+    into.values.push(converted);
+  };
+}
 
 interface JsonlColumn {
   readonly name: string;
-  readonly convert: Convert;
+  readonly shred: Shred;
   /** The types of this column in the file's rows so far; undefined until a row holds the key (even as null). */
   seen: JsonType | undefined;
-  values: unknown[];
 }
 
 /**
@@ -179,26 +214,12 @@ interface JsonlColumn {
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
   const columns: JsonlColumn[] = target.children.map((field) => ({
     name: field.element.name,
-    convert: jsonConverter(field),
+    shred: jsonShredder(field),
     seen: undefined,
-    values: [],
   }));
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
   let chars = 0;
-  let batchRows = 0;
-  let batchChars = 0;
-  const flush = () => {
-    if (batchRows === 0) return;
-    batcher.add(
-      columns.map((column) => column.values),
-      batchRows,
-      batchChars,
-    );
-    for (const column of columns) column.values = [];
-    batchRows = 0;
-    batchChars = 0;
-  };
   const changed = (line: number, what: string) =>
     new DataError(
       `${source.file} line ${line} ${what}, which its first read did not see: it changed during the merge; run the merge again`,
@@ -207,11 +228,14 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     if (isBlank(text)) return;
     const record = parseRow(source.file, text, line);
     const inferred = !sampled || inSample(rows, chars);
+    // Each column is one leaf, in the target's order (the batcher's leaves follow the same schema).
+    const leaves = batcher.leafColumns();
     let present = 0;
-    for (const column of columns) {
+    for (let index = 0; index < columns.length; index++) {
+      const column = columns[index]!;
       const value = record[column.name];
       if (value === undefined) {
-        column.values.push(null);
+        column.shred(undefined, leaves[index]!);
         continue;
       }
       present++;
@@ -225,7 +249,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
           column.seen = merged;
         }
       }
-      column.values.push(column.convert(value));
+      column.shred(value, leaves[index]!);
     }
     let keys = 0;
     for (const _key in record) keys++;
@@ -235,11 +259,8 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     }
     rows++;
     chars += text.length;
-    batchRows++;
-    batchChars += text.length;
-    if (batchRows >= JSONL_BATCH_ROWS || batchChars >= JSONL_BATCH_BYTES) flush();
+    batcher.leafRowsAdded(1, text.length);
   });
-  flush();
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
   }

@@ -64,8 +64,17 @@ export class RowBatcher {
   /** Adds `rows` rows that `append` adds to each leaf column (in storage order); `bytes` estimates their uncompressed size. */
   addLeaves(append: (into: readonly LeafValues[]) => void, rows: number, bytes: number): void {
     if (rows === 0) return;
+    append(this.leafColumns());
+    this.leafRowsAdded(rows, bytes);
+  }
+
+  /** The leaf columns rows are appended to, one row at a time; each row appended is then counted by leafRowsAdded. */
+  leafColumns(): readonly LeafValues[] {
     if (this.rows > 0 && !this.leaves) this.flush();
-    append((this.leaves ??= emptyLeaves(this.schemaPaths.length)));
+    return (this.leaves ??= emptyLeaves(this.schemaPaths.length));
+  }
+
+  leafRowsAdded(rows: number, bytes: number): void {
     this.rows += rows;
     this.bytes += bytes;
     if (this.rows >= ROW_GROUP_ROWS || this.bytes >= ROW_GROUP_BYTES) this.flush();
