@@ -31,17 +31,37 @@ export const RAW_PARSERS = {
   stringFromBytes: (bytes: Uint8Array) => bytes,
 };
 
+/** Levels (nesting depths) appended one at a time to a growing typed array: no boxed array elements to collect. */
+export class LevelList {
+  private levels = new Uint16Array(256);
+  length = 0;
+
+  push(level: number): void {
+    if (this.length === this.levels.length) {
+      const bigger = new Uint16Array(this.levels.length * 2);
+      bigger.set(this.levels);
+      this.levels = bigger;
+    }
+    this.levels[this.length++] = level;
+  }
+
+  /** The levels so far, without a copy. */
+  view(): Uint16Array {
+    return this.levels.subarray(0, this.length);
+  }
+}
+
 /** One leaf column's gathered values: a level per value slot, and a value (null where undefined) per slot. */
 export interface LeafValues {
   readonly values: unknown[];
   /** Empty when the column's maximum definition level is 0. */
-  readonly definitionLevels: number[];
+  readonly definitionLevels: LevelList;
   /** Empty when the column's maximum repetition level is 0. */
-  readonly repetitionLevels: number[];
+  readonly repetitionLevels: LevelList;
 }
 
 export const emptyLeaves = (count: number): LeafValues[] =>
-  Array.from({ length: count }, () => ({ values: [], definitionLevels: [], repetitionLevels: [] }));
+  Array.from({ length: count }, () => ({ values: [], definitionLevels: new LevelList(), repetitionLevels: new LevelList() }));
 
 /** Each leaf column's elements from the root to the leaf, in storage order, from a footer's preorder schema list. */
 export function leafSchemaPaths(schema: readonly SchemaElement[]): SchemaElement[][] {
@@ -273,8 +293,9 @@ export function writeLeafRowGroup(
       },
       pageData: {
         values: leaf.values as never,
-        definitionLevels: leaf.definitionLevels,
-        repetitionLevels: leaf.repetitionLevels,
+        // hyparquet-writer reads levels by index, length and slice: typed arrays serve as well as arrays.
+        definitionLevels: leaf.definitionLevels.view() as unknown as number[],
+        repetitionLevels: leaf.repetitionLevels.view() as unknown as number[],
         maxDefinitionLevel: levelsOf(schemaPath.slice(1)).maxDefinition,
       },
     });
