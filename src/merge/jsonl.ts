@@ -146,33 +146,15 @@ type Convert = (value: unknown) => unknown;
 
 const identity: Convert = (value) => value;
 
-/** Strings as UTF-8 views into shared blocks: one encode each, without a buffer of its own per string. */
-class Utf8Blocks {
-  private static readonly BLOCK = 1 << 20;
-  private block = Buffer.allocUnsafe(Utf8Blocks.BLOCK);
-  private used = 0;
-
-  encode(text: string): Uint8Array {
-    // At most three bytes per UTF-16 unit.
-    const room = text.length * 3;
-    if (room > Utf8Blocks.BLOCK >> 4) return Buffer.from(text, 'utf8');
-    if (this.used + room > this.block.length) {
-      this.block = Buffer.allocUnsafe(Utf8Blocks.BLOCK);
-      this.used = 0;
-    }
-    const length = this.block.write(text, this.used);
-    const view = this.block.subarray(this.used, this.used + length);
-    this.used += length;
-    return view;
-  }
-}
-
-/** A JSONL value of a leaf column as the writer takes it (strings as their UTF-8 bytes, ints as bigints). */
-function leafConverter(target: Field, utf8: Utf8Blocks): Convert {
+/**
+ * A JSONL value of a leaf column as the writer takes it (ints as bigints). Strings stay strings:
+ * as bytes, the writer's statistics and dictionary would compare and hash them in JavaScript,
+ * slower than its one encode per string for long ones.
+ */
+function leafConverter(target: Field): Convert {
   const { type, logical_type: logical } = target.element;
   if (logical?.type === 'NULL') return () => null;
   if (type === 'INT64') return (value) => (typeof value === 'number' ? BigInt(value) : null);
-  if (type === 'BYTE_ARRAY' && logical?.type === 'STRING') return (value) => (typeof value === 'string' ? utf8.encode(value) : null);
   // The checked types leave only numbers or null here, booleans or null in a boolean column, and so on.
   return identity;
 }
@@ -185,9 +167,9 @@ type Shred = (value: unknown, into: LeafValues) => void;
  * directly, without the writer's general Dremel pass. A list is the three-level layout:
  * definition 0 a null list, 1 an empty one, 2 a null element, 3 a value.
  */
-function jsonShredder(target: Field, utf8: Utf8Blocks): Shred {
+function jsonShredder(target: Field): Shred {
   if (target.children.length > 0) {
-    const element = leafConverter(target.children[0]!.children[0]!, utf8);
+    const element = leafConverter(target.children[0]!.children[0]!);
     return (value, into) => {
       if (!Array.isArray(value) || value.length === 0) {
         into.repetitionLevels.push(0);
@@ -208,7 +190,7 @@ function jsonShredder(target: Field, utf8: Utf8Blocks): Shred {
       }
     };
   }
-  const convert = leafConverter(target, utf8);
+  const convert = leafConverter(target);
   return (value, into) => {
     const converted = value === undefined || value === null ? null : convert(value);
     into.definitionLevels.push(converted === null ? 0 : 1);
@@ -229,10 +211,9 @@ interface JsonlColumn {
  * read (typesFrom 'first rows'), a row that would change them throws JsonlTypesMissed.
  */
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
-  const utf8 = new Utf8Blocks();
   const columns: JsonlColumn[] = target.children.map((field) => ({
     name: field.element.name,
-    shred: jsonShredder(field, utf8),
+    shred: jsonShredder(field),
     seen: undefined,
   }));
   const sampled = source.typesFrom === 'first rows';
