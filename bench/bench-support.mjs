@@ -27,6 +27,7 @@ export function realPython() {
 
 export function scratchDir(prefix) {
   const dir = option('dir') ?? mkdtempSync(path.join(tmpdir(), prefix));
+  mkdirSync(dir, { recursive: true });
   return {
     dir,
     cleanup: () => option('dir') === undefined && !flag('keep') && rmSync(dir, { recursive: true, force: true }),
