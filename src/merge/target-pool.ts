@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { DataError, UsageError } from '../core/errors.js';
 import { distPath } from '../core/package-root.js';
 import { alreadyMerged, mergeTarget, type TargetJob, type TargetOutcome } from './target-merge.js';
 import type { TargetWorkerReply } from './target-worker.js';
+import { rebuilt } from './worker-errors.js';
 
 const WORKER = distPath('merge', 'target-worker.js');
 
@@ -22,13 +22,6 @@ export function parallelTargets(jobs: readonly TargetJob[], cores = availablePar
   const chunks = jobs.reduce((sum, job) => sum + job.target.chunks.length, 0);
   if (jobs.length < 2 || cores < 2 || chunks < PARALLEL_MIN_CHUNKS || !existsSync(WORKER)) return 1;
   return Math.min(cores, jobs.length, MAX_PARALLEL_TARGETS);
-}
-
-/** The error a worker reported, as the same kind of error (the exit code depends on it). */
-function rebuilt({ name, message }: { name: string; message: string }): Error {
-  if (name === 'DataError') return new DataError(message);
-  if (name === 'UsageError') return new UsageError(message);
-  return new Error(message);
 }
 
 function inWorker(job: TargetJob): Promise<TargetOutcome> {
