@@ -18,6 +18,8 @@ export interface JsonlSource {
   readonly kind: 'jsonl';
   readonly file: string;
   readonly rows: number;
+  /** The file's size, as its marker recorded and the merge found it. */
+  readonly bytes: number;
   /** Which rows' types the schema inference reads (see jsonl.ts). */
   readonly typesFrom: JsonlTypesFrom;
 }
@@ -129,7 +131,7 @@ export function resolveChunk(
     if (size === 0) throw new DataError(`${file.file} is empty; ${rerun}`);
     if (file.kind === 'jsonl') {
       if (file.rows === null) throw new DataError(`${markerPath} records no row count for ${file.file}; ${rerun}`);
-      sources.push({ kind: 'jsonl', file: file.file, rows: file.rows, typesFrom });
+      sources.push({ kind: 'jsonl', file: file.file, rows: file.rows, bytes: size, typesFrom });
       rows += file.rows;
       return;
     }

@@ -5,14 +5,12 @@
 import { renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { RowGroup } from 'hyparquet';
-import { ParquetWriter } from 'hyparquet-writer';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
 import { markerOf, type ChunkDirEntry } from '../core/scan.js';
 import type { ChunkSource, KnownSchemaSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
 import {
-  appendLeafColumns,
   type CopyChecks,
   copyRowGroups,
   DEFAULT_VERIFY,
@@ -21,20 +19,20 @@ import {
   flattenFields,
   OutputFile,
   PageCheckPool,
+  parquetRows,
   parquetSource,
-  RowGroupDecoder,
   rawFooterOf,
   type RawThrift,
   sameLeafOrder,
   sameShape,
   unifySchemas,
-  writeCompressors,
   writeFooter,
 } from '../parquet/index.js';
-import { inferJsonlSchema, writeJsonlRowGroups } from './jsonl.js';
+import { GatheredRows } from './gathered-rows.js';
+import { inferJsonlSchema } from './jsonl.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
-import { checkReencodable, reencodeRowGroups, columnConverter, sourceReencodeProblem, type ColumnConverter } from './reencode.js';
-import { RowBatcher, worthCopying } from './row-batcher.js';
+import { checkReencodable, sourceReencodeProblem } from './reencode.js';
+import { ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
 import { verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';
@@ -62,8 +60,6 @@ export interface WrittenFile {
 }
 
 const MERGER = 'chunkrun merge-chunks';
-
-type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
 
 /** How each source gets into the file: the target schema, and which schemas are copied as bytes. */
 interface Layout {
@@ -145,71 +141,62 @@ async function layoutOf(chunks: readonly ChunkDirEntry[], schemasOf: SchemasOf, 
 
 type Slot = { raw: RawThrift } | { encoded: RowGroup };
 
+/** hyparquet-writer's page indexes of a written column chunk, written after the row groups. */
+type PageIndexes = Parameters<typeof writeIndexes>[1][number];
+
+const uncompressedBytes = (source: ParquetSource) =>
+  source.rowGroups.reduce((sum, index) => sum + Number(source.footer.metadata.row_groups[index]!.total_byte_size), 0);
+
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
-async function writeChunks(
-  out: OutputFile,
-  writer: ParquetWriter,
-  checking: CopyChecks,
-  layout: Layout,
-  chunks: readonly ChunkDirEntry[],
-  resolve: Resolve,
-) {
+async function writeChunks(out: OutputFile, checking: CopyChecks, layout: Layout, chunks: readonly ChunkDirEntry[], resolve: Resolve) {
   const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
+  const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
-  const batcher = new RowBatcher(writer);
-  const decoder = new RowGroupDecoder(checking.decode);
-  const converters = new Map<Field, ColumnConverter>();
-  const converterOf = (source: ParquetSource) => {
-    let convert = converters.get(source.tree);
-    if (!convert) converters.set(source.tree, (convert = columnConverter(source, layout.target)));
-    return convert;
-  };
-  // Row groups hyparquet-writer finished since the last look, in file order.
-  const takeEncoded = () => {
-    for (let index = encodedSeen; index < writer.row_groups.length; index++) slots.push({ encoded: writer.row_groups[index]! });
-    encodedSeen = writer.row_groups.length;
-  };
-  let encodedSeen = 0;
-  let row = 0;
-  const letTimersRun = eventLoopTurns();
-  for (const entry of chunks) {
-    await letTimersRun();
-    const { chunk, sources, rows } = resolve(entry);
-    for (const source of sources) {
-      if (source.kind === 'jsonl') {
-        await writeJsonlRowGroups(batcher, source, layout.target);
-      } else if (!layout.sameAsTarget(source.tree) || source.rowSlice) {
-        await reencodeRowGroups(batcher, decoder, source, converterOf(source));
-      } else {
-        for (const groupIndex of source.rowGroups) {
-          const group = source.footer.metadata.row_groups[groupIndex]!;
-          const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
-          if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
-            // The target's own shape: gathered at the leaf level, never assembled into rows.
-            batcher.addLeaves(
-              (into) => appendLeafColumns(source, groupIndex, checking.decode, batcher.leafNames, into),
-              Number(group.num_rows),
-              Number(group.total_byte_size),
-            );
-            continue;
+  const job = { target: layout.target, schema: flattenFields(layout.target), decodeChecks: checking.decode };
+  const items = chunks.reduce((sum, { range }) => sum + range.end - range.start + 1, 0);
+  const workers = items >= 2 * ROW_GROUP_ROWS ? 'from the start' : 'once a row group is written';
+  const gathered = new GatheredRows(out, job, workers, ({ group, indexes }) => {
+    slots.push({ encoded: group });
+    group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
+  });
+  try {
+    let row = 0;
+    const letTimersRun = eventLoopTurns();
+    for (const entry of chunks) {
+      await letTimersRun();
+      const { chunk, sources, rows } = resolve(entry);
+      for (const source of sources) {
+        if (source.kind === 'jsonl') {
+          await gathered.add({ kind: 'jsonl', source }, source.rows, source.bytes);
+        } else if (!layout.sameAsTarget(source.tree) || source.rowSlice) {
+          const share = source.rowSlice ? source.rowSlice.rows / Math.max(1, parquetRows({ ...source, rowSlice: undefined })) : 1;
+          await gathered.add({ kind: 'convert', source }, parquetRows(source), uncompressedBytes(source) * share);
+        } else {
+          for (const groupIndex of source.rowGroups) {
+            const group = source.footer.metadata.row_groups[groupIndex]!;
+            const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
+            if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
+              // The target's own shape: gathered at the leaf level, never assembled into rows.
+              await gathered.add({ kind: 'leaves', source, group: groupIndex }, Number(group.num_rows), Number(group.total_byte_size));
+              continue;
+            }
+            // Rows gathered so far come first: the file stays in index order.
+            await gathered.drain();
+            for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
+            creators.add(source.footer.metadata.created_by);
           }
-          // Rows gathered so far come first: the file stays in index order.
-          batcher.flush();
-          takeEncoded();
-          for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
-          creators.add(source.footer.metadata.created_by);
         }
       }
-      takeEncoded();
+      const { start, end } = chunk.range;
+      recorded.push({ name: chunk.name, start, end, finishedAt: markerOf(chunk).finishedAt, firstRow: row, rows });
+      row += rows;
     }
-    const { start, end } = chunk.range;
-    recorded.push({ name: chunk.name, start, end, finishedAt: markerOf(chunk).finishedAt, firstRow: row, rows });
-    row += rows;
+    await gathered.drain();
+  } finally {
+    gathered.close();
   }
-  batcher.flush();
-  takeEncoded();
-  return { slots, recorded, creators };
+  return { slots, recorded, creators, pageIndexes };
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
@@ -223,10 +210,8 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const pool = decode ? PageCheckPool.open() : undefined;
   let synced: Promise<void> | undefined;
   try {
-    // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
-    const writer = new ParquetWriter({ writer: out, schema: targetSchema as WriterSchema, codec: 'SNAPPY', compressors: writeCompressors });
-    const { slots, recorded, creators } = await writeChunks(out, writer, { decode, pool }, layout, request.chunks, request.resolve);
-    writeIndexes(out, writer.pendingIndexes);
+    const { slots, recorded, creators, pageIndexes } = await writeChunks(out, { decode, pool }, layout, request.chunks, request.resolve);
+    writeIndexes(out, pageIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
     const converted = rawFooterOf(
       targetSchema,

@@ -197,8 +197,8 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafSh
       encoding = v2.encoding;
       page = readDataPageV2(ownBytes(compressed, bytes), header, decoder);
     }
+    if (encoding.endsWith('_DICTIONARY')) checkDictionaryIndexes(page.dataPage as ArrayLike<number>, dictionary);
     const values = convertWithDictionary(page.dataPage, dictionary, encoding as never, decoder) as ArrayLike<unknown>;
-    if (encoding.endsWith('_DICTIONARY')) checkDictionaryLookup(values, dictionary);
     records += appendPage(into, count, values, page.definitionLevels ?? [], page.repetitionLevels, maxDefinition, maxRepetition);
     slots += count;
   }
@@ -215,11 +215,17 @@ function ownBytes(page: Uint8Array, file: Uint8Array): Uint8Array {
   return page.buffer === file.buffer ? page.slice() : page;
 }
 
-/** Dictionary indexes all found a value (hyparquet's lookup gives undefined past the end, or the indexes without a dictionary). */
-function checkDictionaryLookup(values: ArrayLike<unknown>, dictionary: ArrayLike<unknown> | undefined): void {
+/**
+ * Every index inside the dictionary: hyparquet's lookup would give undefined past its end (0 or
+ * NaN in a typed array), and without a dictionary it would hand on the indexes as the values.
+ */
+function checkDictionaryIndexes(indexes: ArrayLike<number>, dictionary: ArrayLike<unknown> | undefined): void {
   if (!dictionary) throw new Error('dictionary-encoded page without a dictionary page');
-  for (let i = 0; i < values.length; i++)
-    if (values[i] === undefined) throw new Error(`a dictionary index points past the dictionary's ${dictionary.length} values`);
+  for (let i = 0; i < indexes.length; i++) {
+    const index = indexes[i]!;
+    if (!(index >= 0 && index < dictionary.length))
+      throw new Error(`dictionary index ${index} is past the dictionary's ${dictionary.length} values`);
+  }
 }
 
 /** Appends one page's levels and values (present values only, in order); returns the records it started. */

@@ -1,0 +1,126 @@
+/**
+ * Rows written again beyond a row group's worth go to worker threads a segment at a time and
+ * come back into the file in index order: JSONL, small row groups of the target's shape,
+ * converted chunks, with a copied row group in between.
+ */
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DataError } from '../src/core/errors.js';
+import { mergeCommitted } from '../src/merge/index.js';
+import { SegmentPool } from '../src/merge/segment-pool.js';
+import { commitChunk, makeRun, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => {
+  removeDir(dir);
+  vi.restoreAllMocks();
+});
+
+const groupRows = (file: string) => readMetadata(file).row_groups.map((group) => Number(group.num_rows));
+
+/** A Parquet chunk of rows start..end: index, a label (null every 9th), and a score stored as double or as int64. */
+function chunkFile(start: number, end: number, scoreType: 'DOUBLE' | 'INT64', rowGroupSize: number): Uint8Array {
+  const indexes = Array.from({ length: end - start + 1 }, (_, k) => start + k);
+  return new Uint8Array(
+    parquetWriteBuffer({
+      schema: [
+        { name: 'schema', num_children: 3 },
+        { name: 'index', type: 'INT64', repetition_type: 'REQUIRED' },
+        { name: 'label', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: 'score', type: scoreType, repetition_type: 'OPTIONAL' },
+      ],
+      codec: 'SNAPPY',
+      rowGroupSize,
+      columnData: [
+        { name: 'index', data: indexes.map(BigInt) },
+        { name: 'label', data: indexes.map((i) => (i % 9 === 0 ? null : `row ${i}`)) },
+        { name: 'score', data: indexes.map((i) => (scoreType === 'INT64' ? BigInt(i % 1000) : i % 1000)) },
+      ],
+    }),
+  );
+}
+
+describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads (two cores or more)', () => {
+  it("JSONL of several row groups' worth: every segment on a worker, every row in order", async () => {
+    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
+    for (let start = 0; start < 250_000; start += 50_000) {
+      let content = '';
+      for (let i = start; i < start + 50_000; i++)
+        content += `${JSON.stringify({ index: i, t: i % 11 === 0 ? null : `r${i % 7}`, v: i % 13 === 0 ? [] : [i % 3, 0.5] })}\n`;
+      commitChunk(dir, 'cpu0', { start, end: start + 49_999 }, [{ name: 'rows.jsonl', content }]);
+    }
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ rows: 250_000, path: 'jsonl' });
+    // 250,000 items, more than two row groups' worth: chunks 1-2, 3-4 and 5 each a segment on a worker.
+    expect(encode).toHaveBeenCalledTimes(3);
+    expect(groupRows(outcome!.file)).toEqual([100_000, 100_000, 50_000]);
+    const rows = await readRows(outcome!.file);
+    expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 250_000 }, (_, i) => i));
+    for (const i of [0, 1, 13, 99_999, 100_000, 150_001, 249_999]) {
+      expect(rows[i]).toEqual({ index: BigInt(i), t: i % 11 === 0 ? null : `r${i % 7}`, v: i % 13 === 0 ? [] : [i % 3, 0.5] });
+    }
+  });
+
+  it('Parquet: once a row group is written here, small row groups and converted chunks go to workers, a copied row group between them', async () => {
+    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    makeRun(dir, { start: 0, end: 155_999, frequency: 12_000, indexColumn: 'index' });
+    // 13 chunks of 12,000 rows: row groups of 1,000 (gathered), except chunk 10's one row group (copied);
+    // chunks 3 and 9 store the score as int64 (converted to the others' double).
+    for (let n = 0; n < 13; n++) {
+      const start = n * 12_000;
+      const content = chunkFile(start, start + 11_999, n === 3 || n === 9 ? 'INT64' : 'DOUBLE', n === 10 ? 12_000 : 1000);
+      commitChunk(dir, 'gpu0', { start, end: start + 11_999 }, [{ name: 'out.parquet', content }]);
+    }
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ rows: 156_000, path: 'mixed' });
+    // Here: rows 0-99,999 (a converted chunk between leaf-level rows ends a row group on each side).
+    // Workers: rows 100,000-119,999, handed over before the copy; then the last 24,000.
+    expect(encode).toHaveBeenCalledTimes(2);
+    expect(groupRows(outcome!.file)).toEqual([36_000, 12_000, 52_000, 8_000, 12_000, 12_000, 24_000]);
+    const rows = await readRows(outcome!.file);
+    expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 156_000 }, (_, i) => i));
+    for (const i of [0, 36_500, 99_999, 100_000, 108_001, 119_999, 120_000, 155_999]) {
+      expect(rows[i]).toEqual({ index: BigInt(i), label: i % 9 === 0 ? null : `row ${i}`, score: i % 1000 });
+    }
+  });
+
+  it("a JSONL row on a worker that its file's first rows did not type makes the merge start over reading every row", async () => {
+    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    makeRun(dir, { start: 0, end: 149_999, frequency: 50_000, indexColumn: 'index' });
+    for (let start = 0; start < 150_000; start += 50_000) {
+      let content = '';
+      // Row 140,000 (in the segment a worker encodes) holds the first float of "s".
+      for (let i = start; i < start + 50_000; i++) content += `${JSON.stringify({ index: i, s: i === 140_000 ? 0.5 : i % 5 })}\n`;
+      commitChunk(dir, 'cpu0', { start, end: start + 49_999 }, [{ name: 'rows.jsonl', content }]);
+    }
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ rows: 150_000, path: 'jsonl' });
+    expect(encode.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(readMetadata(outcome!.file).schema.find((element) => element.name === 's')?.type).toBe('DOUBLE');
+    const rows = await readRows(outcome!.file);
+    expect([rows[139_999]!.s, rows[140_000]!.s, rows[149_999]!.s]).toEqual([4, 0.5, 4]);
+  });
+
+  it('a damaged chunk encoded on a worker fails the merge with a DataError naming it, and leaves no file', async () => {
+    makeRun(dir, { start: 0, end: 155_999, frequency: 12_000, indexColumn: 'index' });
+    let damaged = '';
+    for (let n = 0; n < 13; n++) {
+      const start = n * 12_000;
+      const content = chunkFile(start, start + 11_999, 'DOUBLE', 1000);
+      // Past the first 100,000 rows: its row groups go to a worker. A byte of a page header flipped.
+      if (n === 11) content[4 + 2]! ^= 0xff;
+      const chunk = commitChunk(dir, 'gpu0', { start, end: start + 11_999 }, [{ name: 'out.parquet', content }]);
+      if (n === 11) damaged = `${chunk}/out.parquet`;
+    }
+    const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toContain(`${damaged} is corrupt`);
+    expect(readdirSync(dir).filter((name) => name.startsWith('dataset_') || name.includes('.tmp'))).toEqual([]);
+  });
+});
