@@ -44,6 +44,8 @@ beforeEach(() => {
 });
 afterEach(() => removeDir(dir));
 
+const groupRows = (file: string) => readMetadata(file).row_groups.map((group) => Number(group.num_rows));
+
 const schemaShape = (file: string) =>
   readMetadata(file).schema.map(({ name, type, repetition_type, converted_type, logical_type, num_children }) => ({
     name,
@@ -105,6 +107,70 @@ describe('small row groups are gathered', () => {
     const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toContain(`index 3 appears more than once (again in ${odd.split('/').pop()})`);
+  });
+});
+
+describe('gathered row groups keep their values exactly', () => {
+  /** An uncompressed chunk of rows start..end, its columns in the given order: `a` few distinct strings (dictionary-encoded), `b` long ones. */
+  function orderedChunk(start: number, end: number, order: readonly ('index' | 'a' | 'b')[]): Uint8Array {
+    const indexes = Array.from({ length: end - start + 1 }, (_, k) => start + k);
+    const columns = {
+      index: { element: { name: 'index', type: 'INT64', repetition_type: 'REQUIRED' }, data: indexes.map(BigInt) },
+      a: {
+        element: { name: 'a', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        data: indexes.map((i) => `fruit ${i % 3}`),
+      },
+      b: {
+        element: { name: 'b', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        data: indexes.map((i) => `${i}:`.padEnd(60, String.fromCharCode(97 + (i % 26)))),
+      },
+    };
+    return new Uint8Array(
+      parquetWriteBuffer({
+        schema: [{ name: 'schema', num_children: 3 }, ...order.map((name) => columns[name].element)] as never,
+        codec: 'UNCOMPRESSED',
+        rowGroupSize: indexes.length,
+        columnData: order.map((name) => ({ name, data: columns[name].data })),
+      }),
+    );
+  }
+
+  it('an uncompressed dictionary read through the read window, from a chunk whose columns come in another order', async () => {
+    makeRun(dir, { start: 0, end: 3999, frequency: 2000, indexColumn: 'index' });
+    commitChunk(dir, 'gpu0', { start: 0, end: 1999 }, [{ name: 'o.parquet', content: orderedChunk(0, 1999, ['index', 'a', 'b']) }]);
+    // Over 64 KiB (read through the window, not whole), `b` stored first: reading it after `a` refills the window.
+    const reordered = orderedChunk(2000, 3999, ['b', 'index', 'a']);
+    expect(reordered.length).toBeGreaterThan(64 << 10);
+    commitChunk(dir, 'gpu0', { start: 2000, end: 3999 }, [{ name: 'o.parquet', content: reordered }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(groupRows(outcome!.file)).toEqual([4000]);
+    const rows = await readRows(outcome!.file);
+    for (const i of [0, 1999, 2000, 2001, 3999]) {
+      expect(rows[i]).toEqual({ index: BigInt(i), a: `fruit ${i % 3}`, b: `${i}:`.padEnd(60, String.fromCharCode(97 + (i % 26))) });
+    }
+  });
+
+  it('JSON columns are copied as they are, never parsed and written again', async () => {
+    const jsonChunk = (start: number) =>
+      new Uint8Array(
+        parquetWriteBuffer({
+          schema: [
+            { name: 'schema', num_children: 2 },
+            { name: 'index', type: 'INT64', repetition_type: 'REQUIRED' },
+            { name: 'doc', type: 'BYTE_ARRAY', converted_type: 'JSON', repetition_type: 'OPTIONAL' },
+          ] as never,
+          columnData: [
+            { name: 'index', data: [BigInt(start), BigInt(start + 1)] },
+            { name: 'doc', data: [{ big: 1 }, null] },
+          ],
+        }),
+      );
+    makeRun(dir, { start: 0, end: 3, frequency: 2, indexColumn: 'index' });
+    commitChunk(dir, 'gpu0', { start: 0, end: 1 }, [{ name: 'o.parquet', content: jsonChunk(0) }]);
+    commitChunk(dir, 'gpu0', { start: 2, end: 3 }, [{ name: 'o.parquet', content: jsonChunk(2) }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ rows: 4, path: 'fast' });
+    expect(groupRows(outcome!.file)).toEqual([2, 2]);
   });
 });
 

@@ -9,6 +9,8 @@ import type { Field } from '../parquet/index.js';
 export type Convert = (value: unknown) => unknown;
 
 const LOSSY_ANNOTATIONS = new Set([
+  // Decoded, JSON is parsed and written back stringified: big numbers, spacing and a JSON null would change.
+  'JSON',
   'DECIMAL',
   'INTERVAL',
   'BSON',

@@ -170,7 +170,8 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafSh
     reader.offset += header.compressed_page_size;
     checkPagePayload(header, compressed, position, pageIndex);
     if (header.type === 'DICTIONARY_PAGE') {
-      const page = decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors);
+      // Its values (byte arrays among them) are views of the page: never of the read window, which the next column refills.
+      const page = ownBytes(decompressPage(compressed, header.uncompressed_page_size, meta.codec, decompressors), bytes);
       const pageReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
       dictionary = convert(readPlain(pageReader, meta.type, header.dictionary_page_header!.num_values, element.type_length), decoder);
       continue;
@@ -212,7 +213,8 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafSh
  * file, not an error.
  */
 function ownBytes(page: Uint8Array, file: Uint8Array): Uint8Array {
-  return page.buffer === file.buffer ? page.slice() : page;
+  // Not page.slice(): on a Buffer (the read window's bytes are one) that is a view, not a copy.
+  return page.buffer === file.buffer ? Uint8Array.prototype.slice.call(page) : page;
 }
 
 /**
@@ -239,20 +241,25 @@ function appendPage(
   maxRepetition: number,
 ): number {
   let records = count;
+  // hyparquet may decode a last run past the page's values: only the first `count` levels count.
   if (maxRepetition > 0) {
-    if (repetitionLevels.length !== count) throw new Error(`page has ${repetitionLevels.length} repetition levels for ${count} values`);
+    if (repetitionLevels.length < count) throw new Error(`page has ${repetitionLevels.length} repetition levels for ${count} values`);
+    if (count > 0 && repetitionLevels[0] !== 0)
+      throw new Error('a page starts in the middle of a record (first repetition level is not 0)');
     records = 0;
     for (let i = 0; i < count; i++) {
       const level = repetitionLevels[i]!;
+      if (level > maxRepetition) throw new Error(`repetition level ${level} above the schema's ${maxRepetition}`);
       if (level === 0) records++;
       into.repetitionLevels.push(level);
     }
   }
   let next = 0;
   if (maxDefinition > 0 && definitionLevels.length > 0) {
-    if (definitionLevels.length !== count) throw new Error(`page has ${definitionLevels.length} definition levels for ${count} values`);
+    if (definitionLevels.length < count) throw new Error(`page has ${definitionLevels.length} definition levels for ${count} values`);
     for (let i = 0; i < count; i++) {
       const level = definitionLevels[i]!;
+      if (level > maxDefinition) throw new Error(`definition level ${level} above the schema's ${maxDefinition}`);
       into.definitionLevels.push(level);
       into.values.push(level === maxDefinition ? present[next++] : null);
     }
