@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 let dir: string;
@@ -72,6 +73,51 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     expect(outcome).toMatchObject({ path: 'mixed', rows: 51 });
     const rows = await readRows(outcome!.file);
     expect(plain(rows[50])).toEqual({ index: 50, text: 'j', score: 2, flag: true, note: null, embedding: [1.5, 2] });
+  });
+
+  it('JSONL rows next to Parquet chunks with a struct, a list of structs and a required column the JSONL rows fill or leave null', async () => {
+    const parquetChunk = new Uint8Array(
+      parquetWriteBuffer({
+        schema: [
+          { name: 'schema', num_children: 4 },
+          { name: 'index', type: 'INT64', repetition_type: 'REQUIRED' },
+          { name: 's', repetition_type: 'OPTIONAL', num_children: 2 },
+          { name: 'x', type: 'INT64', repetition_type: 'OPTIONAL' },
+          { name: 'y', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+          { name: 'pairs', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+          { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
+          { name: 'k', type: 'INT64', repetition_type: 'OPTIONAL' },
+          { name: 'v', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+          { name: 'name', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        ] as never,
+        columnData: [
+          { name: 'index', data: [0n, 1n] },
+          { name: 's', data: [{ x: 5n, y: 'five' }, null] },
+          { name: 'pairs', data: [[{ k: 1n, v: 0.5 }], []] },
+          { name: 'name', data: ['p0', 'p1'] },
+        ],
+      }),
+    );
+    makeRun(dir, { start: 0, end: 3, frequency: 2 });
+    commitChunk(dir, 'cpu0', { start: 0, end: 1 }, [{ name: 'out.parquet', content: parquetChunk }]);
+    commitChunk(dir, 'cpu0', { start: 2, end: 3 }, [
+      {
+        name: 'rows.jsonl',
+        content: jsonl([
+          { index: 2, name: 'j2' },
+          { index: 3, name: 'j3', s: null },
+        ]),
+      },
+    ]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ rows: 4, path: 'mixed' });
+    expect((await readRows(outcome!.file)).map(plain)).toEqual([
+      { index: 0, s: { x: 5, y: 'five' }, pairs: [{ k: 1, v: 0.5 }], name: 'p0' },
+      { index: 1, s: null, pairs: [], name: 'p1' },
+      { index: 2, s: null, pairs: null, name: 'j2' },
+      { index: 3, s: null, pairs: null, name: 'j3' },
+    ]);
   });
 
   it('a column that changes type is refused, naming the file, the line and the column', async () => {

@@ -159,42 +159,85 @@ function leafConverter(target: Field): Convert {
   return identity;
 }
 
-/** Appends a value of a column (undefined: the row lacks the key) to the column's one leaf, as levels and a value. */
-type Shred = (value: unknown, into: LeafValues) => void;
+/**
+ * Appends a value of a column (undefined: the row lacks the key) to the column's leaves, as
+ * levels and values; returns a problem to report (a null where the column is required, a value
+ * the column's shape cannot take), or undefined.
+ */
+type Shred = (value: unknown, leaves: readonly LeafValues[]) => string | undefined;
+
+const isNull = (value: unknown) => value === undefined || value === null;
+const optional = (field: Field) => field.element.repetition_type !== 'REQUIRED';
 
 /**
- * JSONL columns are scalars or lists of scalars (fieldFor): one leaf each, shredded here
- * directly, without the writer's general Dremel pass. A list is the three-level layout:
- * definition 0 a null list, 1 an empty one, 2 a null element, 3 a value.
+ * JSONL values shredded straight into the leaf columns, without the writer's general Dremel
+ * pass. A JSONL column is a scalar or a list of scalars (fieldFor): one leaf, at `leaf`. In a
+ * merge with Parquet chunks the target column may have another shape (a struct a JSONL file
+ * lacks, a required column); its levels follow the target's elements.
  */
-function jsonShredder(target: Field): Shred {
-  if (target.children.length > 0) {
-    const element = leafConverter(target.children[0]!.children[0]!);
-    return (value, into) => {
-      if (!Array.isArray(value) || value.length === 0) {
-        into.repetitionLevels.push(0);
-        into.definitionLevels.push(Array.isArray(value) ? 1 : 0);
+function jsonShredder(
+  target: Field,
+  leafIndexes: readonly number[],
+  levels: readonly { maxRepetition: number; maxDefinition: number }[],
+): Shred {
+  const listed = target.children.length === 1 ? target.children[0]! : undefined;
+  const element = listed?.element.repetition_type === 'REPEATED' && listed.children.length === 1 ? listed.children[0]! : undefined;
+  const leaf = leafIndexes[0]!;
+  if (target.children.length === 0) {
+    const convert = leafConverter(target);
+    const nullable = optional(target);
+    return (value, leaves) => {
+      const into = leaves[leaf]!;
+      if (isNull(value)) {
+        if (!nullable) return 'is null, and the column is required in the other chunks';
+        into.definitionLevels.push(0);
         into.values.push(null);
-        return;
+        return undefined;
       }
-      for (let k = 0; k < value.length; k++) {
-        const item = element(value[k]);
-        into.repetitionLevels.push(k === 0 ? 0 : 1);
-        if (item === null || item === undefined) {
-          into.definitionLevels.push(2);
-          into.values.push(null);
-        } else {
-          into.definitionLevels.push(3);
-          into.values.push(item);
-        }
-      }
+      if (nullable) into.definitionLevels.push(1);
+      into.values.push(convert(value));
+      return undefined;
     };
   }
-  const convert = leafConverter(target);
-  return (value, into) => {
-    const converted = value === undefined || value === null ? null : convert(value);
-    into.definitionLevels.push(converted === null ? 0 : 1);
-    into.values.push(converted);
+  if (element && element.children.length === 0) {
+    // Three-level list: definition levels count the optional list, the repeated level and an optional element.
+    const convert = leafConverter(element);
+    const listLevel = optional(target) ? 1 : 0;
+    const elementNullable = optional(element);
+    return (value, leaves) => {
+      const into = leaves[leaf]!;
+      if (!Array.isArray(value) || value.length === 0) {
+        if (!Array.isArray(value) && listLevel === 0) return 'is null, and the column is required in the other chunks';
+        into.repetitionLevels.push(0);
+        into.definitionLevels.push(Array.isArray(value) ? listLevel : 0);
+        into.values.push(null);
+        return undefined;
+      }
+      for (let k = 0; k < value.length; k++) {
+        into.repetitionLevels.push(k === 0 ? 0 : 1);
+        if (isNull(value[k])) {
+          if (!elementNullable) return "holds a null element, and the list's elements are required in the other chunks";
+          into.definitionLevels.push(listLevel + 1);
+          into.values.push(null);
+        } else {
+          into.definitionLevels.push(listLevel + 1 + (elementNullable ? 1 : 0));
+          into.values.push(convert(value[k]));
+        }
+      }
+      return undefined;
+    };
+  }
+  // Another shape (a struct, a map, a nested list): JSONL rows can only leave it null.
+  return (value, leaves) => {
+    if (!isNull(value)) return 'holds a value, and the column has another shape in the other chunks';
+    if (!optional(target)) return 'is null, and the column is required in the other chunks';
+    leafIndexes.forEach((index) => {
+      const into = leaves[index]!;
+      if (levels[index]!.maxRepetition > 0) into.repetitionLevels.push(0);
+      into.definitionLevels.push(0);
+      into.values.push(null);
+    });
+    return undefined;
   };
 }
 
@@ -211,11 +254,11 @@ interface JsonlColumn {
  * read (typesFrom 'first rows'), a row that would change them throws JsonlTypesMissed.
  */
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
-  const columns: JsonlColumn[] = target.children.map((field) => ({
-    name: field.element.name,
-    shred: jsonShredder(field),
-    seen: undefined,
-  }));
+  const columns: JsonlColumn[] = target.children.map((field) => {
+    const name = field.element.name;
+    const leafIndexes = batcher.leafNames.flatMap((path, index) => (path[0] === name ? [index] : []));
+    return { name, shred: jsonShredder(field, leafIndexes, batcher.leafLevels), seen: undefined };
+  });
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
   let chars = 0;
@@ -227,14 +270,15 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     if (isBlank(text)) return;
     const record = parseRow(source.file, text, line);
     const inferred = !sampled || inSample(rows, chars);
-    // Each column is one leaf, in the target's order (the batcher's leaves follow the same schema).
     const leaves = batcher.leafColumns();
+    const cannot = (column: JsonlColumn, problem: string) =>
+      new DataError(`${source.file} line ${line}: column "${column.name}" ${problem}; it cannot be merged with them`);
     let present = 0;
-    for (let index = 0; index < columns.length; index++) {
-      const column = columns[index]!;
-      const value = record[column.name];
+    for (const column of columns) {
+      const value = Object.hasOwn(record, column.name) ? record[column.name] : undefined;
       if (value === undefined) {
-        column.shred(undefined, leaves[index]!);
+        const problem = column.shred(undefined, leaves);
+        if (problem) throw cannot(column, problem);
         continue;
       }
       present++;
@@ -248,7 +292,8 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
           column.seen = merged;
         }
       }
-      column.shred(value, leaves[index]!);
+      const problem = column.shred(value, leaves);
+      if (problem) throw cannot(column, problem);
     }
     let keys = 0;
     for (const _key in record) keys++;

@@ -5,7 +5,7 @@
  */
 import type { SchemaElement } from 'hyparquet';
 import type { ParquetWriter } from 'hyparquet-writer';
-import { emptyLeaves, leafSchemaPaths, writeLeafRowGroup, type LeafValues } from '../parquet/index.js';
+import { emptyLeaves, leafSchemaPaths, levelsOf, writeLeafRowGroup, type LeafValues } from '../parquet/index.js';
 
 /** A gathered row group is written once it reaches this many rows (DuckDB's default is 122,880)... */
 export const ROW_GROUP_ROWS = 100_000;
@@ -15,6 +15,11 @@ export const ROW_GROUP_BYTES = 32 << 20;
 /** A chunk's row group at least this large is copied as bytes; smaller ones are gathered with their neighbours. */
 export const COPY_MIN_ROWS = 10_000;
 export const COPY_MIN_BYTES = 1 << 20;
+
+export interface RowGroupLimit {
+  readonly rows: number;
+  readonly bytes: number;
+}
 
 export function worthCopying(rows: number, compressedBytes: number): boolean {
   return rows >= COPY_MIN_ROWS || compressedBytes >= COPY_MIN_BYTES;
@@ -35,11 +40,18 @@ export class RowBatcher {
   private readonly schemaPaths: SchemaElement[][];
   /** Each leaf column's path of names, in storage order. */
   readonly leafNames: readonly string[][];
+  /** Each leaf column's maximum levels, in storage order. */
+  readonly leafLevels: readonly { maxRepetition: number; maxDefinition: number }[];
 
-  constructor(private readonly writer: ParquetWriter) {
+  /** `limit`: a row group is written once the rows gathered reach either figure. */
+  constructor(
+    private readonly writer: ParquetWriter,
+    private readonly limit: RowGroupLimit = { rows: ROW_GROUP_ROWS, bytes: ROW_GROUP_BYTES },
+  ) {
     const schema = writer.schema as SchemaElement[];
     this.schemaPaths = leafSchemaPaths(schema);
     this.leafNames = this.schemaPaths.map((path) => path.slice(1).map((element) => element.name));
+    this.leafLevels = this.schemaPaths.map((path) => levelsOf(path.slice(1)));
     this.names = [...new Set(this.leafNames.map((path) => path[0]!))];
     this.columns = this.names.map(() => []);
   }
@@ -48,7 +60,7 @@ export class RowBatcher {
   add(columns: readonly ArrayLike<unknown>[], rows: number, bytes: number): void {
     if (rows === 0) return;
     if (this.leaves) this.flush();
-    if (this.rows === 0 && (rows >= ROW_GROUP_ROWS || bytes >= ROW_GROUP_BYTES)) {
+    if (this.rows === 0 && this.reached(rows, bytes)) {
       this.write(columns, rows);
       return;
     }
@@ -58,7 +70,7 @@ export class RowBatcher {
     });
     this.rows += rows;
     this.bytes += bytes;
-    if (this.rows >= ROW_GROUP_ROWS || this.bytes >= ROW_GROUP_BYTES) this.flush();
+    if (this.reached(this.rows, this.bytes)) this.flush();
   }
 
   /** Adds `rows` rows that `append` adds to each leaf column (in storage order); `bytes` estimates their uncompressed size. */
@@ -77,7 +89,11 @@ export class RowBatcher {
   leafRowsAdded(rows: number, bytes: number): void {
     this.rows += rows;
     this.bytes += bytes;
-    if (this.rows >= ROW_GROUP_ROWS || this.bytes >= ROW_GROUP_BYTES) this.flush();
+    if (this.reached(this.rows, this.bytes)) this.flush();
+  }
+
+  private reached(rows: number, bytes: number): boolean {
+    return rows >= this.limit.rows || bytes >= this.limit.bytes;
   }
 
   /** Writes what is gathered as one row group (before a copied row group, and at the end). */

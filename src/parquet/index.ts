@@ -10,7 +10,7 @@ export { columnChunkRange, readParquetFooter, type ParquetFooter, type RawThrift
 export { OutputFile } from './output-file.js';
 export { PageCheckPool } from './page-check-pool.js';
 export { knownSchemaTree, parquetRows, parquetSource, type ParquetSource } from './parquet-source.js';
-export { fieldTree, flattenFields, leafPaths, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
+export { fieldTree, flattenFields, leafPaths, levelsOf, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
 
 /**
  * How much of each copied chunk file is read and checked: `headers` walks every page header
