@@ -67,53 +67,75 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     }
   });
 
-  it('Parquet: once a row group is written here, small row groups and converted chunks go to workers, a copied row group between them', async () => {
+  it('Parquet: small row groups and converted chunks on workers, a copied row group between them, in index order', async () => {
     const encode = vi.spyOn(SegmentPool.prototype, 'encode');
-    makeRun(dir, { start: 0, end: 155_999, frequency: 12_000, indexColumn: 'index' });
-    // 13 chunks of 12,000 rows: row groups of 1,000 (gathered), except chunk 10's one row group (copied);
+    makeRun(dir, { start: 0, end: 239_999, frequency: 12_000, indexColumn: 'index' });
+    // 20 chunks of 12,000 rows: row groups of 1,000 (gathered), except chunk 15's one row group (copied);
     // chunks 3 and 9 store the score as int64 (converted to the others' double).
-    for (let n = 0; n < 13; n++) {
+    for (let n = 0; n < 20; n++) {
       const start = n * 12_000;
-      const content = chunkFile(start, start + 11_999, n === 3 || n === 9 ? 'INT64' : 'DOUBLE', n === 10 ? 12_000 : 1000);
+      const content = chunkFile(start, start + 11_999, n === 3 || n === 9 ? 'INT64' : 'DOUBLE', n === 15 ? 12_000 : 1000);
       commitChunk(dir, 'gpu0', { start, end: start + 11_999 }, [{ name: 'out.parquet', content }]);
     }
     const [outcome] = await mergeCommitted({ outputDir: dir });
-    expect(outcome).toMatchObject({ rows: 156_000, path: 'mixed' });
-    // Here: rows 0-99,999 (a converted chunk between leaf-level rows ends a row group on each side).
-    // Workers: rows 100,000-119,999, handed over before the copy; then the last 24,000.
-    expect(encode).toHaveBeenCalledTimes(2);
-    expect(groupRows(outcome!.file)).toEqual([36_000, 12_000, 52_000, 8_000, 12_000, 12_000, 24_000]);
+    expect(outcome).toMatchObject({ rows: 240_000, path: 'mixed' });
+    // Segments: rows 0-99,999; 100,000-179,999 (handed over before the copy); 192,000-239,999. Inside
+    // them a converted chunk between leaf-level rows ends a row group on each side.
+    expect(encode).toHaveBeenCalledTimes(3);
+    expect(groupRows(outcome!.file)).toEqual([36_000, 12_000, 52_000, 8_000, 12_000, 60_000, 12_000, 48_000]);
     const rows = await readRows(outcome!.file);
-    expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 156_000 }, (_, i) => i));
-    for (const i of [0, 36_500, 99_999, 100_000, 108_001, 119_999, 120_000, 155_999]) {
+    expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 240_000 }, (_, i) => i));
+    for (const i of [0, 36_500, 99_999, 100_000, 108_001, 119_999, 180_000, 239_999]) {
       expect(rows[i]).toEqual({ index: BigInt(i), label: i % 9 === 0 ? null : `row ${i}`, score: i % 1000 });
     }
   });
 
+  it("row groups follow the rows, not the chunk files: whole segments on workers, the batcher's size here", async () => {
+    const jsonlRun = (files: number) => {
+      removeDir(dir);
+      makeRun(dir, { start: 0, end: files * 50_001 - 1, frequency: 50_001, indexColumn: 'index' });
+      for (let n = 0; n < files; n++) {
+        let content = '';
+        for (let i = n * 50_001; i < (n + 1) * 50_001; i++) content += `{"index":${i}}\n`;
+        commitChunk(dir, 'cpu0', { start: n * 50_001, end: (n + 1) * 50_001 - 1 }, [{ name: 'rows.jsonl', content }]);
+      }
+    };
+    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    jsonlRun(4);
+    const [withWorkers] = await mergeCommitted({ outputDir: dir });
+    expect(encode).toHaveBeenCalledTimes(2);
+    expect(groupRows(withWorkers!.file)).toEqual([100_002, 100_002]);
+    jsonlRun(3);
+    const [here] = await mergeCommitted({ outputDir: dir });
+    expect(encode).toHaveBeenCalledTimes(2);
+    expect(groupRows(here!.file)).toEqual([100_000, 50_003]);
+  });
+
   it("a JSONL row on a worker that its file's first rows did not type makes the merge start over reading every row", async () => {
     const encode = vi.spyOn(SegmentPool.prototype, 'encode');
-    makeRun(dir, { start: 0, end: 149_999, frequency: 50_000, indexColumn: 'index' });
-    for (let start = 0; start < 150_000; start += 50_000) {
+    makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
+    for (let start = 0; start < 250_000; start += 50_000) {
       let content = '';
-      // Row 140,000 (in the segment a worker encodes) holds the first float of "s".
-      for (let i = start; i < start + 50_000; i++) content += `${JSON.stringify({ index: i, s: i === 140_000 ? 0.5 : i % 5 })}\n`;
+      // Row 240,000 (in the last segment, on a worker) holds the first float of "s".
+      for (let i = start; i < start + 50_000; i++) content += `${JSON.stringify({ index: i, s: i === 240_000 ? 0.5 : i % 5 })}\n`;
       commitChunk(dir, 'cpu0', { start, end: start + 49_999 }, [{ name: 'rows.jsonl', content }]);
     }
     const [outcome] = await mergeCommitted({ outputDir: dir });
-    expect(outcome).toMatchObject({ rows: 150_000, path: 'jsonl' });
-    expect(encode.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(outcome).toMatchObject({ rows: 250_000, path: 'jsonl' });
+    // Three segments, then three again reading every row's types.
+    expect(encode).toHaveBeenCalledTimes(6);
     expect(readMetadata(outcome!.file).schema.find((element) => element.name === 's')?.type).toBe('DOUBLE');
     const rows = await readRows(outcome!.file);
-    expect([rows[139_999]!.s, rows[140_000]!.s, rows[149_999]!.s]).toEqual([4, 0.5, 4]);
+    expect([rows[239_999]!.s, rows[240_000]!.s, rows[249_999]!.s]).toEqual([4, 0.5, 4]);
   });
 
   it('a damaged chunk encoded on a worker fails the merge with a DataError naming it, and leaves no file', async () => {
-    makeRun(dir, { start: 0, end: 155_999, frequency: 12_000, indexColumn: 'index' });
+    makeRun(dir, { start: 0, end: 239_999, frequency: 12_000, indexColumn: 'index' });
     let damaged = '';
-    for (let n = 0; n < 13; n++) {
+    for (let n = 0; n < 20; n++) {
       const start = n * 12_000;
       const content = chunkFile(start, start + 11_999, 'DOUBLE', 1000);
-      // Past the first 100,000 rows: its row groups go to a worker. A byte of a page header flipped.
+      // 240,000 items: every row group goes to a worker. A byte of a page header flipped.
       if (n === 11) content[4 + 2]! ^= 0xff;
       const chunk = commitChunk(dir, 'gpu0', { start, end: start + 11_999 }, [{ name: 'out.parquet', content }]);
       if (n === 11) damaged = `${chunk}/out.parquet`;

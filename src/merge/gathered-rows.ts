@@ -1,10 +1,10 @@
 /**
  * The rows of a merge that are written again, placed into the merged file in index order.
- * In a merge with much to write again (several row groups' worth of items, or one row group
- * written already), they are cut into segments of about a row group (segment.ts) and encoded
- * on worker threads several at a time (segment-pool.ts), then placed in order as they come
- * back; otherwise they are encoded here, straight into the file, as they come. A piece larger than a row group
- * is encoded here all the same, so no segment's bytes grow past a row group's.
+ * In a merge with much to write again (decided before it starts), they are cut into segments
+ * of about a row group (segment.ts), encoded on worker threads several at a time
+ * (segment-pool.ts), and placed in order as they come back; a piece larger than a row group is
+ * encoded here all the same, so no segment's bytes grow past a row group's. Otherwise they are
+ * encoded here, straight into the file, in row groups of the batcher's usual size.
  */
 import type { OutputFile } from '../parquet/index.js';
 import { ROW_GROUP_BYTES } from './row-batcher.js';
@@ -30,26 +30,31 @@ export class GatheredRows {
   /** The segment being collected for a worker. */
   private wire: WirePiece[] = [];
   private pool: SegmentPool | undefined;
+  /** Workers are started at the first piece, once; where they cannot be, everything is encoded here. */
+  private poolTried: boolean;
   /** Segments handed to workers, oldest first: placed in this order. */
   private readonly inFlight: Promise<EncodedSegment>[] = [];
 
   /**
    * Writes the file's opening magic into `out` (the merged file, still empty); `place` is told
-   * of each row group in the file, in file order. `workers`: 'from the start' (the merge holds
-   * several row groups' worth of items), 'once a row group is written' (it may hold big rows),
-   * or 'never'.
+   * of each row group in the file, in file order. `workers`: whether this merge has enough to
+   * write again to be worth the workers' start.
    */
   constructor(
     private readonly out: OutputFile,
     private readonly job: SegmentJob,
-    private readonly workers: 'from the start' | 'once a row group is written' | 'never',
+    workers: boolean,
     private readonly place: (group: EncodedGroup) => void,
   ) {
     this.here = encoderOver(job, out);
+    this.poolTried = !workers;
   }
 
   async add(piece: Piece, rows: number, bytes: number): Promise<void> {
-    if (this.workers === 'from the start' && !this.pool) this.pool = SegmentPool.open(this.job);
+    if (!this.poolTried) {
+      this.poolTried = true;
+      this.pool = SegmentPool.open(this.job);
+    }
     if (this.pool && bytes <= ROW_GROUP_BYTES) {
       this.wire.push(wirePiece(piece));
       this.rows += rows;
@@ -57,22 +62,17 @@ export class GatheredRows {
       if (segmentFull(this.rows, this.bytes)) await this.handOver();
       return;
     }
+    // Everything before it goes first; with workers running, its rows must not wait behind the segments that follow.
     if (this.pool) await this.drain();
     await this.here.add(piece);
-    this.rows += rows;
-    this.bytes += bytes;
-    const full = segmentFull(this.rows, this.bytes);
-    // With workers running, rows gathered here must not wait behind the segments that follow.
-    if (this.pool || full) this.endHere();
-    for (const group of this.here.takeGroups()) this.place(group);
-    // A merge with a row group's worth behind it is worth the workers' start.
-    if (full && this.workers === 'once a row group is written' && !this.pool) this.pool = SegmentPool.open(this.job);
+    if (this.pool) this.here.flush();
+    this.placeHere();
   }
 
   /** Places everything added so far (before a copied row group, and at the end). */
   async drain(): Promise<void> {
-    this.endHere();
-    for (const group of this.here.takeGroups()) this.place(group);
+    this.here.flush();
+    this.placeHere();
     await this.handOver();
     while (this.inFlight.length > 0) this.placeSegment(await this.inFlight.shift()!);
   }
@@ -81,10 +81,8 @@ export class GatheredRows {
     this.pool?.close();
   }
 
-  private endHere(): void {
-    this.here.flush();
-    this.rows = 0;
-    this.bytes = 0;
+  private placeHere(): void {
+    for (const group of this.here.takeGroups()) this.place(group);
   }
 
   private async handOver(): Promise<void> {

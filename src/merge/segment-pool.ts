@@ -31,6 +31,7 @@ export class SegmentPool {
     for (const worker of workers) {
       worker.on('message', (reply: SegmentReply) => this.replied(worker, reply));
       worker.on('error', (error) => this.broken(new Error(`a merge worker thread failed: ${error.message}`)));
+      worker.on('messageerror', (error) => this.broken(new Error(`a merge worker thread's reply could not be read: ${error.message}`)));
       worker.on('exit', (code) => this.broken(new Error(`a merge worker thread exited (code ${code}) before its segment was done`)));
       this.idle.push(worker);
     }
@@ -39,8 +40,15 @@ export class SegmentPool {
   /** Workers for this merge's segments, or undefined where there is one core, no compiled worker, or no main thread. */
   static open(job: SegmentJob, cores = availableParallelism()): SegmentPool | undefined {
     if (!isMainThread || cores < 2 || !existsSync(WORKER)) return undefined;
-    const size = Math.min(MAX_WORKERS, cores);
-    return new SegmentPool(Array.from({ length: size }, () => new Worker(WORKER, { workerData: job })));
+    const workers: Worker[] = [];
+    try {
+      while (workers.length < Math.min(MAX_WORKERS, cores)) workers.push(new Worker(WORKER, { workerData: job }));
+    } catch {
+      // No threads to be had (a resource limit): the merge encodes everything itself.
+      for (const worker of workers) void worker.terminate();
+      return undefined;
+    }
+    return new SegmentPool(workers);
   }
 
   get size(): number {

@@ -19,7 +19,7 @@ import {
 import type { JsonlSource, ParquetSource } from './chunk-sources.js';
 import { writeJsonlRowGroups } from './jsonl.js';
 import { columnConverter, reencodeRowGroups } from './reencode.js';
-import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, RowBatcher } from './row-batcher.js';
+import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, RowBatcher, type RowGroupLimit } from './row-batcher.js';
 
 /** One input of a segment: a JSONL file, a small row group of the target's shape, or a Parquet source to convert. */
 export type Piece =
@@ -82,8 +82,9 @@ export class SegmentEncoder {
   constructor(
     private readonly job: SegmentJob,
     private readonly writer: ParquetWriter,
+    limit?: RowGroupLimit,
   ) {
-    this.batcher = new RowBatcher(writer);
+    this.batcher = new RowBatcher(writer, limit);
     this.decoder = new RowGroupDecoder(job.decodeChecks);
   }
 
@@ -126,7 +127,9 @@ export class SegmentEncoder {
 export async function encodeSegment(job: SegmentJob, pieces: Iterable<Piece>): Promise<EncodedSegment> {
   const out = new ByteWriter();
   // The writer starts with the file's magic: the bytes placed leave it out, and the offsets do not count it.
-  const encoder = new SegmentEncoder(job, rowGroupWriter(job, out));
+  // A segment ends at the first piece that fills a row group's worth: written as one row group,
+  // unless one piece brings it past twice that (rows added one by one are cut there).
+  const encoder = new SegmentEncoder(job, rowGroupWriter(job, out), { rows: 2 * ROW_GROUP_ROWS, bytes: 2 * ROW_GROUP_BYTES });
   for (const piece of pieces) await encoder.add(piece);
   encoder.flush();
   return { bytes: out.getBytes().subarray(MAGIC), groups: shifted(encoder.takeGroups(), -MAGIC) };

@@ -32,7 +32,8 @@ import { GatheredRows } from './gathered-rows.js';
 import { inferJsonlSchema } from './jsonl.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
-import { ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
+import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
+import { chunkDataFiles } from './chunk-files.js';
 import { verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';
@@ -147,6 +148,21 @@ type PageIndexes = Parameters<typeof writeIndexes>[1][number];
 const uncompressedBytes = (source: ParquetSource) =>
   source.rowGroups.reduce((sum, index) => sum + Number(source.footer.metadata.row_groups[index]!.total_byte_size), 0);
 
+/**
+ * Whether a merge may hold enough rows to write again to be worth worker threads: at least two
+ * row groups' worth of items or of data bytes (markers record both; they are read already).
+ * Rows copied as bytes never start a worker, whatever this says.
+ */
+function worthSegmentWorkers(chunks: readonly ChunkDirEntry[]): boolean {
+  let items = 0;
+  let bytes = 0;
+  for (const chunk of chunks) {
+    items += chunk.range.end - chunk.range.start + 1;
+    for (const file of chunkDataFiles(chunk)) bytes += file.bytes;
+  }
+  return items >= 2 * ROW_GROUP_ROWS || bytes >= 2 * ROW_GROUP_BYTES;
+}
+
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
 async function writeChunks(out: OutputFile, checking: CopyChecks, layout: Layout, chunks: readonly ChunkDirEntry[], resolve: Resolve) {
   const creators = new Set<string | undefined>();
@@ -154,9 +170,7 @@ async function writeChunks(out: OutputFile, checking: CopyChecks, layout: Layout
   const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
   const job = { target: layout.target, schema: flattenFields(layout.target), decodeChecks: checking.decode };
-  const items = chunks.reduce((sum, { range }) => sum + range.end - range.start + 1, 0);
-  const workers = items >= 2 * ROW_GROUP_ROWS ? 'from the start' : 'once a row group is written';
-  const gathered = new GatheredRows(out, job, workers, ({ group, indexes }) => {
+  const gathered = new GatheredRows(out, job, worthSegmentWorkers(chunks), ({ group, indexes }) => {
     slots.push({ encoded: group });
     group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
   });
