@@ -63,7 +63,7 @@ export const segmentFull = (rows: number, bytes: number) => rows >= ROW_GROUP_RO
 const MAGIC = 4;
 
 /** A writer of the target's row groups into `out` (the merged file, or a segment's bytes in memory). */
-export function rowGroupWriter(job: SegmentJob, out: ConstructorParameters<typeof ParquetWriter>[0]['writer']): ParquetWriter {
+function rowGroupWriter(job: SegmentJob, out: ConstructorParameters<typeof ParquetWriter>[0]['writer']): ParquetWriter {
   return new ParquetWriter({ writer: out, schema: job.schema as never, codec: 'SNAPPY', compressors: writeCompressors });
 }
 

@@ -29,6 +29,7 @@ import {
   writeFooter,
 } from '../parquet/index.js';
 import { GatheredRows } from './gathered-rows.js';
+import type { SegmentJob } from './segment.js';
 import { inferJsonlSchema } from './jsonl.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
@@ -164,12 +165,18 @@ function worthSegmentWorkers(chunks: readonly ChunkDirEntry[]): boolean {
 }
 
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
-async function writeChunks(out: OutputFile, checking: CopyChecks, layout: Layout, chunks: readonly ChunkDirEntry[], resolve: Resolve) {
+async function writeChunks(
+  out: OutputFile,
+  checking: CopyChecks,
+  layout: Layout,
+  job: SegmentJob,
+  chunks: readonly ChunkDirEntry[],
+  resolve: Resolve,
+) {
   const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
   const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
-  const job = { target: layout.target, schema: flattenFields(layout.target), decodeChecks: checking.decode };
   const gathered = new GatheredRows(out, job, worthSegmentWorkers(chunks), ({ group, indexes }) => {
     slots.push({ encoded: group });
     group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
@@ -224,7 +231,15 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const pool = decode ? PageCheckPool.open() : undefined;
   let synced: Promise<void> | undefined;
   try {
-    const { slots, recorded, creators, pageIndexes } = await writeChunks(out, { decode, pool }, layout, request.chunks, request.resolve);
+    const job = { target: layout.target, schema: targetSchema, decodeChecks: decode };
+    const { slots, recorded, creators, pageIndexes } = await writeChunks(
+      out,
+      { decode, pool },
+      layout,
+      job,
+      request.chunks,
+      request.resolve,
+    );
     writeIndexes(out, pageIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
     const converted = rawFooterOf(
