@@ -60,4 +60,19 @@ describe('bundled commands and their code cache', () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toMatch(/nowhere/);
   });
+
+  it('the generated command runs from an install path with a space in it', async () => {
+    const spaced = path.join(dir, 'with space');
+    for (const file of ['merge/main.js', 'merge/main.bundle.cjs', 'core/bundle-loader.js', 'core/atomic-file.js']) {
+      mkdirSync(path.dirname(path.join(spaced, 'dist', file)), { recursive: true });
+      copyFileSync(path.join(repoRoot, 'dist', file), path.join(spaced, 'dist', file));
+    }
+    copyFileSync(path.join(repoRoot, 'package.json'), path.join(spaced, 'package.json'));
+    const result = await execa(process.execPath, [path.join(spaced, 'dist', 'merge', 'main.js'), '--version'], {
+      reject: false,
+      all: true,
+    });
+    expect(result.all).toBe(version);
+    expect(result.exitCode).toBe(0);
+  });
 });

@@ -4,19 +4,23 @@
  * skips it. The cache sits beside the bundle; when it is missing or V8 rejects it (another node
  * version or flags), it is rewritten as the command exits.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import { writeTempFileFor } from './atomic-file.js';
 
 /** The parameters the bundle's code sees, as CommonJS modules do, plus its own URL for import.meta.url. */
 const WRAPPER_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__chunkrunBundleUrl'];
 
 function readCache(file: string): Buffer | undefined {
-  return existsSync(file) ? readFileSync(file) : undefined;
+  try {
+    return readFileSync(file);
+  } catch {
+    // None yet (or unreadable): the bundle is compiled without one, and one is written as it exits.
+    return undefined;
+  }
 }
 
 /**
@@ -24,17 +28,11 @@ function readCache(file: string): Buffer | undefined {
  * as fast as without it, so a failed write is dropped on purpose.
  */
 function writeCache(file: string, data: Buffer): void {
-  // Unique across the hosts of a shared install (a pid alone is not).
-  const temp = `${file}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(temp, data);
-    renameSync(temp, file);
+    // A temp name unique to this process, renamed over: hosts sharing an install never see half a cache.
+    renameSync(writeTempFileFor(file, data), file);
   } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never written.
-    }
+    // Not written: the next start compiles the bundle again.
   }
 }
 
