@@ -28,7 +28,7 @@ export interface DeviceWorkerFacts {
   readonly deviceEnv: Record<string, Record<string, string>>;
   readonly killGraceMs: number;
   readonly worker: WorkerSettings;
-  readonly maxLogBytes?: number;
+  readonly maxLogBytes: number;
 }
 
 /** The device's worker: started on its first attempt, logging to logs/worker-<device>.log. */

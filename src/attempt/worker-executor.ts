@@ -26,7 +26,7 @@ export interface WorkerExecutorOptions {
   readonly readyTimeoutMs: number;
   readonly maxChunks: number | undefined;
   /** Each chunk's log and the worker log are capped at this size, as in process mode; unset: no cap. */
-  readonly maxLogBytes?: number;
+  readonly maxLogBytes: number;
 }
 
 const LOG_TAIL_LINES = 10;

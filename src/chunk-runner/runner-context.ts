@@ -110,35 +110,28 @@ export class RunnerContext {
   }
 
   /** True when a stop has begun or begins within `ms`. */
-  stopBeginsWithin(ms: number): Promise<boolean> {
-    if (this.stopping) return Promise.resolve(true);
-    const signal = this.stopBegun.signal;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onStop);
-        resolve(this.stopping);
-      }, ms);
-      const onStop = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      signal.addEventListener('abort', onStop, { once: true });
-    });
+  async stopBeginsWithin(ms: number): Promise<boolean> {
+    return this.stopping || (await abortedWithin(this.stopBegun.signal, ms)) || this.stopping;
   }
 
   /** Sleep, waking early when told to stop; false when stopped. */
-  sleepUnlessStopped(ms: number): Promise<boolean> {
-    if (this.stopping) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.stopNow.signal.removeEventListener('abort', onAbort);
-        resolve(!this.stopping);
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      this.stopNow.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  async sleepUnlessStopped(ms: number): Promise<boolean> {
+    if (this.stopping) return false;
+    return !(await abortedWithin(this.stopNow.signal, ms)) && !this.stopping;
   }
+}
+
+/** Waits up to `ms` for `signal`: true as soon as it aborts, false when the time runs out first. */
+function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

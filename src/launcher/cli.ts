@@ -48,7 +48,10 @@ export function buildLaunchProgram(): Command {
       .option('--model <name>', "value of {model} (default: the phase's model)")
       .option('--retries <n>', 'retries per chunk after a failed attempt (config: retries, default 2)')
       .option('--chunk-timeout <duration>', 'fail an attempt that runs longer, e.g. 30m (config: chunkTimeout)')
-      .option('--no-merge', 'do not merge the chunks at the end')
+      .option(
+        '--no-merge',
+        'do not merge the chunks at the end (refused with --slurm, where the merge is its own job: scancel it to skip it)',
+      )
       .option('--dry-run', 'print the plan and start nothing')
       .addOption(new Option('--json', 'events as JSON lines on stdout').conflicts('quiet'))
       .option('--quiet', 'print only the summary and errors')
