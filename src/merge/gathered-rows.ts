@@ -7,10 +7,9 @@
  * encoded here, straight into the file, in row groups of the batcher's usual size.
  */
 import type { OutputFile } from '../parquet/index.js';
-import { ROW_GROUP_BYTES } from './row-batcher.js';
+import { ROW_GROUP_BYTES, rowGroupReached } from './row-batcher.js';
 import {
   encoderOver,
-  segmentFull,
   shifted,
   wirePiece,
   type EncodedGroup,
@@ -59,7 +58,7 @@ export class GatheredRows {
       this.wire.push(wirePiece(piece));
       this.rows += rows;
       this.bytes += bytes;
-      if (segmentFull(this.rows, this.bytes)) await this.handOver();
+      if (rowGroupReached(this.rows, this.bytes)) await this.handOver();
       return;
     }
     // Everything before it goes first; with workers running, its rows must not wait behind the segments that follow.
@@ -101,6 +100,6 @@ export class GatheredRows {
   private placeSegment(encoded: EncodedSegment): void {
     const at = this.out.offset;
     this.out.appendDirect(encoded.bytes);
-    for (const group of shifted(encoded.groups, at)) this.place(group);
+    for (const group of shifted(encoded.groups, at - encoded.firstByteAt)) this.place(group);
   }
 }

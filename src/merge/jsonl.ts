@@ -77,7 +77,12 @@ const SAMPLE_CHARS = 1 << 20;
 const inSample = (rows: number, chars: number) => rows < SAMPLE_ROWS && chars < SAMPLE_CHARS;
 
 /** The sampled types of a file missed a later row: redo the merge reading every row's types. */
-export class JsonlTypesMissed extends Error {}
+export class JsonlTypesMissed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JsonlTypesMissed';
+  }
+}
 
 /** Adds a value's type to its column's; a DataError names the line when the two conflict. */
 function noteType(types: Map<string, JsonType>, key: string, type: JsonType, file: string, line: number): void {
@@ -256,8 +261,8 @@ interface JsonlColumn {
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
   const columns: JsonlColumn[] = target.children.map((field) => {
     const name = field.element.name;
-    const leafIndexes = batcher.leafNames.flatMap((path, index) => (path[0] === name ? [index] : []));
-    return { name, shred: jsonShredder(field, leafIndexes, batcher.leafLevels), seen: undefined };
+    const leafIndexes = batcher.targetLeaves.flatMap(({ path }, index) => (path[0] === name ? [index] : []));
+    return { name, shred: jsonShredder(field, leafIndexes, batcher.targetLeaves), seen: undefined };
   });
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;

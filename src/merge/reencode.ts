@@ -1,7 +1,8 @@
 /**
- * The rows of a Parquet source that are written again rather than copied: a chunk whose
- * schema differs from the target in a compatible way (converted to the target schema), and
- * small row groups gathered into bigger ones. Decoded one row group at a time.
+ * The rows of a Parquet source that are converted rather than copied: a chunk whose schema
+ * differs from the target in a compatible way, or a slice of an earlier merge's row groups.
+ * Decoded one row group at a time. (Small row groups of the target's own shape are gathered
+ * at the leaf level instead: parquet/leaf-columns.ts.)
  */
 import { DataError } from '../core/errors.js';
 import { sameShape, type DecodedColumns, type Field, type ParquetSource, type RowGroupDecoder } from '../parquet/index.js';
@@ -44,18 +45,17 @@ export function columnConverter(source: ParquetSource, target: Field): ColumnCon
     });
 }
 
-/** Adds the given row groups of the source (only its row slice, where it has one) to the batcher. */
+/** Adds the source's row groups (only its row slice, where it has one) to the batcher. */
 export async function reencodeRowGroups(
   batcher: RowBatcher,
   decoder: RowGroupDecoder,
   source: ParquetSource,
   convert: ColumnConverter,
-  groups: readonly number[] = source.rowGroups,
 ): Promise<void> {
   const { metadata } = source.footer;
   let skip = source.rowSlice?.skip ?? 0;
   let wanted = source.rowSlice?.rows ?? Infinity;
-  for (const groupIndex of groups) {
+  for (const groupIndex of source.rowGroups) {
     if (wanted <= 0) break;
     const group = metadata.row_groups[groupIndex]!;
     const groupRows = Number(group.num_rows);

@@ -3,9 +3,8 @@
  * groups of a size readers like, whatever size the chunks came in: 20,000 chunks of ten rows
  * become a few row groups, not 20,000. Memory is bounded by one row group being gathered.
  */
-import type { SchemaElement } from 'hyparquet';
 import type { ParquetWriter } from 'hyparquet-writer';
-import { emptyLeaves, leafSchemaPaths, levelsOf, writeLeafRowGroup, type LeafValues } from '../parquet/index.js';
+import { emptyLeaves, leafColumnsOf, writeLeafRowGroup, type Field, type LeafColumn, type LeafValues } from '../parquet/index.js';
 
 /** A gathered row group is written once it reaches this many rows (DuckDB's default is 122,880)... */
 export const ROW_GROUP_ROWS = 100_000;
@@ -19,6 +18,15 @@ export const COPY_MIN_BYTES = 1 << 20;
 export interface RowGroupLimit {
   readonly rows: number;
   readonly bytes: number;
+}
+
+/** Whether rows gathered have reached a row group's worth (by default, the usual row group's). */
+export function rowGroupReached(
+  rows: number,
+  bytes: number,
+  limit: RowGroupLimit = { rows: ROW_GROUP_ROWS, bytes: ROW_GROUP_BYTES },
+): boolean {
+  return rows >= limit.rows || bytes >= limit.bytes;
 }
 
 export function worthCopying(rows: number, compressedBytes: number): boolean {
@@ -37,22 +45,17 @@ export class RowBatcher {
   private rows = 0;
   private bytes = 0;
   private readonly names: readonly string[];
-  private readonly schemaPaths: SchemaElement[][];
-  /** Each leaf column's path of names, in storage order. */
-  readonly leafNames: readonly string[][];
-  /** Each leaf column's maximum levels, in storage order. */
-  readonly leafLevels: readonly { maxRepetition: number; maxDefinition: number }[];
+  /** The target's leaf columns, in storage order (the order of the leaves gathered). */
+  readonly targetLeaves: readonly LeafColumn[];
 
-  /** `limit`: a row group is written once the rows gathered reach either figure. */
+  /** `writer` writes `target`'s schema; `limit`: a row group is written once the rows gathered reach either figure. */
   constructor(
     private readonly writer: ParquetWriter,
+    target: Field,
     private readonly limit: RowGroupLimit = { rows: ROW_GROUP_ROWS, bytes: ROW_GROUP_BYTES },
   ) {
-    const schema = writer.schema as SchemaElement[];
-    this.schemaPaths = leafSchemaPaths(schema);
-    this.leafNames = this.schemaPaths.map((path) => path.slice(1).map((element) => element.name));
-    this.leafLevels = this.schemaPaths.map((path) => levelsOf(path.slice(1)));
-    this.names = [...new Set(this.leafNames.map((path) => path[0]!))];
+    this.targetLeaves = leafColumnsOf(target).list;
+    this.names = target.children.map((field) => field.element.name);
     this.columns = this.names.map(() => []);
   }
 
@@ -83,7 +86,7 @@ export class RowBatcher {
   /** The leaf columns rows are appended to, one row at a time; each row appended is then counted by leafRowsAdded. */
   leafColumns(): readonly LeafValues[] {
     if (this.rows > 0 && !this.leaves) this.flush();
-    return (this.leaves ??= emptyLeaves(this.schemaPaths.length));
+    return (this.leaves ??= emptyLeaves(this.targetLeaves.length));
   }
 
   leafRowsAdded(rows: number, bytes: number): void {
@@ -93,14 +96,14 @@ export class RowBatcher {
   }
 
   private reached(rows: number, bytes: number): boolean {
-    return rows >= this.limit.rows || bytes >= this.limit.bytes;
+    return rowGroupReached(rows, bytes, this.limit);
   }
 
   /** Writes what is gathered as one row group (before a copied row group, and at the end). */
   flush(): void {
     if (this.rows === 0) return;
     if (this.leaves) {
-      writeLeafRowGroup(this.writer, this.schemaPaths, this.leaves, this.rows);
+      writeLeafRowGroup(this.writer, this.targetLeaves, this.leaves, this.rows);
       this.leaves = undefined;
       this.rows = 0;
       this.bytes = 0;

@@ -18,7 +18,7 @@ import {
 } from '../parquet/index.js';
 import type { JsonlSource, ParquetSource } from './chunk-sources.js';
 import { writeJsonlRowGroups } from './jsonl.js';
-import { columnConverter, reencodeRowGroups } from './reencode.js';
+import { columnConverter, reencodeRowGroups, type ColumnConverter } from './reencode.js';
 import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, RowBatcher, type RowGroupLimit } from './row-batcher.js';
 
 /** One input of a segment: a JSONL file, a small row group of the target's shape, or a Parquet source to convert. */
@@ -46,7 +46,7 @@ export interface SegmentJob {
 }
 
 export interface EncodedGroup {
-  /** As hyparquet-writer made it, offsets counted from the segment's first byte. */
+  /** As hyparquet-writer made it. */
   readonly group: ParquetWriter['row_groups'][number];
   /** Each column's page indexes, in column order. */
   readonly indexes: Omit<ParquetWriter['pendingIndexes'][number], 'chunk'>[];
@@ -54,11 +54,10 @@ export interface EncodedGroup {
 
 export interface EncodedSegment {
   readonly bytes: Uint8Array;
+  /** The row groups, with offsets in which the first of `bytes` is at `firstByteAt`: placing shifts them once. */
   readonly groups: EncodedGroup[];
+  readonly firstByteAt: number;
 }
-
-/** Whether a segment of `rows` rows and `bytes` bytes is a row group's worth (RowBatcher's own rule). */
-export const segmentFull = (rows: number, bytes: number) => rows >= ROW_GROUP_ROWS || bytes >= ROW_GROUP_BYTES;
 
 const MAGIC = 4;
 
@@ -76,6 +75,7 @@ export function encoderOver(job: SegmentJob, out: ConstructorParameters<typeof P
 export class SegmentEncoder {
   private readonly batcher: RowBatcher;
   private readonly decoder: RowGroupDecoder;
+  private readonly converters = new Map<Field, ColumnConverter>();
   private taken = 0;
   private takenIndexes = 0;
 
@@ -84,24 +84,30 @@ export class SegmentEncoder {
     private readonly writer: ParquetWriter,
     limit?: RowGroupLimit,
   ) {
-    this.batcher = new RowBatcher(writer, limit);
+    this.batcher = new RowBatcher(writer, job.target, limit);
     this.decoder = new RowGroupDecoder(job.decodeChecks);
   }
 
   async add(piece: Piece): Promise<void> {
     const { batcher, job } = this;
     if (piece.kind === 'jsonl') await writeJsonlRowGroups(batcher, piece.source, job.target);
-    else if (piece.kind === 'convert')
-      await reencodeRowGroups(batcher, this.decoder, piece.source, columnConverter(piece.source, job.target));
+    else if (piece.kind === 'convert') await reencodeRowGroups(batcher, this.decoder, piece.source, this.converterOf(piece.source));
     else {
       const { source, group } = piece;
       const meta = source.footer.metadata.row_groups[group]!;
       batcher.addLeaves(
-        (into) => appendLeafColumns(source, group, job.decodeChecks, batcher.leafNames, into),
+        (into) => appendLeafColumns(source, group, job.decodeChecks, batcher.targetLeaves, into),
         Number(meta.num_rows),
         Number(meta.total_byte_size),
       );
     }
+  }
+
+  /** One converter per source schema: thousands of converted chunks share a handful. */
+  private converterOf(source: ParquetSource): ColumnConverter {
+    let convert = this.converters.get(source.tree);
+    if (!convert) this.converters.set(source.tree, (convert = columnConverter(source, this.job.target)));
+    return convert;
   }
 
   /** Writes the rows gathered so far as a row group. */
@@ -132,7 +138,7 @@ export async function encodeSegment(job: SegmentJob, pieces: Iterable<Piece>): P
   const encoder = new SegmentEncoder(job, rowGroupWriter(job, out), { rows: 2 * ROW_GROUP_ROWS, bytes: 2 * ROW_GROUP_BYTES });
   for (const piece of pieces) await encoder.add(piece);
   encoder.flush();
-  return { bytes: out.getBytes().subarray(MAGIC), groups: shifted(encoder.takeGroups(), -MAGIC) };
+  return { bytes: out.getBytes().subarray(MAGIC), groups: encoder.takeGroups(), firstByteAt: MAGIC };
 }
 
 /** The row groups with every file offset moved by `by` bytes (placing a segment at its place in the file). */

@@ -8,7 +8,6 @@ export interface ReportedError {
 }
 
 export function reported(error: unknown): ReportedError {
-  if (error instanceof JsonlTypesMissed) return { name: 'JsonlTypesMissed', message: error.message };
   const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
   return { name, message };
 }

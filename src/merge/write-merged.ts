@@ -1,6 +1,6 @@
 /**
  * Writes one merged file: every chunk's rows in index order, by the fastest path each chunk
- * allows, to a temp name; fsynced, verified, then renamed into place.
+ * allows, to a temp name; read back and verified while it is fsynced, then renamed into place.
  */
 import { renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -75,11 +75,6 @@ interface Layout {
   readonly coalesce: boolean;
 }
 
-/**
- * The first of the merge's two passes over the chunks: every schema, unified. Only one source
- * per distinct schema is kept, so memory does not grow with the number of chunks; the second
- * pass (writeChunks) resolves each chunk again as it writes it.
- */
 /** How long the merge's loops run without letting timers fire (the merge lock's renewal among them). */
 const YIELD_EVERY_MS = 1000;
 
@@ -97,6 +92,11 @@ function eventLoopTurns(): () => Promise<void> {
   };
 }
 
+/**
+ * The first of the merge's two passes over the chunks: every schema, unified. Only one source
+ * per distinct schema is kept, so memory does not grow with the number of chunks; the second
+ * pass (writeChunks) resolves each chunk again as it writes it.
+ */
 async function layoutOf(chunks: readonly ChunkDirEntry[], schemasOf: SchemasOf, keepRowGroups: boolean): Promise<Layout> {
   const letTimersRun = eventLoopTurns();
   const trees = new Map<string, Field>();

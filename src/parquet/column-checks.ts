@@ -4,7 +4,9 @@ import { DataError, errorMessage } from '../core/errors.js';
 import type { ParquetSource } from './parquet-source.js';
 import { checkColumnChunk, type LeafShape } from './page-check.js';
 import { columnChunkRange } from './footer.js';
-import { leafPaths, levelsOf } from './schema.js';
+import { leafColumnsOf, pathKey } from './schema.js';
+
+export { pathKey } from './schema.js';
 import { SourceFile } from './source-file.js';
 
 export interface ColumnCheck {
@@ -19,18 +21,17 @@ export interface ColumnCheck {
   readonly decode: boolean;
 }
 
-export const pathKey = (path: readonly string[]) => path.join('\u0000');
-
 /** One check per column chunk of the given row groups, in the file's column order. */
 export function columnChecksOf(source: ParquetSource, decode: boolean, groupIndexes: readonly number[] = source.rowGroups): ColumnCheck[] {
-  const leaves = new Map(leafPaths(source.tree).map((leaf) => [pathKey(leaf.path), leaf]));
+  const leaves = leafColumnsOf(source.tree).byKey;
   return groupIndexes.flatMap((groupIndex) => {
     const group = source.footer.metadata.row_groups[groupIndex]!;
     return group.columns.map((column) => {
       const meta = column.meta_data!;
       const leaf = leaves.get(pathKey(meta.path_in_schema));
       if (!leaf) throw new DataError(`${source.file} is corrupt: column chunk ${meta.path_in_schema.join('.')} is not in the schema`);
-      const shape = { element: leaf.elements[leaf.elements.length - 1]!, ...levelsOf(leaf.elements) };
+      // Only what the check needs: checks are posted to worker threads.
+      const shape = { element: leaf.element, maxRepetition: leaf.maxRepetition, maxDefinition: leaf.maxDefinition };
       return { file: source.file, groupIndex, meta, leaf: shape, rows: Number(group.num_rows), ...columnChunkRange(meta), decode };
     });
   });

@@ -10,7 +10,17 @@ export { columnChunkRange, readParquetFooter, type ParquetFooter, type RawThrift
 export { OutputFile } from './output-file.js';
 export { PageCheckPool } from './page-check-pool.js';
 export { knownSchemaTree, parquetRows, parquetSource, type ParquetSource } from './parquet-source.js';
-export { fieldTree, flattenFields, leafPaths, levelsOf, sameLeafOrder, sameShape, unifySchemas, type Field } from './schema.js';
+export {
+  fieldTree,
+  flattenFields,
+  leafColumnsOf,
+  leafPaths,
+  sameLeafOrder,
+  sameShape,
+  unifySchemas,
+  type Field,
+  type LeafColumn,
+} from './schema.js';
 
 /**
  * How much of each copied chunk file is read and checked: `headers` walks every page header
@@ -21,4 +31,4 @@ export const VERIFY_LEVELS = ['headers', 'pages'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 export const DEFAULT_VERIFY: VerifyLevel = 'headers';
 export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
-export { appendLeafColumns, emptyLeaves, leafSchemaPaths, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';
+export { appendLeafColumns, emptyLeaves, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';

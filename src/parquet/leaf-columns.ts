@@ -19,7 +19,7 @@ import { columnChecksOf, pathKey, runColumnCheck } from './column-checks.js';
 import { columnChunkRange } from './footer.js';
 import { checkPageBounds, checkPagePayload, checkPlainSizeFromHeader } from './page-check.js';
 import type { ParquetSource } from './parquet-source.js';
-import { leafPaths, levelsOf, type Field } from './schema.js';
+import { leafColumnsOf, type LeafColumn } from './schema.js';
 import { SourceFile } from './source-file.js';
 
 /** Keep values as stored, so they are written back exactly. */
@@ -63,23 +63,8 @@ export interface LeafValues {
 export const emptyLeaves = (count: number): LeafValues[] =>
   Array.from({ length: count }, () => ({ values: [], definitionLevels: new LevelList(), repetitionLevels: new LevelList() }));
 
-/** Each leaf column's elements from the root to the leaf, in storage order, from a footer's preorder schema list. */
-export function leafSchemaPaths(schema: readonly SchemaElement[]): SchemaElement[][] {
-  const paths: SchemaElement[][] = [];
-  let next = 1;
-  const visit = (above: SchemaElement[]) => {
-    const element = schema[next++]!;
-    const path = [...above, element];
-    if (!element.num_children) paths.push(path);
-    for (let i = 0; i < (element.num_children ?? 0); i++) visit(path);
-  };
-  for (let i = 0; i < (schema[0]?.num_children ?? 0); i++) visit([schema[0]!]);
-  return paths;
-}
-
 /**
- * Appends the row group's leaf columns to `into` (in the order of `targetLeaves`, each a
- * path of names). The source must have the target's shape. Its pages are checked first at the
+ * Appends the row group's leaf columns to `into` (in the order of `targetLeaves`, the target's). The source must have the target's shape. Its pages are checked first at the
  * merge's verification level, as a row-level decode checks them: the header level's checks
  * as each page is decoded, the pages level's by its own walk first.
  */
@@ -87,18 +72,18 @@ export function appendLeafColumns(
   source: ParquetSource,
   groupIndex: number,
   decodeChecks: boolean,
-  targetLeaves: readonly (readonly string[])[],
+  targetLeaves: readonly LeafColumn[],
   into: readonly LeafValues[],
 ): void {
   const group = source.footer.metadata.row_groups[groupIndex]!;
   const rows = Number(group.num_rows);
-  const sourceLeaves = leafShapesOf(source.tree);
+  const sourceLeaves = leafColumnsOf(source.tree).byKey;
   const input = SourceFile.of(source);
   try {
     // Decoding below proves what the header level does (bounds, CRCs, counts); the pages level checks levels and values too.
     if (decodeChecks) for (const check of columnChecksOf(source, true, [groupIndex])) runColumnCheck(input, check);
     const chunks = new Map(group.columns.map((column) => [pathKey(column.meta_data!.path_in_schema), column.meta_data!]));
-    targetLeaves.forEach((path, index) => {
+    targetLeaves.forEach(({ path }, index) => {
       const key = pathKey(path);
       const meta = chunks.get(key);
       const leaf = sourceLeaves.get(key);
@@ -115,36 +100,18 @@ export function appendLeafColumns(
   }
 }
 
-/** What decoding a leaf column needs of the schema, worked out once per schema tree (thousands of chunks share one). */
-interface LeafShapeOf {
-  readonly element: SchemaElement;
-  readonly maxRepetition: number;
-  readonly maxDefinition: number;
-  /** The root-to-leaf path as hyparquet's decoders take it. */
-  readonly schemaPath: { element: SchemaElement; children: never[]; count: number; path: string[] }[];
-}
-
-const leafShapes = new WeakMap<Field, Map<string, LeafShapeOf>>();
 const PARSERS = { ...DEFAULT_PARSERS, ...RAW_PARSERS };
 
-function leafShapesOf(tree: Field): Map<string, LeafShapeOf> {
-  let shapes = leafShapes.get(tree);
-  if (!shapes) {
-    shapes = new Map();
-    for (const leaf of leafPaths(tree)) {
-      const elements = [tree.element, ...leaf.elements];
-      shapes.set(pathKey(leaf.path), {
-        element: elements[elements.length - 1]!,
-        ...levelsOf(leaf.elements),
-        schemaPath: elements.map((element) => ({ element, children: [], count: 1, path: [] })),
-      });
-    }
-    leafShapes.set(tree, shapes);
-  }
-  return shapes;
+/** A leaf column's root-to-leaf path as hyparquet's page decoders take it, made once per column of a schema tree. */
+const decoderPaths = new WeakMap<LeafColumn, { element: SchemaElement; children: never[]; count: number; path: string[] }[]>();
+
+function decoderPathOf(leaf: LeafColumn) {
+  let decoderPath = decoderPaths.get(leaf);
+  if (!decoderPath) decoderPaths.set(leaf, (decoderPath = leaf.elements.map((element) => ({ element, children: [], count: 1, path: [] }))));
+  return decoderPath;
 }
 
-function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafShapeOf, rows: number, into: LeafValues): void {
+function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafColumn, rows: number, into: LeafValues): void {
   const { start, end } = columnChunkRange(meta);
   const bytes = input.readAt(start, end - start);
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
@@ -152,7 +119,7 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafSh
   const decoder = {
     pathInSchema: meta.path_in_schema,
     element,
-    schemaPath: leaf.schemaPath,
+    schemaPath: decoderPathOf(leaf),
     type: meta.type,
     codec: meta.codec,
     compressors: decompressors,
@@ -280,22 +247,19 @@ type WriterElement = Parameters<typeof writeColumn>[0]['column']['element'];
 /** Writes gathered leaf columns as one row group of `rows` rows, as ParquetWriter.write writes one (same defaults). */
 export function writeLeafRowGroup(
   writer: ParquetWriter,
-  schemaPaths: readonly SchemaElement[][],
+  leafColumns: readonly LeafColumn[],
   leaves: readonly LeafValues[],
   rows: number,
 ): void {
   const groupStart = writer.writer.offset;
-  const columns = schemaPaths.map((schemaPath, index) => {
+  const columns = leafColumns.map(({ path, elements, element, maxDefinition }, index) => {
     const leaf = leaves[index]!;
     const result = writeColumn({
       writer: writer.writer,
       column: {
-        columnName: schemaPath
-          .slice(1)
-          .map((element) => element.name)
-          .join('.'),
-        element: schemaPath[schemaPath.length - 1]! as WriterElement,
-        schemaPath: schemaPath as WriterElement[],
+        columnName: path.join('.'),
+        element: element as WriterElement,
+        schemaPath: elements as WriterElement[],
         codec: writer.codec,
         compressors: writer.compressors,
         stats: writer.statistics,
@@ -309,7 +273,7 @@ export function writeLeafRowGroup(
         // hyparquet-writer reads levels by index, length and slice: typed arrays serve as well as arrays.
         definitionLevels: leaf.definitionLevels.view() as unknown as number[],
         repetitionLevels: leaf.repetitionLevels.view() as unknown as number[],
-        maxDefinitionLevel: levelsOf(schemaPath.slice(1)).maxDefinition,
+        maxDefinitionLevel: maxDefinition,
       },
     });
     writer.pendingIndexes.push(result);

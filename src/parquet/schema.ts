@@ -209,10 +209,40 @@ export function leafPaths(root: Field): LeafPath[] {
   return leaves;
 }
 
+/** A leaf column of a schema tree with what reading and writing it needs, worked out once per tree. */
+export interface LeafColumn {
+  readonly path: readonly string[];
+  /** The elements from the root (included) to the leaf. */
+  readonly elements: readonly SchemaElement[];
+  readonly element: SchemaElement;
+  readonly maxRepetition: number;
+  readonly maxDefinition: number;
+}
+
+const leafColumnsByTree = new WeakMap<Field, { readonly list: readonly LeafColumn[]; readonly byKey: ReadonlyMap<string, LeafColumn> }>();
+
+/** The tree's leaf columns in storage order, and by path (pathKey); thousands of chunks share a tree, so this is done once each. */
+export function leafColumnsOf(tree: Field): { readonly list: readonly LeafColumn[]; readonly byKey: ReadonlyMap<string, LeafColumn> } {
+  let columns = leafColumnsByTree.get(tree);
+  if (!columns) {
+    const list = leafPaths(tree).map(({ path, elements }) => ({
+      path,
+      elements: [tree.element, ...elements],
+      element: elements[elements.length - 1]!,
+      ...levelsOf(elements),
+    }));
+    columns = { list, byKey: new Map(list.map((column) => [pathKey(column.path), column])) };
+    leafColumnsByTree.set(tree, columns);
+  }
+  return columns;
+}
+
+export const pathKey = (path: readonly string[]) => path.join('\u0000');
+
 /** The same leaf columns in the same storage order. */
 export function sameLeafOrder(a: Field, b: Field): boolean {
-  const left = leafPaths(a).map((leaf) => leaf.path.join('\u0000'));
-  const right = leafPaths(b).map((leaf) => leaf.path.join('\u0000'));
+  const left = leafPaths(a).map((leaf) => pathKey(leaf.path));
+  const right = leafPaths(b).map((leaf) => pathKey(leaf.path));
   return left.length === right.length && left.every((key, index) => key === right[index]);
 }
 
