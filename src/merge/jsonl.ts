@@ -13,7 +13,7 @@ import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
-import type { LeafValues } from '../parquet/index.js';
+import type { LeafValues, TypedLeaf } from '../parquet/index.js';
 import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
 
 const READ_BLOCK = 1 << 20;
@@ -152,9 +152,9 @@ type Convert = (value: unknown) => unknown;
 const identity: Convert = (value) => value;
 
 /**
- * A JSONL value of a leaf column as the writer takes it (ints as bigints). Strings stay strings:
- * as bytes, the writer's statistics and dictionary would compare and hash them in JavaScript,
- * slower than its one encode per string for long ones.
+ * A JSONL value of a leaf column as the general writer takes it (ints as bigints). Strings stay
+ * strings: as bytes, the writer's statistics and dictionary would compare and hash them in
+ * JavaScript, slower than its one encode per string for long ones.
  */
 function leafConverter(target: Field): Convert {
   const { type, logical_type: logical } = target.element;
@@ -164,12 +164,43 @@ function leafConverter(target: Field): Convert {
   return identity;
 }
 
+/** A leaf gathered as values (leaf-columns.ts) or typed (typed-leaves.ts): the shredder appends to either. */
+type Leaf = LeafValues | TypedLeaf;
+
+/** How a present value and a null enter one leaf's values; `present` returns a problem to report, or undefined. */
+interface ValueAppender {
+  present(into: Leaf, value: unknown): string | undefined;
+  absent(into: Leaf): void;
+}
+
+function valueAppender(leafField: Field, typed: boolean): ValueAppender {
+  if (typed) {
+    const allNull = leafField.element.logical_type?.type === 'NULL';
+    return {
+      present: (into, value) =>
+        allNull ? 'holds a value, and the column only holds nulls in the other chunks' : (into as TypedLeaf).values.push(value),
+      // Typed leaves keep present values only: a null is its definition level.
+      absent: () => {},
+    };
+  }
+  const convert = leafConverter(leafField);
+  return {
+    present: (into, value) => {
+      (into as LeafValues).values.push(convert(value));
+      return undefined;
+    },
+    absent: (into) => {
+      (into as LeafValues).values.push(null);
+    },
+  };
+}
+
 /**
  * Appends a value of a column (undefined: the row lacks the key) to the column's leaves, as
  * levels and values; returns a problem to report (a null where the column is required, a value
  * the column's shape cannot take), or undefined.
  */
-type Shred = (value: unknown, leaves: readonly LeafValues[]) => string | undefined;
+type Shred = (value: unknown, leaves: readonly Leaf[]) => string | undefined;
 
 const isNull = (value: unknown) => value === undefined || value === null;
 const optional = (field: Field) => field.element.repetition_type !== 'REQUIRED';
@@ -184,29 +215,29 @@ function jsonShredder(
   target: Field,
   leafIndexes: readonly number[],
   levels: readonly { maxRepetition: number; maxDefinition: number }[],
+  typed: boolean,
 ): Shred {
   const listed = target.children.length === 1 ? target.children[0]! : undefined;
   const element = listed?.element.repetition_type === 'REPEATED' && listed.children.length === 1 ? listed.children[0]! : undefined;
   const leaf = leafIndexes[0]!;
   if (target.children.length === 0) {
-    const convert = leafConverter(target);
+    const { present, absent } = valueAppender(target, typed);
     const nullable = optional(target);
     return (value, leaves) => {
       const into = leaves[leaf]!;
       if (isNull(value)) {
         if (!nullable) return 'is null, and the column is required in the other chunks';
         into.definitionLevels.push(0);
-        into.values.push(null);
+        absent(into);
         return undefined;
       }
       if (nullable) into.definitionLevels.push(1);
-      into.values.push(convert(value));
-      return undefined;
+      return present(into, value);
     };
   }
   if (element && element.children.length === 0) {
     // Three-level list: definition levels count the optional list, the repeated level and an optional element.
-    const convert = leafConverter(element);
+    const { present, absent } = valueAppender(element, typed);
     const listLevel = optional(target) ? 1 : 0;
     const elementNullable = optional(element);
     return (value, leaves) => {
@@ -215,7 +246,7 @@ function jsonShredder(
         if (!Array.isArray(value) && listLevel === 0) return 'is null, and the column is required in the other chunks';
         into.repetitionLevels.push(0);
         into.definitionLevels.push(Array.isArray(value) ? listLevel : 0);
-        into.values.push(null);
+        absent(into);
         return undefined;
       }
       for (let k = 0; k < value.length; k++) {
@@ -223,24 +254,26 @@ function jsonShredder(
         if (isNull(value[k])) {
           if (!elementNullable) return "holds a null element, and the list's elements are required in the other chunks";
           into.definitionLevels.push(listLevel + 1);
-          into.values.push(null);
+          absent(into);
         } else {
           into.definitionLevels.push(listLevel + 1 + (elementNullable ? 1 : 0));
-          into.values.push(convert(value[k]));
+          const problem = present(into, value[k]);
+          if (problem) return problem;
         }
       }
       return undefined;
     };
   }
   // Another shape (a struct, a map, a nested list): JSONL rows can only leave it null.
+  const appenders = leafIndexes.map(() => valueAppender(target, typed));
   return (value, leaves) => {
     if (!isNull(value)) return 'holds a value, and the column has another shape in the other chunks';
     if (!optional(target)) return 'is null, and the column is required in the other chunks';
-    leafIndexes.forEach((index) => {
+    leafIndexes.forEach((index, k) => {
       const into = leaves[index]!;
       if (levels[index]!.maxRepetition > 0) into.repetitionLevels.push(0);
       into.definitionLevels.push(0);
-      into.values.push(null);
+      appenders[k]!.absent(into);
     });
     return undefined;
   };
@@ -259,10 +292,11 @@ interface JsonlColumn {
  * read (typesFrom 'first rows'), a row that would change them throws JsonlTypesMissed.
  */
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
+  const typed = batcher.typedLeavesFit;
   const columns: JsonlColumn[] = target.children.map((field) => {
     const name = field.element.name;
     const leafIndexes = batcher.targetLeaves.flatMap(({ path }, index) => (path[0] === name ? [index] : []));
-    return { name, shred: jsonShredder(field, leafIndexes, batcher.targetLeaves), seen: undefined };
+    return { name, shred: jsonShredder(field, leafIndexes, batcher.targetLeaves, typed), seen: undefined };
   });
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
@@ -275,7 +309,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     if (isBlank(text)) return;
     const record = parseRow(source.file, text, line);
     const inferred = !sampled || inSample(rows, chars);
-    const leaves = batcher.leafColumns();
+    const leaves = typed ? batcher.typedLeafColumns() : batcher.leafColumns();
     const cannot = (column: JsonlColumn, problem: string) =>
       new DataError(`${source.file} line ${line}: column "${column.name}" ${problem}; it cannot be merged with them`);
     let present = 0;

@@ -4,7 +4,18 @@
  * become a few row groups, not 20,000. Memory is bounded by one row group being gathered.
  */
 import type { ParquetWriter } from 'hyparquet-writer';
-import { emptyLeaves, leafColumnsOf, writeLeafRowGroup, type Field, type LeafColumn, type LeafValues } from '../parquet/index.js';
+import {
+  emptyLeaves,
+  emptyTypedLeaves,
+  leafColumnsOf,
+  typedLeavesFit,
+  writeLeafRowGroup,
+  writeTypedRowGroup,
+  type Field,
+  type LeafColumn,
+  type LeafValues,
+  type TypedLeaf,
+} from '../parquet/index.js';
 
 /** A gathered row group is written once it reaches this many rows (DuckDB's default is 122,880)... */
 export const ROW_GROUP_ROWS = 100_000;
@@ -34,19 +45,23 @@ export function worthCopying(rows: number, compressedBytes: number): boolean {
 }
 
 /**
- * Gathers rows either as row values per top-level column (converted rows, JSONL) or at the
- * leaf level (levels and values per leaf column: small row groups of the target's shape, see
- * parquet/leaf-columns.ts); a row group holds rows gathered one way, so a switch writes what
- * was gathered the other way first.
+ * Gathers rows as row values per top-level column (converted rows), at the leaf level (levels
+ * and values per leaf column: small row groups of the target's shape, see
+ * parquet/leaf-columns.ts), or at the leaf level typed (JSONL, where the target's leaves are
+ * plain types: parquet/typed-leaves.ts); a row group holds rows gathered one way, so a switch
+ * writes what was gathered another way first.
  */
 export class RowBatcher {
   private columns: unknown[][];
   private leaves: LeafValues[] | undefined;
+  private typed: TypedLeaf[] | undefined;
   private rows = 0;
   private bytes = 0;
   private readonly names: readonly string[];
   /** The target's leaf columns, in storage order (the order of the leaves gathered). */
   readonly targetLeaves: readonly LeafColumn[];
+  /** Whether every target leaf can be gathered typed (typedLeafColumns). */
+  readonly typedLeavesFit: boolean;
 
   /** `writer` writes `target`'s schema; `limit`: a row group is written once the rows gathered reach either figure. */
   constructor(
@@ -55,6 +70,7 @@ export class RowBatcher {
     private readonly limit: RowGroupLimit = { rows: ROW_GROUP_ROWS, bytes: ROW_GROUP_BYTES },
   ) {
     this.targetLeaves = leafColumnsOf(target).list;
+    this.typedLeavesFit = typedLeavesFit(this.targetLeaves);
     this.names = target.children.map((field) => field.element.name);
     this.columns = this.names.map(() => []);
   }
@@ -62,7 +78,7 @@ export class RowBatcher {
   /** Adds rows given as one array per column (in the target's column order); `bytes` estimates their uncompressed size. */
   add(columns: readonly ArrayLike<unknown>[], rows: number, bytes: number): void {
     if (rows === 0) return;
-    if (this.leaves) this.flush();
+    if (this.leaves || this.typed) this.flush();
     if (this.rows === 0 && this.reached(rows, bytes)) {
       this.write(columns, rows);
       return;
@@ -89,6 +105,12 @@ export class RowBatcher {
     return (this.leaves ??= emptyLeaves(this.targetLeaves.length));
   }
 
+  /** As leafColumns, the leaves typed (only where typedLeavesFit); rows appended are counted by leafRowsAdded. */
+  typedLeafColumns(): readonly TypedLeaf[] {
+    if (this.rows > 0 && !this.typed) this.flush();
+    return (this.typed ??= emptyTypedLeaves(this.targetLeaves));
+  }
+
   leafRowsAdded(rows: number, bytes: number): void {
     this.rows += rows;
     this.bytes += bytes;
@@ -102,9 +124,11 @@ export class RowBatcher {
   /** Writes what is gathered as one row group (before a copied row group, and at the end). */
   flush(): void {
     if (this.rows === 0) return;
-    if (this.leaves) {
-      writeLeafRowGroup(this.writer, this.targetLeaves, this.leaves, this.rows);
+    if (this.leaves || this.typed) {
+      if (this.leaves) writeLeafRowGroup(this.writer, this.targetLeaves, this.leaves, this.rows);
+      else writeTypedRowGroup(this.writer, this.targetLeaves, this.typed!, this.rows);
       this.leaves = undefined;
+      this.typed = undefined;
       this.rows = 0;
       this.bytes = 0;
       return;

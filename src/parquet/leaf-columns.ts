@@ -241,6 +241,9 @@ function appendPage(
   return records;
 }
 
+/** A column chunk as hyparquet-writer's row groups hold it. */
+export type WrittenChunk = ParquetWriter['row_groups'][number]['columns'][number];
+
 // hyparquet-writer pins an older hyparquet whose LogicalType lacks FILE; the shapes are otherwise one.
 type WriterElement = Parameters<typeof writeColumn>[0]['column']['element'];
 
@@ -279,6 +282,11 @@ export function writeLeafRowGroup(
     writer.pendingIndexes.push(result);
     return result.chunk;
   });
+  addRowGroup(writer, columns, rows, groupStart);
+}
+
+/** Records a row group whose column chunks were written from `groupStart`, as ParquetWriter.write records one. */
+export function addRowGroup(writer: ParquetWriter, columns: WrittenChunk[], rows: number, groupStart: number): void {
   let totalByteSize = 0n;
   for (const { meta_data } of columns) totalByteSize += meta_data?.total_uncompressed_size ?? 0n;
   writer.num_rows += BigInt(rows);

@@ -1,0 +1,157 @@
+/**
+ * Typed leaf columns (typed-leaves.ts) written as a row group: PLAIN data pages (v2) whose
+ * values are slices of the gathered buffers, levels run-length encoded by hyparquet-writer's own
+ * encoder, the column chunk metadata and offset index as hyparquet-writer's writeColumn makes
+ * them. No dictionary: JSONL's columns are mostly distinct text and numbers, where building one
+ * costs more than it saves; snappy still folds repeats within a page.
+ */
+import type { ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter } from 'hyparquet-writer';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+
+type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIndex']>;
+import { addRowGroup, type WrittenChunk } from './leaf-columns.js';
+import type { LeafColumn } from './schema.js';
+import type { TypedLeaf } from './typed-leaves.js';
+
+/** As writeLeafRowGroup's pages: about this many bytes of values each. */
+const PAGE_BYTES = 1 << 20;
+
+interface Page {
+  /** Value slots [slotStart, slotEnd) and present values [valueStart, valueEnd). */
+  readonly slotStart: number;
+  readonly slotEnd: number;
+  readonly valueStart: number;
+  readonly valueEnd: number;
+}
+
+/** Pages of about PAGE_BYTES of values, each starting at a row (repetition level 0), as data page v2 requires. */
+function pagesOf(leaf: TypedLeaf, slots: number, maxDefinition: number): Page[] {
+  const { values } = leaf;
+  const definitions = leaf.definitionLevels.view();
+  const repetitions = leaf.repetitionLevels.view();
+  const repeated = repetitions.length > 0;
+  const pages: Page[] = [];
+  let slotStart = 0;
+  let valueStart = 0;
+  let pageStartByte = 0;
+  let value = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    if (slot > slotStart && (!repeated || repetitions[slot] === 0) && value > valueStart) {
+      if (values.endByte(value - 1) - pageStartByte >= PAGE_BYTES) {
+        pages.push({ slotStart, slotEnd: slot, valueStart, valueEnd: value });
+        slotStart = slot;
+        valueStart = value;
+        pageStartByte = values.endByte(value - 1);
+      }
+    }
+    if (maxDefinition === 0 || definitions[slot] === maxDefinition) value++;
+  }
+  if (value !== values.count) throw new Error(`levels say ${value} values are present, ${values.count} were gathered`);
+  pages.push({ slotStart, slotEnd: slots, valueStart, valueEnd: value });
+  return pages;
+}
+
+const bitWidthOf = (maxLevel: number) => Math.ceil(Math.log2(maxLevel + 1));
+
+/** Writes one page; returns its uncompressed size, header included (as writeDataPageV2 counts it). */
+function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLeaf, page: Page): number {
+  const { maxDefinition, maxRepetition } = leafColumn;
+  const { slotStart, slotEnd, valueStart, valueEnd } = page;
+  const levels = new ByteWriter();
+  let repetitionBytes = 0;
+  let rows = slotEnd - slotStart;
+  if (maxRepetition > 0) {
+    const repetitions = leaf.repetitionLevels.view().subarray(slotStart, slotEnd);
+    rows = 0;
+    for (let i = 0; i < repetitions.length; i++) if (repetitions[i] === 0) rows++;
+    repetitionBytes = writeRleBitPackedHybrid(levels, repetitions as unknown as number[], bitWidthOf(maxRepetition));
+  }
+  let definitionBytes = 0;
+  if (maxDefinition > 0) {
+    const definitions = leaf.definitionLevels.view().subarray(slotStart, slotEnd);
+    definitionBytes = writeRleBitPackedHybrid(levels, definitions as unknown as number[], bitWidthOf(maxDefinition));
+  }
+  const plain = leaf.values.plain(valueStart, valueEnd);
+  const compress = parquet.compressors[parquet.codec];
+  const stored = compress ? compress(plain) : plain;
+  const out = parquet.writer;
+  const headerStart = out.offset;
+  writePageHeader(out, {
+    type: 'DATA_PAGE_V2',
+    uncompressed_page_size: levels.offset + plain.length,
+    compressed_page_size: levels.offset + stored.length,
+    data_page_header_v2: {
+      num_values: slotEnd - slotStart,
+      num_nulls: slotEnd - slotStart - (valueEnd - valueStart),
+      num_rows: rows,
+      encoding: 'PLAIN',
+      definition_levels_byte_length: definitionBytes,
+      repetition_levels_byte_length: repetitionBytes,
+      is_compressed: compress !== undefined,
+    },
+  } as Parameters<typeof writePageHeader>[1]);
+  const headerSize = out.offset - headerStart;
+  out.appendBytes(levels.getBytes());
+  out.appendBytes(stored);
+  return headerSize + levels.offset + plain.length;
+}
+
+/** Writes one leaf column's chunk at the writer's offset; returns it with its offset index (pages > 1, as writeColumn). */
+function writeTypedColumn(
+  parquet: ParquetWriter,
+  leafColumn: LeafColumn,
+  leaf: TypedLeaf,
+  rows: number,
+): { chunk: WrittenChunk; offsetIndex?: OffsetIndex } {
+  const { maxDefinition, maxRepetition } = leafColumn;
+  const slots = maxDefinition > 0 ? leaf.definitionLevels.length : leaf.values.count;
+  if (maxRepetition === 0 && slots !== rows) throw new Error(`column ${leafColumn.path.join('.')} has ${slots} values for ${rows} rows`);
+  const pages = pagesOf(leaf, slots, maxDefinition);
+  const start = parquet.writer.offset;
+  const locations: OffsetIndex['page_locations'] = [];
+  let uncompressed = 0;
+  let firstRow = 0n;
+  const repetitions = leaf.repetitionLevels.view();
+  for (const page of pages) {
+    const offset = parquet.writer.offset;
+    uncompressed += writePage(parquet, leafColumn, leaf, page);
+    locations.push({ offset: BigInt(offset), compressed_page_size: parquet.writer.offset - offset, first_row_index: firstRow });
+    if (maxRepetition === 0) firstRow += BigInt(page.slotEnd - page.slotStart);
+    else for (let i = page.slotStart; i < page.slotEnd; i++) if (repetitions[i] === 0) firstRow++;
+  }
+  const stats = parquet.statistics;
+  const chunk: WrittenChunk = {
+    file_offset: BigInt(start),
+    meta_data: {
+      type: leafColumn.element.type!,
+      encodings: ['PLAIN'],
+      path_in_schema: [...leafColumn.path],
+      codec: parquet.compressors[parquet.codec] ? parquet.codec : 'UNCOMPRESSED',
+      num_values: BigInt(slots),
+      total_compressed_size: BigInt(parquet.writer.offset - start),
+      total_uncompressed_size: BigInt(uncompressed),
+      data_page_offset: BigInt(start),
+      statistics: stats ? { ...leaf.values.statistics(), null_count: BigInt(slots - leaf.values.count) } : undefined,
+      encoding_stats: stats ? [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: pages.length }] : undefined,
+    } as WrittenChunk['meta_data'],
+  };
+  return { chunk, offsetIndex: pages.length > 1 ? { page_locations: locations } : undefined };
+}
+
+/** Writes typed leaf columns as one row group of `rows` rows (as writeLeafRowGroup does the general ones). */
+export function writeTypedRowGroup(
+  parquet: ParquetWriter,
+  leafColumns: readonly LeafColumn[],
+  leaves: readonly TypedLeaf[],
+  rows: number,
+): void {
+  const groupStart = parquet.writer.offset;
+  const columns = leafColumns.map((leafColumn, index) => {
+    const result = writeTypedColumn(parquet, leafColumn, leaves[index]!, rows);
+    parquet.pendingIndexes.push(result as ParquetWriter['pendingIndexes'][number]);
+    return result.chunk;
+  });
+  addRowGroup(parquet, columns, rows, groupStart);
+}

@@ -1,0 +1,260 @@
+/**
+ * Leaf columns gathered straight into their physical type's PLAIN layout: numbers in typed
+ * arrays, strings as length-prefixed UTF-8 in one growing buffer. Nothing is held as a boxed
+ * JavaScript value, so a row group of a million values leaves the garbage collector little to
+ * trace, and its pages are slices of these buffers (typed-column-writer.ts), not re-encoded.
+ * Only the plain physical types JSONL values take are kept this way (typedLeafFits); others
+ * (decimals, INT96, fixed-length bytes) are gathered as values by leaf-columns.ts.
+ */
+import type { SchemaElement } from 'hyparquet';
+import { LevelList } from './leaf-columns.js';
+import type { LeafColumn } from './schema.js';
+
+export type StoreKind = 'bool' | 'int32' | 'int64' | 'float' | 'double' | 'text' | 'json';
+
+const PLAIN_NUMBER_TYPES = new Set(['BOOLEAN', 'INT32', 'INT64', 'FLOAT', 'DOUBLE']);
+
+/** How a leaf's values are stored typed, or undefined where its annotation needs the general writer's conversion. */
+export function storeKindOf(element: SchemaElement): StoreKind | undefined {
+  const { type, converted_type: converted, logical_type: logical } = element;
+  if (type === 'BYTE_ARRAY') {
+    if (converted === 'JSON' || logical?.type === 'JSON') return 'json';
+    const plainText = (converted === undefined || converted === 'UTF8') && (logical === undefined || logical.type === 'STRING');
+    return plainText ? 'text' : undefined;
+  }
+  if (!type || !PLAIN_NUMBER_TYPES.has(type) || converted !== undefined) return undefined;
+  // An all-null JSONL column: INT32 annotated NULL, whose values are never present.
+  if (logical !== undefined && !(logical.type === 'NULL' && type === 'INT32')) return undefined;
+  return ({ BOOLEAN: 'bool', INT32: 'int32', INT64: 'int64', FLOAT: 'float', DOUBLE: 'double' } as const)[
+    type as 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE'
+  ];
+}
+
+/** Whether every leaf of a target can be gathered typed. */
+export const typedLeavesFit = (leaves: readonly LeafColumn[]): boolean => leaves.every(({ element }) => storeKindOf(element) !== undefined);
+
+type NumberArray = Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
+
+const INITIAL_VALUES = 1024;
+
+/**
+ * A leaf's present values (nulls are only levels), in PLAIN order. `push` takes the value as
+ * JSON.parse gives it (a bigint too, for INT64); it returns a problem for a value the column
+ * cannot hold exactly, or undefined.
+ */
+export class PresentValues {
+  count = 0;
+  private numbers: NumberArray;
+  /** Text: each value as a 4-byte little-endian length and its UTF-8 bytes, one after another. */
+  private bytes = new Uint8Array(0);
+  private bytesLength = 0;
+  /** Text: where each value's bytes end (its length prefix included). */
+  private ends = new Uint32Array(0);
+
+  constructor(readonly kind: StoreKind) {
+    this.numbers = this.numbersOf(kind === 'text' || kind === 'json' ? 0 : INITIAL_VALUES);
+    if (kind === 'text' || kind === 'json') {
+      this.bytes = new Uint8Array(64 * INITIAL_VALUES);
+      this.ends = new Uint32Array(INITIAL_VALUES);
+    }
+  }
+
+  private numbersOf(length: number): NumberArray {
+    switch (this.kind) {
+      case 'bool':
+        return new Uint8Array(length);
+      case 'int32':
+        return new Int32Array(length);
+      case 'int64':
+        return new BigInt64Array(length);
+      case 'float':
+        return new Float32Array(length);
+      default:
+        return new Float64Array(length);
+    }
+  }
+
+  push(value: unknown): string | undefined {
+    switch (this.kind) {
+      case 'text':
+        if (typeof value !== 'string') return `holds ${typeof value} where text is stored`;
+        this.pushText(value);
+        return undefined;
+      case 'json':
+        this.pushText(JSON.stringify(value));
+        return undefined;
+      case 'bool':
+        if (typeof value !== 'boolean') return `holds ${typeof value} where booleans are stored`;
+        this.pushNumber(value ? 1 : 0);
+        return undefined;
+      case 'int64':
+        if (typeof value === 'bigint') return this.pushBigInt(value);
+        if (!Number.isSafeInteger(value)) return `holds ${String(value)} where 64-bit integers are stored`;
+        return this.pushBigInt(BigInt(value as number));
+      case 'int32':
+        if (typeof value !== 'number' || (value | 0) !== value) return `holds ${String(value)} where 32-bit integers are stored`;
+        this.pushNumber(value);
+        return undefined;
+      default:
+        if (typeof value !== 'number') return `holds ${typeof value} where numbers are stored`;
+        this.pushNumber(value);
+        return undefined;
+    }
+  }
+
+  private grow(): void {
+    const bigger = this.numbersOf(this.numbers.length * 2);
+    (bigger as Float64Array).set(this.numbers as Float64Array);
+    this.numbers = bigger;
+  }
+
+  private pushNumber(value: number): void {
+    if (this.count === this.numbers.length) this.grow();
+    (this.numbers as Float64Array)[this.count++] = value;
+  }
+
+  private pushBigInt(value: bigint): string | undefined {
+    if (value < -(2n ** 63n) || value >= 2n ** 63n) return `holds ${value}, past a 64-bit integer`;
+    if (this.count === this.numbers.length) this.grow();
+    (this.numbers as BigInt64Array)[this.count++] = value;
+    return undefined;
+  }
+
+  private pushText(text: string): void {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: room for the worst case, then the bytes written counted.
+    const room = this.bytesLength + 4 + 3 * text.length;
+    if (room > this.bytes.length) {
+      const bigger = new Uint8Array(Math.max(room, this.bytes.length * 2));
+      bigger.set(this.bytes.subarray(0, this.bytesLength));
+      this.bytes = bigger;
+    }
+    if (this.count === this.ends.length) {
+      const bigger = new Uint32Array(this.ends.length * 2);
+      bigger.set(this.ends);
+      this.ends = bigger;
+    }
+    const start = this.bytesLength;
+    const { written } = encoder.encodeInto(text, this.bytes.subarray(start + 4));
+    this.bytes[start] = written & 0xff;
+    this.bytes[start + 1] = (written >>> 8) & 0xff;
+    this.bytes[start + 2] = (written >>> 16) & 0xff;
+    this.bytes[start + 3] = (written >>> 24) & 0xff;
+    this.bytesLength = start + 4 + written;
+    this.ends[this.count++] = this.bytesLength;
+  }
+
+  /** Where value `index`'s PLAIN bytes end, counted from the first value's (booleans: in bits' worth, rounded down). */
+  endByte(index: number): number {
+    switch (this.kind) {
+      case 'text':
+      case 'json':
+        return this.ends[index]!;
+      case 'bool':
+        return (index + 1) >>> 3;
+      default:
+        return (index + 1) * this.numbers.BYTES_PER_ELEMENT;
+    }
+  }
+
+  /** The PLAIN bytes of values [from, to): a view where the layout already is PLAIN. */
+  plain(from: number, to: number): Uint8Array {
+    if (this.kind === 'text' || this.kind === 'json') {
+      const start = from === 0 ? 0 : this.ends[from - 1]!;
+      return this.bytes.subarray(start, to === 0 ? 0 : this.ends[to - 1]!);
+    }
+    if (this.kind === 'bool') {
+      // PLAIN booleans are bit-packed, first value in the lowest bit.
+      const bits = this.numbers as Uint8Array;
+      const packed = new Uint8Array(Math.ceil((to - from) / 8));
+      for (let i = from; i < to; i++) if (bits[i]) packed[(i - from) >>> 3]! |= 1 << ((i - from) & 7);
+      return packed;
+    }
+    const width = this.numbers.BYTES_PER_ELEMENT;
+    return new Uint8Array(this.numbers.buffer, this.numbers.byteOffset + from * width, (to - from) * width);
+  }
+
+  /**
+   * Min and max as hyparquet-writer's statistics hold them (numbers, bigints, booleans; text and
+   * JSON as their UTF-8 bytes, in byte order), NaN left out and counted, zeros signed as the
+   * Parquet spec says (min -0, max +0).
+   */
+  statistics(): { min_value?: unknown; max_value?: unknown; nan_count?: bigint } {
+    const { count, kind } = this;
+    if (kind === 'text' || kind === 'json') return count === 0 ? {} : this.textBounds();
+    if (kind === 'int64') {
+      const values = this.numbers as BigInt64Array;
+      if (count === 0) return {};
+      let min = values[0]!;
+      let max = min;
+      for (let i = 1; i < count; i++) {
+        const value = values[i]!;
+        if (value < min) min = value;
+        else if (value > max) max = value;
+      }
+      return { min_value: min, max_value: max };
+    }
+    const values = this.numbers as Float64Array;
+    let min = Infinity;
+    let max = -Infinity;
+    let nans = 0;
+    for (let i = 0; i < count; i++) {
+      const value = values[i]!;
+      if (value !== value) nans++;
+      else {
+        if (value < min) min = value;
+        if (value > max) max = value;
+      }
+    }
+    const floating = kind === 'float' || kind === 'double';
+    const nan_count = floating ? BigInt(nans) : undefined;
+    if (nans === count) return { nan_count };
+    if (kind === 'bool') return { min_value: min === 1, max_value: max === 1 };
+    return { min_value: min === 0 ? -0 : min, max_value: max === 0 ? 0 : max, nan_count };
+  }
+
+  private textBounds(): { min_value: Uint8Array; max_value: Uint8Array } {
+    const { bytes, ends, count } = this;
+    let minStart = 4;
+    let minEnd = ends[0]!;
+    let maxStart = minStart;
+    let maxEnd = minEnd;
+    for (let i = 1; i < count; i++) {
+      const start = ends[i - 1]! + 4;
+      const end = ends[i]!;
+      if (compareBytes(bytes, start, end, minStart, minEnd) < 0) {
+        minStart = start;
+        minEnd = end;
+      } else if (compareBytes(bytes, start, end, maxStart, maxEnd) > 0) {
+        maxStart = start;
+        maxEnd = end;
+      }
+    }
+    return { min_value: bytes.slice(minStart, minEnd), max_value: bytes.slice(maxStart, maxEnd) };
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Unsigned byte order of bytes[aStart, aEnd) and bytes[bStart, bEnd), as Parquet orders byte arrays. */
+function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < length; i++) {
+    const difference = bytes[aStart + i]! - bytes[bStart + i]!;
+    if (difference !== 0) return difference;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
+/** One leaf column gathered typed: a level per value slot (as in leaf-columns.ts) and the present values. */
+export interface TypedLeaf {
+  readonly values: PresentValues;
+  readonly definitionLevels: LevelList;
+  readonly repetitionLevels: LevelList;
+}
+
+export const emptyTypedLeaves = (leaves: readonly LeafColumn[]): TypedLeaf[] =>
+  leaves.map(({ element }) => ({
+    values: new PresentValues(storeKindOf(element)!),
+    definitionLevels: new LevelList(),
+    repetitionLevels: new LevelList(),
+  }));

@@ -1,0 +1,161 @@
+/**
+ * JSONL rows gathered typed (parquet/typed-leaves.ts) and written as PLAIN pages by our own
+ * column writer (parquet/typed-column-writer.ts): values, nulls, lists, page splits and the
+ * statistics readers prune row groups by, read back by hyparquet and by DuckDB.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeCommitted } from '../src/merge/index.js';
+import { commitChunk, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
+
+let duckdb: typeof import('@duckdb/node-api') | undefined;
+try {
+  duckdb = await import('@duckdb/node-api');
+} catch {
+  duckdb = undefined;
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => removeDir(dir));
+
+const ROWS = 3000;
+// Long enough that a row group's text spans several 1 MiB pages.
+const pad = 'ü'.repeat(300);
+
+function rowOf(i: number): Record<string, unknown> {
+  return {
+    index: i,
+    big: i % 7 === 0 ? null : (i - 1500) * 3_000_000_000,
+    score: i % 5 === 0 ? null : (i - 1000) / 8,
+    flag: i % 3 === 0 ? null : i % 2 === 0,
+    text: i % 11 === 0 ? null : `row ${String(i).padStart(5, '0')} ${pad} 🙂`,
+    emb: i % 13 === 0 ? null : i % 17 === 0 ? [] : [i, i % 4 === 0 ? null : i + 0.5, -i],
+    meta: i % 2 === 0 ? { i, tags: ['a', i] } : null,
+    nothing: null,
+  };
+}
+
+const lines = (from: number, to: number) => {
+  let content = '';
+  for (let i = from; i <= to; i++) content += `${JSON.stringify(rowOf(i))}\n`;
+  return content;
+};
+
+async function mergedRun(): Promise<string> {
+  makeRun(dir, { start: 0, end: ROWS - 1, frequency: 1000, indexColumn: 'index' });
+  for (let start = 0; start < ROWS; start += 1000)
+    commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content: lines(start, start + 999) }]);
+  const [outcome] = await mergeCommitted({ outputDir: dir });
+  expect(outcome).toMatchObject({ path: 'jsonl', rows: ROWS });
+  return outcome!.file;
+}
+
+const expected = () => Array.from({ length: ROWS }, (_, i) => rowOf(i));
+const present = <T>(values: T[]) => values.filter((value) => value !== null) as Exclude<T, null>[];
+
+describe('JSONL gathered typed', () => {
+  it('reads back value for value, nulls and empty lists kept, text over several pages', async () => {
+    const file = await mergedRun();
+    const rows = (await readRows(file)).map(plain);
+    expect(rows).toEqual(expected());
+    const textChunk = readMetadata(file).row_groups[0]!.columns.find((column) => column.meta_data?.path_in_schema[0] === 'text')!;
+    // 3000 rows of ~620 bytes of text: at least two pages in the column chunk.
+    expect(Number(textChunk.meta_data!.total_uncompressed_size)).toBeGreaterThan(1 << 20);
+    expect(textChunk.offset_index_offset).toBeDefined();
+  });
+
+  it('statistics: min, max and null counts of every column are those of the values', async () => {
+    const file = await mergedRun();
+    const rowsWritten = expected();
+    const metadata = readMetadata(file);
+    const stats = (name: string) => {
+      const chunks = metadata.row_groups.flatMap((group) => group.columns.filter((column) => column.meta_data!.path_in_schema[0] === name));
+      expect(chunks).toHaveLength(1);
+      return chunks[0]!.meta_data!.statistics!;
+    };
+    const bigs = present(rowsWritten.map((row) => row.big as number | null));
+    expect(stats('big')).toMatchObject({
+      min_value: BigInt(Math.min(...bigs)),
+      max_value: BigInt(Math.max(...bigs)),
+      null_count: BigInt(ROWS - bigs.length),
+    });
+    const scores = present(rowsWritten.map((row) => row.score as number | null));
+    expect(stats('score')).toMatchObject({
+      min_value: Math.min(...scores),
+      max_value: Math.max(...scores),
+      null_count: BigInt(ROWS - scores.length),
+    });
+    expect(stats('flag')).toMatchObject({ min_value: false, max_value: true });
+    const texts = present(rowsWritten.map((row) => row.text as string | null)).sort((a, b) =>
+      Buffer.compare(Buffer.from(a), Buffer.from(b)),
+    );
+    // Text bounds are truncated (to 16 bytes): min a prefix of the least value, max at or above the greatest.
+    const text = stats('text');
+    expect(text.null_count).toBe(BigInt(ROWS - texts.length));
+    expect(texts[0]!.startsWith(text.min_value as string)).toBe(true);
+    expect((text.min_value as string).startsWith('row 00001')).toBe(true);
+    expect(Buffer.compare(Buffer.from(text.max_value as string), Buffer.from(texts.at(-1)!))).toBeGreaterThanOrEqual(0);
+    expect((text.max_value as string).startsWith('row 02999')).toBe(true);
+    // Elements: slots of null and empty lists count as nulls, as hyparquet-writer counts them.
+    const slots = rowsWritten.map((row) => row.emb as (number | null)[] | null);
+    const elements = present(slots.flatMap((list) => (list && list.length > 0 ? list : [null])));
+    expect(stats('emb')).toMatchObject({ min_value: Math.min(...elements), max_value: Math.max(...elements) });
+    expect(stats('nothing')).toMatchObject({ null_count: BigInt(ROWS) });
+  });
+
+  it.skipIf(!duckdb)('DuckDB reads the same rows, and its statistics-pruned filters find every match', async () => {
+    const file = await mergedRun();
+    const instance = await duckdb!.DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const quoted = `'${file.replaceAll("'", "''")}'`;
+    const scalar = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRows()[0]![0]);
+    try {
+      const rowsWritten = expected();
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted})`)).toBe(ROWS);
+      expect(await scalar(`SELECT sum(index) FROM read_parquet(${quoted})`)).toBe((ROWS * (ROWS - 1)) / 2);
+      const count = (keep: (row: Record<string, unknown>) => boolean) => rowsWritten.filter(keep).length;
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted}) WHERE score > 200`)).toBe(
+        count((row) => (row.score as number) > 200),
+      );
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted}) WHERE big < -4000000000000`)).toBe(
+        count((row) => row.big !== null && (row.big as number) < -4e12),
+      );
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted}) WHERE text >= 'row 02990'`)).toBe(
+        count((row) => row.text !== null && (row.text as string) >= 'row 02990'),
+      );
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted}) WHERE flag`)).toBe(count((row) => row.flag === true));
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted}) WHERE len(emb) = 0`)).toBe(
+        count((row) => Array.isArray(row.emb) && row.emb.length === 0),
+      );
+      expect(await scalar(`SELECT sum(list_sum(emb)) FROM read_parquet(${quoted})`)).toBe(
+        rowsWritten.reduce((sum, row) => sum + ((row.emb as (number | null)[] | null) ?? []).reduce<number>((a, b) => a + (b ?? 0), 0), 0),
+      );
+      const text = (await connection.runAndReadAll(`SELECT text FROM read_parquet(${quoted}) WHERE index = 1`)).getRows()[0]![0];
+      expect(text).toBe(rowOf(1).text);
+    } finally {
+      connection.closeSync();
+    }
+  });
+
+  it('-0, huge and tiny floats, escaped and lone-surrogate text keep their values', async () => {
+    makeRun(dir, { start: 0, end: 3, frequency: 4, indexColumn: 'index' });
+    const content = [
+      '{"index": 0, "x": -0.0, "t": "tab\\there \\"quoted\\" \\u00e9"}',
+      '{"index": 1, "x": 1.7976931348623157e308, "t": "\\ud83d\\ude42 pair"}',
+      '{"index": 2, "x": 5e-324, "t": "lone \\ud800 surrogate"}',
+      '{"index": 3, "x": 0.1, "t": ""}',
+    ].join('\n');
+    commitChunk(dir, 'cpu0', { start: 0, end: 3 }, [{ name: 'rows.jsonl', content: `${content}\n` }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    const rows = await readRows(outcome!.file);
+    expect(Object.is(rows[0]!.x, -0)).toBe(true);
+    expect(rows.map((row) => row.x)).toEqual([-0, 1.7976931348623157e308, 5e-324, 0.1]);
+    // A lone surrogate becomes U+FFFD, as any UTF-8 encoder writes it.
+    expect(rows.map((row) => row.t)).toEqual(['tab\there "quoted" é', '🙂 pair', 'lone \ufffd surrogate', '']);
+    const stats = readMetadata(outcome!.file).row_groups[0]!.columns[1]!.meta_data!.statistics!;
+    expect(stats.max_value).toBe(1.7976931348623157e308);
+    expect(Object.is(stats.min_value, -0)).toBe(true);
+  });
+});
