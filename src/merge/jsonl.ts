@@ -13,44 +13,48 @@ import { DataError, errorMessage } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
-import type { LeafValues, TypedLeaf } from '../parquet/index.js';
+import { storeKindOf, type LeafColumn, type LeafValues, type TypedLeaf } from '../parquet/index.js';
+import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
 import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
 
 const READ_BLOCK = 1 << 20;
 
 /**
- * Calls `visit` with each line of the file as UTF-8 text and its 1-based number, in time linear in
- * the file's bytes whatever the line length: each read block is decoded once and split, and a line
- * split over reads is kept as a list of pieces, joined once when its newline arrives. A newline byte
- * never occurs inside a multi-byte UTF-8 sequence, so cutting blocks at newlines never splits a character.
- * Each block is awaited, so timers (the merge lock's renewal) keep running during a long file.
- * `visit` returning false stops the reading.
+ * Calls `visit` with each line of the file as bytes[start, end) (its newline left out) and its
+ * 1-based number, in time linear in the file's bytes whatever the line length: lines within a
+ * read block are views of it, and a line split over reads is kept as a list of pieces, joined
+ * once when its newline arrives. Each block is awaited, so timers (the merge lock's renewal) keep
+ * running during a long file. `visit` returning false stops the reading.
  */
-async function forEachLine(file: string, visit: (text: string, line: number) => boolean | void): Promise<void> {
+async function forEachLine(
+  file: string,
+  visit: (bytes: Buffer, start: number, end: number, line: number) => boolean | void,
+  blockSize = READ_BLOCK,
+): Promise<void> {
   const handle = await open(file, 'r');
   try {
     const pieces: Buffer[] = [];
     let line = 0;
     for (;;) {
       // A fresh block each read: pieces keep views of the previous one.
-      const block = Buffer.allocUnsafe(READ_BLOCK);
-      const { bytesRead } = await handle.read(block, 0, READ_BLOCK, null);
+      const block = Buffer.allocUnsafe(blockSize);
+      const { bytesRead } = await handle.read(block, 0, blockSize, null);
       if (bytesRead === 0) break;
-      const last = block.lastIndexOf(0x0a, bytesRead - 1);
-      if (last < 0) {
-        pieces.push(block.subarray(0, bytesRead));
-        continue;
-      }
+      const read = block.subarray(0, bytesRead);
       let from = 0;
-      if (pieces.length > 0) {
-        const first = block.indexOf(0x0a);
-        if (visit(Buffer.concat([...pieces.splice(0), block.subarray(0, first)]).toString('utf8'), ++line) === false) return;
-        from = first + 1;
+      for (let newline = read.indexOf(0x0a); newline >= 0; newline = read.indexOf(0x0a, from)) {
+        if (pieces.length > 0) {
+          const joined = Buffer.concat([...pieces.splice(0), read.subarray(0, newline)]);
+          if (visit(joined, 0, joined.length, ++line) === false) return;
+        } else if (visit(read, from, newline, ++line) === false) return;
+        from = newline + 1;
       }
-      if (from <= last) for (const text of block.toString('utf8', from, last).split('\n')) if (visit(text, ++line) === false) return;
-      if (last + 1 < bytesRead) pieces.push(block.subarray(last + 1, bytesRead));
+      if (from < bytesRead) pieces.push(read.subarray(from));
     }
-    if (pieces.length > 0) visit(Buffer.concat(pieces).toString('utf8'), ++line);
+    if (pieces.length > 0) {
+      const joined = Buffer.concat(pieces);
+      visit(joined, 0, joined.length, ++line);
+    }
   } finally {
     await handle.close();
   }
@@ -73,8 +77,10 @@ function parseRow(file: string, text: string, line: number): Record<string, unkn
 
 /** The rows of a file whose types inference reads when only the first rows are read. */
 const SAMPLE_ROWS = 500;
-const SAMPLE_CHARS = 1 << 20;
-const inSample = (rows: number, chars: number) => rows < SAMPLE_ROWS && chars < SAMPLE_CHARS;
+const SAMPLE_BYTES = 1 << 20;
+const inSample = (rows: number, bytes: number) => rows < SAMPLE_ROWS && bytes < SAMPLE_BYTES;
+/** Reads while sampling: the first rows are usually far fewer bytes than a full read block. */
+const SAMPLE_BLOCK = 64 << 10;
 
 /** The sampled types of a file missed a later row: redo the merge reading every row's types. */
 export class JsonlTypesMissed extends Error {
@@ -134,15 +140,17 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   const types = new Map<string, JsonType>();
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
-  let chars = 0;
-  await forEachLine(source.file, (text, line) => {
+  let bytesRead = 0;
+  const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
+    const text = bytes.toString('utf8', start, end);
     if (isBlank(text)) return;
-    if (sampled && !inSample(rows, chars)) return false;
+    if (sampled && !inSample(rows, bytesRead)) return false;
     const record = parseRow(source.file, text, line);
     rows++;
-    chars += text.length;
+    bytesRead += end - start;
     for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
-  });
+  };
+  await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
   const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
 }
@@ -279,11 +287,25 @@ function jsonShredder(
   };
 }
 
-interface JsonlColumn {
-  readonly name: string;
+interface JsonlColumn extends ScannedColumn {
   readonly shred: Shred;
-  /** The types of this column in the file's rows so far; undefined until a row holds the key (even as null). */
-  seen: JsonType | undefined;
+}
+
+/** Whether a target column has the shape a JSONL column gets (fieldFor) and a typed store of values the byte scanner pushes. */
+function scannable(field: Field, leafIndexes: readonly number[], leaves: readonly LeafColumn[]): boolean {
+  if (leafIndexes.length !== 1 || !optional(field)) return false;
+  const leaf = leaves[leafIndexes[0]!]!;
+  const kind = storeKindOf(leaf.element);
+  if (kind === undefined || kind === 'json') return false;
+  if (field.children.length === 0) return true;
+  const listed = field.children[0]!;
+  return (
+    field.element.converted_type === 'LIST' &&
+    listed.element.repetition_type === 'REPEATED' &&
+    listed.children.length === 1 &&
+    listed.children[0]!.children.length === 0 &&
+    optional(listed.children[0]!)
+  );
 }
 
 /**
@@ -293,22 +315,33 @@ interface JsonlColumn {
  */
 export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSource, target: Field): Promise<number> {
   const typed = batcher.typedLeavesFit;
+  let scanning = typed;
   const columns: JsonlColumn[] = target.children.map((field) => {
     const name = field.element.name;
     const leafIndexes = batcher.targetLeaves.flatMap(({ path }, index) => (path[0] === name ? [index] : []));
-    return { name, shred: jsonShredder(field, leafIndexes, batcher.targetLeaves, typed), seen: undefined };
+    if (!scannable(field, leafIndexes, batcher.targetLeaves)) scanning = false;
+    const shred = jsonShredder(field, leafIndexes, batcher.targetLeaves, typed);
+    return { name, shred, leaf: leafIndexes[0] ?? -1, list: field.children.length > 0, seen: undefined };
   });
+  const scanner = scanning ? new JsonlRowScanner(columns) : undefined;
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
-  let chars = 0;
+  let bytesRead = 0;
   const changed = (line: number, what: string) =>
     new DataError(
       `${source.file} line ${line} ${what}, which its first read did not see: it changed during the merge; run the merge again`,
     );
-  await forEachLine(source.file, (text, line) => {
+  await forEachLine(source.file, (bytes, start, end, line) => {
+    if (scanner?.scan(bytes, start, end, batcher.typedLeafColumns(), !sampled || inSample(rows, bytesRead))) {
+      rows++;
+      bytesRead += end - start;
+      batcher.leafRowsAdded(1, end - start);
+      return;
+    }
+    const text = bytes.toString('utf8', start, end);
     if (isBlank(text)) return;
     const record = parseRow(source.file, text, line);
-    const inferred = !sampled || inSample(rows, chars);
+    const inferred = !sampled || inSample(rows, bytesRead);
     const leaves = typed ? batcher.typedLeafColumns() : batcher.leafColumns();
     const cannot = (column: JsonlColumn, problem: string) =>
       new DataError(`${source.file} line ${line}: column "${column.name}" ${problem}; it cannot be merged with them`);
@@ -341,8 +374,8 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
       throw changed(line, 'has a column the target schema lacks');
     }
     rows++;
-    chars += text.length;
-    batcher.leafRowsAdded(1, text.length);
+    bytesRead += end - start;
+    batcher.leafRowsAdded(1, end - start);
   });
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);

@@ -33,4 +33,4 @@ export const DEFAULT_VERIFY: VerifyLevel = 'headers';
 export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
 export { appendLeafColumns, emptyLeaves, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';
 export { writeTypedRowGroup } from './typed-column-writer.js';
-export { emptyTypedLeaves, typedLeavesFit, type TypedLeaf } from './typed-leaves.js';
+export { emptyTypedLeaves, storeKindOf, typedLeavesFit, type TypedLeaf } from './typed-leaves.js';

@@ -45,6 +45,11 @@ export class LevelList {
     this.levels[this.length++] = level;
   }
 
+  /** Drops the levels past the first `length` (a row taken back). */
+  truncate(length: number): void {
+    this.length = length;
+  }
+
   /** The levels so far, without a copy. */
   view(): Uint16Array {
     return this.levels.subarray(0, this.length);

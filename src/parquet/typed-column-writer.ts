@@ -112,13 +112,14 @@ function writeTypedColumn(
   const start = parquet.writer.offset;
   const locations: OffsetIndex['page_locations'] = [];
   let uncompressed = 0;
-  let firstRow = 0n;
+  let firstRow = 0;
   const repetitions = leaf.repetitionLevels.view();
   for (const page of pages) {
     const offset = parquet.writer.offset;
     uncompressed += writePage(parquet, leafColumn, leaf, page);
-    locations.push({ offset: BigInt(offset), compressed_page_size: parquet.writer.offset - offset, first_row_index: firstRow });
-    if (maxRepetition === 0) firstRow += BigInt(page.slotEnd - page.slotStart);
+    const location = { offset: BigInt(offset), compressed_page_size: parquet.writer.offset - offset, first_row_index: BigInt(firstRow) };
+    locations.push(location);
+    if (maxRepetition === 0) firstRow += page.slotEnd - page.slotStart;
     else for (let i = page.slotStart; i < page.slotEnd; i++) if (repetitions[i] === 0) firstRow++;
   }
   const stats = parquet.statistics;

@@ -36,6 +36,8 @@ export const typedLeavesFit = (leaves: readonly LeafColumn[]): boolean => leaves
 type NumberArray = Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
 
 const INITIAL_VALUES = 1024;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * A leaf's present values (nulls are only levels), in PLAIN order. `push` takes the value as
@@ -90,7 +92,10 @@ export class PresentValues {
       case 'int64':
         if (typeof value === 'bigint') return this.pushBigInt(value);
         if (!Number.isSafeInteger(value)) return `holds ${String(value)} where 64-bit integers are stored`;
-        return this.pushBigInt(BigInt(value as number));
+        // A safe integer is well inside the 64-bit range.
+        if (this.count === this.numbers.length) this.grow();
+        (this.numbers as BigInt64Array)[this.count++] = BigInt(value as number);
+        return undefined;
       case 'int32':
         if (typeof value !== 'number' || (value | 0) !== value) return `holds ${String(value)} where 32-bit integers are stored`;
         this.pushNumber(value);
@@ -114,15 +119,15 @@ export class PresentValues {
   }
 
   private pushBigInt(value: bigint): string | undefined {
-    if (value < -(2n ** 63n) || value >= 2n ** 63n) return `holds ${value}, past a 64-bit integer`;
+    if (value < INT64_MIN || value > INT64_MAX) return `holds ${value}, past a 64-bit integer`;
     if (this.count === this.numbers.length) this.grow();
     (this.numbers as BigInt64Array)[this.count++] = value;
     return undefined;
   }
 
-  private pushText(text: string): void {
-    // A UTF-16 code unit is at most 3 UTF-8 bytes: room for the worst case, then the bytes written counted.
-    const room = this.bytesLength + 4 + 3 * text.length;
+  /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
+  private textRoom(bytes: number): number {
+    const room = this.bytesLength + 4 + bytes;
     if (room > this.bytes.length) {
       const bigger = new Uint8Array(Math.max(room, this.bytes.length * 2));
       bigger.set(this.bytes.subarray(0, this.bytesLength));
@@ -133,14 +138,39 @@ export class PresentValues {
       bigger.set(this.ends);
       this.ends = bigger;
     }
-    const start = this.bytesLength;
-    const { written } = encoder.encodeInto(text, this.bytes.subarray(start + 4));
+    return this.bytesLength;
+  }
+
+  private endText(start: number, written: number): void {
     this.bytes[start] = written & 0xff;
     this.bytes[start + 1] = (written >>> 8) & 0xff;
     this.bytes[start + 2] = (written >>> 16) & 0xff;
     this.bytes[start + 3] = (written >>> 24) & 0xff;
     this.bytesLength = start + 4 + written;
     this.ends[this.count++] = this.bytesLength;
+  }
+
+  pushText(text: string): void {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: room for the worst case, then the bytes written counted.
+    const start = this.textRoom(3 * text.length);
+    const { written } = encoder.encodeInto(text, this.bytes.subarray(start + 4));
+    this.endText(start, written);
+  }
+
+  /** A text value given as its UTF-8 bytes, source[from, to) (valid UTF-8: the caller checked). */
+  pushUtf8(source: Uint8Array, from: number, to: number): void {
+    const start = this.textRoom(to - from);
+    const into = this.bytes;
+    if (to - from < 64) for (let i = from, at = start + 4; i < to; i++, at++) into[at] = source[i]!;
+    else into.set(source.subarray(from, to), start + 4);
+    this.endText(start, to - from);
+  }
+
+  /** Drops the values past the first `count` (a row taken back). */
+  truncate(count: number): void {
+    if (count === this.count) return;
+    this.count = count;
+    if (this.kind === 'text' || this.kind === 'json') this.bytesLength = count === 0 ? 0 : this.ends[count - 1]!;
   }
 
   /** Where value `index`'s PLAIN bytes end, counted from the first value's (booleans: in bits' worth, rounded down). */
@@ -213,7 +243,8 @@ export class PresentValues {
   }
 
   private textBounds(): { min_value: Uint8Array; max_value: Uint8Array } {
-    const { bytes, ends, count } = this;
+    const { ends, count } = this;
+    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytesLength);
     let minStart = 4;
     let minEnd = ends[0]!;
     let maxStart = minStart;
@@ -229,20 +260,25 @@ export class PresentValues {
         maxEnd = end;
       }
     }
-    return { min_value: bytes.slice(minStart, minEnd), max_value: bytes.slice(maxStart, maxEnd) };
+    // Copies (this.bytes is a Uint8Array, whose slice copies): a view would keep the whole row group's text alive.
+    return { min_value: this.bytes.slice(minStart, minEnd), max_value: this.bytes.slice(maxStart, maxEnd) };
   }
 }
 
 const encoder = new TextEncoder();
 
+/** Bytes compared one by one before the rest is left to Buffer.compare (values alike for long are compared natively). */
+const COMPARED_IN_JS = 32;
+
 /** Unsigned byte order of bytes[aStart, aEnd) and bytes[bStart, bEnd), as Parquet orders byte arrays. */
-function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
-  const length = Math.min(aEnd - aStart, bEnd - bStart);
+function compareBytes(bytes: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart, COMPARED_IN_JS);
   for (let i = 0; i < length; i++) {
     const difference = bytes[aStart + i]! - bytes[bStart + i]!;
     if (difference !== 0) return difference;
   }
-  return aEnd - aStart - (bEnd - bStart);
+  if (length < COMPARED_IN_JS) return aEnd - aStart - (bEnd - bStart);
+  return bytes.compare(bytes, bStart + length, bEnd, aStart + length, aEnd);
 }
 
 /** One leaf column gathered typed: a level per value slot (as in leaf-columns.ts) and the present values. */

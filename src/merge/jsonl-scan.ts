@@ -1,0 +1,350 @@
+/**
+ * A JSONL row read straight from its bytes into typed leaves, without JSON.parse: no object,
+ * string or array is made for the usual row (numbers, plain text, lists of scalars, null), so
+ * the merge pays for the bytes, not for the values the parser would allocate.
+ *
+ * The scanner only takes what it can read exactly as JSON.parse would, and declines the rest:
+ * a line it declines is taken back (nothing of it stays in the leaves) and read by the
+ * JSON.parse path (jsonl.ts), which reports what is wrong with it or notes a type it changes.
+ * It declines objects as values, nested lists, keys it does not know or sees twice, escaped keys,
+ * a type change past the rows inference read, and anything that is not valid JSON.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { TypedLeaf } from '../parquet/index.js';
+import { listOf, mergeTypes, type JsonType, type ScalarType } from './jsonl-types.js';
+
+/** A column as the scanner reads it: the JSONL shape jsonl.ts gives it (an optional scalar, or an optional list of optional scalars). */
+export interface ScannedColumn {
+  readonly name: string;
+  readonly leaf: number;
+  readonly list: boolean;
+  /** Shared with the JSON.parse path: the types of the column in the file's rows so far. */
+  seen: JsonType | undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
+const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
+
+/** Powers of ten a double holds exactly: a decimal of at most 2^53 scaled by one of them rounds once, as JSON.parse rounds. */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** A mantissa up to this takes one more digit and stays under 2^53, exact. */
+const MANTISSA_BEFORE_DIGIT = (2 ** 53 - 10) / 10;
+
+const DECLINED = Symbol('declined');
+
+type Scalar = number | boolean | null | string | typeof TEXT_BYTES;
+/** A string value whose bytes (at textFrom, textTo) are well-formed UTF-8 without escapes: copied, never decoded. */
+const TEXT_BYTES = Symbol('text bytes');
+
+export class JsonlRowScanner {
+  private bytes: Buffer = Buffer.alloc(0);
+  private at = 0;
+  private end = 0;
+  private textFrom = 0;
+  private textTo = 0;
+  private readonly names: Uint8Array[];
+  /** The row each column was last seen in, to decline a key given twice. */
+  private readonly seenInRow: number[];
+  private row = 0;
+  private readonly marks: { definitions: number; repetitions: number; values: number; seen: JsonType | undefined }[];
+  /** Whether this row may add to its columns' types (a row inference read), as the JSON.parse path would note them. */
+  private mayNoteTypes = false;
+
+  constructor(private readonly columns: readonly ScannedColumn[]) {
+    const encoder = new TextEncoder();
+    this.names = columns.map((column) => encoder.encode(column.name));
+    this.seenInRow = columns.map(() => -1);
+    this.marks = columns.map(() => ({ definitions: 0, repetitions: 0, values: 0, seen: undefined }));
+  }
+
+  /**
+   * Appends the row in bytes[start, end) to `leaves` and returns true, or returns false with
+   * nothing appended: the line is for JSON.parse to read. bytes[end] must be the line's newline
+   * or past the buffer (as forEachLine gives lines): the scanner may look one byte past a line,
+   * and a newline there matches nothing it reads.
+   */
+  scan(bytes: Buffer, start: number, end: number, leaves: readonly TypedLeaf[], mayNoteTypes: boolean): boolean {
+    this.bytes = bytes;
+    this.at = start;
+    this.end = end;
+    this.mayNoteTypes = mayNoteTypes;
+    this.row++;
+    const { columns, marks } = this;
+    for (let c = 0; c < columns.length; c++) {
+      const into = leaves[columns[c]!.leaf]!;
+      const mark = marks[c]!;
+      mark.definitions = into.definitionLevels.length;
+      mark.repetitions = into.repetitionLevels.length;
+      mark.values = into.values.count;
+      mark.seen = columns[c]!.seen;
+    }
+    if (this.readRow(leaves)) return true;
+    for (let c = 0; c < columns.length; c++) {
+      const into = leaves[columns[c]!.leaf]!;
+      const mark = marks[c]!;
+      into.definitionLevels.truncate(mark.definitions);
+      into.repetitionLevels.truncate(mark.repetitions);
+      into.values.truncate(mark.values);
+      columns[c]!.seen = mark.seen;
+    }
+    return false;
+  }
+
+  private readRow(leaves: readonly TypedLeaf[]): boolean {
+    const { bytes, columns } = this;
+    this.skipSpace();
+    if (bytes[this.at] !== 0x7b) return false;
+    this.at++;
+    this.skipSpace();
+    let expected = 0;
+    if (bytes[this.at] === 0x7d) this.at++;
+    else {
+      for (;;) {
+        if (bytes[this.at] !== QUOTE) return false;
+        const column = this.readKey(expected);
+        if (column < 0 || this.seenInRow[column] === this.row) return false;
+        this.seenInRow[column] = this.row;
+        expected = column + 1;
+        this.skipSpace();
+        if (bytes[this.at] !== 0x3a) return false;
+        this.at++;
+        this.skipSpace();
+        const { list, leaf } = columns[column]!;
+        if (!(list ? this.readList(column, leaves[leaf]!) : this.readScalarColumn(column, leaves[leaf]!))) return false;
+        this.skipSpace();
+        const next = bytes[this.at];
+        this.at++;
+        if (next === 0x7d) break;
+        if (next !== 0x2c) return false;
+        this.skipSpace();
+      }
+    }
+    this.skipSpace();
+    if (this.at < this.end) return false;
+    // Keys the row lacks: null, as JSON.parse's path leaves them.
+    for (let c = 0; c < columns.length; c++) {
+      if (this.seenInRow[c] === this.row) continue;
+      const into = leaves[columns[c]!.leaf]!;
+      if (columns[c]!.list) into.repetitionLevels.push(0);
+      into.definitionLevels.push(0);
+    }
+    return true;
+  }
+
+  private skipSpace(): void {
+    const { bytes, end } = this;
+    while (this.at < end && isSpace(bytes[this.at]!)) this.at++;
+  }
+
+  /** The column a key names (tried first: the one after the previous key), or -1. */
+  private readKey(expected: number): number {
+    const { bytes, end } = this;
+    const from = this.at + 1;
+    let to = from;
+    while (to < end && bytes[to] !== QUOTE) {
+      if (bytes[to] === BACKSLASH || bytes[to]! < 0x20) return -1;
+      to++;
+    }
+    if (to >= end) return -1;
+    this.at = to + 1;
+    const { names } = this;
+    if (expected < names.length && this.nameIs(names[expected]!, from, to)) return expected;
+    for (let c = 0; c < names.length; c++) if (c !== expected && this.nameIs(names[c]!, from, to)) return c;
+    return -1;
+  }
+
+  private nameIs(name: Uint8Array, from: number, to: number): boolean {
+    if (name.length !== to - from) return false;
+    for (let i = 0; i < name.length; i++) if (name[i] !== this.bytes[from + i]) return false;
+    return true;
+  }
+
+  /**
+   * Whether the column takes a value of `type`: its types stay as they are, or change as the
+   * JSON.parse path would note them on a row inference read (taken back with the row if it is
+   * declined). Otherwise that path reports the change, or starts the merge over.
+   */
+  private keepsTypes(column: number, type: JsonType): boolean {
+    const scanned = this.columns[column]!;
+    const { seen } = scanned;
+    if (seen === type) return true;
+    const merged = seen === undefined ? type : mergeTypes(seen, type);
+    if (merged === seen) return true;
+    if (merged === undefined || !this.mayNoteTypes) return false;
+    scanned.seen = merged;
+    return true;
+  }
+
+  private readScalarColumn(column: number, into: TypedLeaf): boolean {
+    const value = this.readScalar();
+    if (value === DECLINED || !this.keepsTypes(column, scalarType(value))) return false;
+    if (value === null) {
+      into.definitionLevels.push(0);
+      return true;
+    }
+    into.definitionLevels.push(1);
+    return this.pushValue(into, value);
+  }
+
+  private readList(column: number, into: TypedLeaf): boolean {
+    const { bytes } = this;
+    if (bytes[this.at] !== 0x5b) {
+      const value = this.readScalar();
+      if (value !== null || !this.keepsTypes(column, 'null')) return false;
+      into.repetitionLevels.push(0);
+      into.definitionLevels.push(0);
+      return true;
+    }
+    this.at++;
+    this.skipSpace();
+    if (bytes[this.at] === 0x5d) {
+      this.at++;
+      if (!this.keepsTypes(column, listOf('null'))) return false;
+      into.repetitionLevels.push(0);
+      into.definitionLevels.push(1);
+      return true;
+    }
+    let element: ScalarType | undefined = 'null';
+    for (let k = 0; ; k++) {
+      const value = this.readScalar();
+      if (value === DECLINED) return false;
+      element = mergeTypes(element, scalarType(value)) as ScalarType | undefined;
+      if (element === undefined) return false;
+      into.repetitionLevels.push(k === 0 ? 0 : 1);
+      if (value === null) into.definitionLevels.push(2);
+      else {
+        into.definitionLevels.push(3);
+        if (!this.pushValue(into, value)) return false;
+      }
+      this.skipSpace();
+      const next = bytes[this.at];
+      this.at++;
+      if (next === 0x5d) break;
+      if (next !== 0x2c) return false;
+      this.skipSpace();
+    }
+    return this.keepsTypes(column, listOf(element));
+  }
+
+  private pushValue(into: TypedLeaf, value: Exclude<Scalar, null>): boolean {
+    if (value === TEXT_BYTES) {
+      if (into.values.kind !== 'text') return false;
+      into.values.pushUtf8(this.bytes, this.textFrom, this.textTo);
+      return true;
+    }
+    if (typeof value === 'string') {
+      if (into.values.kind !== 'text') return false;
+      into.values.pushText(value);
+      return true;
+    }
+    return into.values.push(value) === undefined;
+  }
+
+  /** A scalar at the cursor (a string as TEXT_BYTES, or decoded where it has escapes or non-ASCII), or DECLINED. */
+  private readScalar(): Scalar | typeof DECLINED {
+    const { bytes } = this;
+    const first = bytes[this.at]!;
+    if (first === QUOTE) return this.readString();
+    if (first === 0x2d || isDigit(first)) return this.readNumber();
+    if (this.literal('null')) return null;
+    if (this.literal('true')) return true;
+    if (this.literal('false')) return false;
+    return DECLINED;
+  }
+
+  private literal(word: 'null' | 'true' | 'false'): boolean {
+    const { bytes, at } = this;
+    if (at + word.length > this.end) return false;
+    for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
+    this.at += word.length;
+    return true;
+  }
+
+  private readString(): Scalar | typeof DECLINED {
+    const { bytes, end } = this;
+    const from = this.at + 1;
+    let to = from;
+    let escaped = false;
+    let ascii = true;
+    for (;;) {
+      if (to >= end) return DECLINED;
+      const byte = bytes[to]!;
+      if (byte === QUOTE) break;
+      if (byte < 0x20) return DECLINED;
+      if (byte === BACKSLASH) {
+        escaped = true;
+        to += 2;
+        continue;
+      }
+      if (byte >= 0x80) ascii = false;
+      to++;
+    }
+    this.at = to + 1;
+    // Without escapes, well-formed UTF-8 is what decoding and encoding it again would give: copied as it is.
+    if (!escaped && (ascii || isUtf8(bytes.subarray(from, to)))) {
+      this.textFrom = from;
+      this.textTo = to;
+      return TEXT_BYTES;
+    }
+    // Escapes or malformed UTF-8: decoded as the JSON.parse path decodes the line (bad bytes as U+FFFD).
+    const literal = bytes.toString('utf8', from - 1, to + 1);
+    try {
+      return JSON.parse(literal) as string;
+    } catch {
+      return DECLINED;
+    }
+  }
+
+  /** A number in JSON's grammar, valued as JSON.parse values it; DECLINED where the text is not one. */
+  private readNumber(): number | typeof DECLINED {
+    const { bytes, end } = this;
+    const start = this.at;
+    let at = start;
+    const negative = bytes[at] === 0x2d;
+    if (negative) at++;
+    let mantissa = 0;
+    let exact = true;
+    let scale = 0;
+    if (bytes[at] === 0x30) at++;
+    else if (at < end && isDigit(bytes[at]!)) {
+      for (; at < end && isDigit(bytes[at]!); at++) {
+        if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
+        mantissa = mantissa * 10 + (bytes[at]! - 0x30);
+      }
+    } else return DECLINED;
+    if (bytes[at] === 0x2e) {
+      at++;
+      if (!(at < end && isDigit(bytes[at]!))) return DECLINED;
+      for (; at < end && isDigit(bytes[at]!); at++) {
+        if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
+        mantissa = mantissa * 10 + (bytes[at]! - 0x30);
+        scale--;
+      }
+    }
+    if (bytes[at] === 0x65 || bytes[at] === 0x45) {
+      at++;
+      let sign = 1;
+      if (bytes[at] === 0x2b || bytes[at] === 0x2d) sign = bytes[at++] === 0x2d ? -1 : 1;
+      if (!(at < end && isDigit(bytes[at]!))) return DECLINED;
+      let exponent = 0;
+      for (; at < end && isDigit(bytes[at]!); at++) if (exponent < 1e6) exponent = exponent * 10 + (bytes[at]! - 0x30);
+      scale += sign * exponent;
+    }
+    this.at = at;
+    let value: number;
+    if (exact && scale === 0) value = mantissa;
+    else if (exact && scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
+    else if (exact && scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
+    else value = Number(bytes.toString('latin1', negative ? start + 1 : start, at));
+    return negative ? -value : value;
+  }
+}
+
+function scalarType(value: Scalar): ScalarType {
+  if (value === null) return 'null';
+  if (value === true || value === false) return 'bool';
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'int' : 'float';
+  return 'string';
+}

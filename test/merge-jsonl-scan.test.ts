@@ -1,0 +1,184 @@
+/**
+ * The JSONL byte scanner (merge/jsonl-scan.ts) reads rows as JSON.parse reads them: the merged
+ * values of generated lines (number literals of every form, escapes, non-ASCII and malformed
+ * UTF-8, lists with nulls, odd whitespace, repeated keys) are compared with JSON.parse's values
+ * of the same lines, and lines it must decline are still merged or refused as before.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataError } from '../src/core/errors.js';
+import { mergeCommitted } from '../src/merge/index.js';
+import { commitChunk, makeRun, plain, readRows, removeDir, tempDir } from './merge-helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => removeDir(dir));
+
+/** A small seeded generator (mulberry32), so a failure reproduces. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+
+/** Number literals as JSON writes them, and as people and other tools do. */
+function numberLiteral(next: () => number): string {
+  const digits = (count: number) => Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
+  const sign = next() < 0.3 ? '-' : '';
+  switch (Math.floor(next() * 8)) {
+    case 0:
+      return `${sign}${Math.floor(next() * 1e6)}.${digits(1 + Math.floor(next() * 20))}`;
+    case 1:
+      return `${sign}0.${digits(1 + Math.floor(next() * 25))}`;
+    case 2:
+      return `${sign}${1 + Math.floor(next() * 9)}.${digits(Math.floor(next() * 17) + 1)}e${pick(next, ['', '+', '-'])}${Math.floor(next() * 330)}`;
+    case 3:
+      return `${sign}${1 + Math.floor(next() * 9)}${digits(Math.floor(next() * 25))}.5`;
+    case 4:
+      return String((next() - 0.5) * 10 ** Math.floor(next() * 40 - 20));
+    case 5:
+      return pick(next, [
+        '-0.0',
+        '0.0',
+        '1.0',
+        '5e-324',
+        '1.7976931348623157e308',
+        '2.2250738585072014e-308',
+        '9007199254740993.0',
+        '0.1',
+        '1E2',
+      ]);
+    case 6:
+      return `${sign}${digits(1 + Math.floor(next() * 3)).replace(/^0+(?=\d)/, '')}.${digits(2)}E-${Math.floor(next() * 25)}`;
+    default:
+      return `${sign}${(next() * 1000).toFixed(Math.floor(next() * 10) + 1)}`;
+  }
+}
+
+const TEXTS = [
+  'plain text',
+  '',
+  'quote \\" and backslash \\\\ and slash \\/',
+  'escapes \\n\\t\\r\\b\\f \\u0041\\u00e9\\u4e2d',
+  'pair \\ud83d\\ude42 and lone \\udc00',
+  'non-ASCII résumé 中文 🙂',
+  'long '.repeat(60),
+];
+
+const space = (next: () => number) => pick(next, ['', '', ' ', '  ', '\t', ' \t ']);
+
+interface GeneratedLine {
+  bytes: Buffer;
+}
+
+function generatedLine(next: () => number, index: number): GeneratedLine {
+  const s = space;
+  const fields: string[] = [`"index"${s(next)}:${s(next)}${index}`];
+  fields.push(`"x":${s(next)}${next() < 0.1 ? 'null' : numberLiteral(next)}`);
+  fields.push(`"t":${s(next)}${next() < 0.1 ? 'null' : `"${pick(next, TEXTS)}"`}`);
+  const list =
+    next() < 0.1
+      ? 'null'
+      : `[${Array.from({ length: Math.floor(next() * 5) }, () => (next() < 0.15 ? 'null' : numberLiteral(next))).join(`,${s(next)}`)}]`;
+  fields.push(`"l":${s(next)}${list}`);
+  fields.push(`"b":${s(next)}${pick(next, ['true', 'false', 'null'])}`);
+  if (next() < 0.1) fields.pop(); // a key left out: null
+  // Keys in any order.
+  for (let i = fields.length - 1; i > 1; i--) {
+    const j = 1 + Math.floor(next() * i);
+    [fields[i], fields[j]] = [fields[j]!, fields[i]!];
+  }
+  const text = `${s(next)}{${s(next)}${fields.join(`${s(next)},${s(next)}`)}${s(next)}}${s(next)}${next() < 0.05 ? '\r' : ''}`;
+  if (next() < 0.03) {
+    // Malformed UTF-8 inside a string: decoded as U+FFFD, as the line's decode gives it.
+    const at = text.indexOf('"t":');
+    if (at >= 0 && text.startsWith('"', at + 4)) {
+      return {
+        bytes: Buffer.concat([
+          Buffer.from(text.slice(0, at + 5)),
+          Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+          Buffer.from(text.slice(at + 5)),
+        ]),
+      };
+    }
+  }
+  return { bytes: Buffer.from(text) };
+}
+
+/** What the JSON.parse path makes of a line: every column, absent keys as null, text as UTF-8 holds it (a lone surrogate as U+FFFD). */
+function parsedRow(line: Buffer): Record<string, unknown> {
+  const row = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
+  const text = typeof row.t === 'string' ? Buffer.from(row.t).toString('utf8') : null;
+  return { index: row.index, x: row.x ?? null, t: text, l: row.l ?? null, b: row.b ?? null };
+}
+
+describe('the JSONL byte scanner reads what JSON.parse reads', () => {
+  it('2,000 generated lines: numbers exact to the bit, text decoded the same, lists and nulls kept', async () => {
+    const next = random(20261129);
+    const rows = 2000;
+    makeRun(dir, { start: 0, end: rows - 1, frequency: 1000, indexColumn: 'index' });
+    const lines: Buffer[] = [];
+    for (let start = 0; start < rows; start += 1000) {
+      const chunkLines = Array.from({ length: 1000 }, (_, k) => generatedLine(next, start + k).bytes);
+      lines.push(...chunkLines);
+      const content = Buffer.concat(chunkLines.flatMap((line) => [line, Buffer.from('\n')]));
+      commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content }]);
+    }
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(outcome).toMatchObject({ path: 'jsonl', rows });
+    const merged = (await readRows(outcome!.file)).map(plain) as Record<string, unknown>[];
+    lines.forEach((line, i) => {
+      const expected = parsedRow(line);
+      const got = merged[i]!;
+      expect({ line: line.toString(), row: got }).toEqual({ line: line.toString(), row: expected });
+      // toEqual takes -0 and 0 as equal: the sign of zero is checked on its own.
+      if (typeof expected.x === 'number') expect(Object.is(got.x, expected.x), line.toString()).toBe(true);
+    });
+  });
+
+  it('a key given twice keeps its last value, as JSON.parse does', async () => {
+    makeRun(dir, { start: 0, end: 2, frequency: 3, indexColumn: 'index' });
+    const content = '{"index": 0, "x": 1.5}\n{"index": 1, "x": 2.5, "x": 3.5}\n{"x": 4.5, "index": 2}\n';
+    commitChunk(dir, 'cpu0', { start: 0, end: 2 }, [{ name: 'rows.jsonl', content }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect((await readRows(outcome!.file)).map(plain)).toEqual([
+      { index: 0, x: 1.5 },
+      { index: 1, x: 3.5 },
+      { index: 2, x: 4.5 },
+    ]);
+  });
+
+  it.each([
+    ['a trailing comma', '{"index": 1, "x": 2.5,}'],
+    ['a leading zero', '{"index": 1, "x": 02.5}'],
+    ['a bare dot', '{"index": 1, "x": 2.}'],
+    ['a misspelt literal', '{"index": 1, "x": nul}'],
+    ['a raw tab in a string', '{"index": 1, "x": 2.5, "t": "a\tb"}'],
+    ['an unterminated string', '{"index": 1, "x": 2.5, "t": "ab}'],
+    ['text after the object', '{"index": 1, "x": 2.5} 7'],
+    ['a bad escape', '{"index": 1, "x": 2.5, "t": "\\q"}'],
+  ])('%s: the line is refused naming it, as JSON.parse refuses it', async (_what, bad) => {
+    makeRun(dir, { start: 0, end: 2, frequency: 3, indexColumn: 'index' });
+    const content = `{"index": 0, "x": 1.5, "t": "a"}\n${bad}\n{"index": 2, "x": 3.5, "t": "c"}\n`;
+    commitChunk(dir, 'cpu0', { start: 0, end: 2 }, [{ name: 'rows.jsonl', content }]);
+    const failure = await mergeCommitted({ outputDir: dir }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DataError);
+    expect(String((failure as Error).message)).toMatch(/rows\.jsonl line 2 is not valid JSON/);
+  });
+
+  it('a column that turns from int to float within a file is a float column, every value kept', async () => {
+    makeRun(dir, { start: 0, end: 3, frequency: 4, indexColumn: 'index' });
+    const content = '{"index": 0, "x": 1}\n{"index": 1, "x": 9007199254740991}\n{"index": 2, "x": 2.25}\n{"index": 3, "x": -7}\n';
+    commitChunk(dir, 'cpu0', { start: 0, end: 3 }, [{ name: 'rows.jsonl', content }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect((await readRows(outcome!.file)).map((row) => row.x)).toEqual([1, 9007199254740991, 2.25, -7]);
+  });
+});
