@@ -33,47 +33,33 @@ export function storeKindOf(element: SchemaElement): StoreKind | undefined {
 /** Whether every leaf of a target can be gathered typed. */
 export const typedLeavesFit = (leaves: readonly LeafColumn[]): boolean => leaves.every(({ element }) => storeKindOf(element) !== undefined);
 
-type NumberArray = Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
-
 const INITIAL_VALUES = 1024;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+const TWO_TO_32 = 2 ** 32;
+
+/** Bytes per value of the fixed-width kinds in PLAIN (booleans are bits: see plain). */
+const WIDTH: Record<StoreKind, number> = { bool: 0, int32: 4, int64: 8, float: 4, double: 8, text: 0, json: 0 };
 
 /**
  * A leaf's present values (nulls are only levels), in PLAIN order. `push` takes the value as
- * JSON.parse gives it (a bigint too, for INT64); it returns a problem for a value the column
- * cannot hold exactly, or undefined.
+ * JSON.parse gives it; it returns a problem for a value the column cannot hold exactly, or
+ * undefined. Every number kind is held in one Float64Array (JSONL integers are safe integers,
+ * exact in a double) and cut to its physical layout when a page is written: one array type for
+ * every column keeps the code that fills and reads them monomorphic.
  */
 export class PresentValues {
   count = 0;
-  private numbers: NumberArray;
+  private numbers: Float64Array;
   /** Text: each value as a 4-byte little-endian length and its UTF-8 bytes, one after another. */
-  private bytes = new Uint8Array(0);
+  private bytes: Uint8Array;
   private bytesLength = 0;
   /** Text: where each value's bytes end (its length prefix included). */
-  private ends = new Uint32Array(0);
+  private ends: Uint32Array;
 
   constructor(readonly kind: StoreKind) {
-    this.numbers = this.numbersOf(kind === 'text' || kind === 'json' ? 0 : INITIAL_VALUES);
-    if (kind === 'text' || kind === 'json') {
-      this.bytes = new Uint8Array(64 * INITIAL_VALUES);
-      this.ends = new Uint32Array(INITIAL_VALUES);
-    }
-  }
-
-  private numbersOf(length: number): NumberArray {
-    switch (this.kind) {
-      case 'bool':
-        return new Uint8Array(length);
-      case 'int32':
-        return new Int32Array(length);
-      case 'int64':
-        return new BigInt64Array(length);
-      case 'float':
-        return new Float32Array(length);
-      default:
-        return new Float64Array(length);
-    }
+    const text = kind === 'text' || kind === 'json';
+    this.numbers = new Float64Array(text ? 0 : INITIAL_VALUES);
+    this.bytes = new Uint8Array(text ? 64 * INITIAL_VALUES : 0);
+    this.ends = new Uint32Array(text ? INITIAL_VALUES : 0);
   }
 
   push(value: unknown): string | undefined {
@@ -90,11 +76,8 @@ export class PresentValues {
         this.pushNumber(value ? 1 : 0);
         return undefined;
       case 'int64':
-        if (typeof value === 'bigint') return this.pushBigInt(value);
         if (!Number.isSafeInteger(value)) return `holds ${String(value)} where 64-bit integers are stored`;
-        // A safe integer is well inside the 64-bit range.
-        if (this.count === this.numbers.length) this.grow();
-        (this.numbers as BigInt64Array)[this.count++] = BigInt(value as number);
+        this.pushNumber(value as number);
         return undefined;
       case 'int32':
         if (typeof value !== 'number' || (value | 0) !== value) return `holds ${String(value)} where 32-bit integers are stored`;
@@ -107,22 +90,13 @@ export class PresentValues {
     }
   }
 
-  private grow(): void {
-    const bigger = this.numbersOf(this.numbers.length * 2);
-    (bigger as Float64Array).set(this.numbers as Float64Array);
-    this.numbers = bigger;
-  }
-
   private pushNumber(value: number): void {
-    if (this.count === this.numbers.length) this.grow();
-    (this.numbers as Float64Array)[this.count++] = value;
-  }
-
-  private pushBigInt(value: bigint): string | undefined {
-    if (value < INT64_MIN || value > INT64_MAX) return `holds ${value}, past a 64-bit integer`;
-    if (this.count === this.numbers.length) this.grow();
-    (this.numbers as BigInt64Array)[this.count++] = value;
-    return undefined;
+    if (this.count === this.numbers.length) {
+      const bigger = new Float64Array(this.numbers.length * 2);
+      bigger.set(this.numbers);
+      this.numbers = bigger;
+    }
+    this.numbers[this.count++] = value;
   }
 
   /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
@@ -175,32 +149,39 @@ export class PresentValues {
 
   /** Where value `index`'s PLAIN bytes end, counted from the first value's (booleans: in bits' worth, rounded down). */
   endByte(index: number): number {
-    switch (this.kind) {
-      case 'text':
-      case 'json':
-        return this.ends[index]!;
-      case 'bool':
-        return (index + 1) >>> 3;
-      default:
-        return (index + 1) * this.numbers.BYTES_PER_ELEMENT;
-    }
+    const { kind } = this;
+    if (kind === 'text' || kind === 'json') return this.ends[index]!;
+    if (kind === 'bool') return (index + 1) >>> 3;
+    return (index + 1) * WIDTH[kind];
   }
 
-  /** The PLAIN bytes of values [from, to): a view where the layout already is PLAIN. */
+  /** The PLAIN bytes of values [from, to): a view of text and doubles, the other kinds cut to their width. */
   plain(from: number, to: number): Uint8Array {
-    if (this.kind === 'text' || this.kind === 'json') {
+    const { kind, numbers } = this;
+    if (kind === 'text' || kind === 'json') {
       const start = from === 0 ? 0 : this.ends[from - 1]!;
       return this.bytes.subarray(start, to === 0 ? 0 : this.ends[to - 1]!);
     }
-    if (this.kind === 'bool') {
+    if (kind === 'double') return new Uint8Array(numbers.buffer, numbers.byteOffset + from * 8, (to - from) * 8);
+    if (kind === 'bool') {
       // PLAIN booleans are bit-packed, first value in the lowest bit.
-      const bits = this.numbers as Uint8Array;
       const packed = new Uint8Array(Math.ceil((to - from) / 8));
-      for (let i = from; i < to; i++) if (bits[i]) packed[(i - from) >>> 3]! |= 1 << ((i - from) & 7);
+      for (let i = from; i < to; i++) if (numbers[i]) packed[(i - from) >>> 3]! |= 1 << ((i - from) & 7);
       return packed;
     }
-    const width = this.numbers.BYTES_PER_ELEMENT;
-    return new Uint8Array(this.numbers.buffer, this.numbers.byteOffset + from * width, (to - from) * width);
+    if (kind === 'int64') {
+      // Little-endian halves of each safe integer: low 32 bits unsigned, then the high bits (two's complement).
+      const halves = new Uint32Array((to - from) * 2);
+      for (let i = from, k = 0; i < to; i++, k += 2) {
+        const value = numbers[i]!;
+        const high = Math.floor(value / TWO_TO_32);
+        halves[k] = value - high * TWO_TO_32;
+        halves[k + 1] = high >>> 0;
+      }
+      return new Uint8Array(halves.buffer);
+    }
+    const cut = kind === 'float' ? Float32Array.from(numbers.subarray(from, to)) : Int32Array.from(numbers.subarray(from, to));
+    return new Uint8Array(cut.buffer);
   }
 
   /**
@@ -211,19 +192,7 @@ export class PresentValues {
   statistics(): { min_value?: unknown; max_value?: unknown; nan_count?: bigint } {
     const { count, kind } = this;
     if (kind === 'text' || kind === 'json') return count === 0 ? {} : this.textBounds();
-    if (kind === 'int64') {
-      const values = this.numbers as BigInt64Array;
-      if (count === 0) return {};
-      let min = values[0]!;
-      let max = min;
-      for (let i = 1; i < count; i++) {
-        const value = values[i]!;
-        if (value < min) min = value;
-        else if (value > max) max = value;
-      }
-      return { min_value: min, max_value: max };
-    }
-    const values = this.numbers as Float64Array;
+    const values = this.numbers;
     let min = Infinity;
     let max = -Infinity;
     let nans = 0;
@@ -239,6 +208,9 @@ export class PresentValues {
     const nan_count = floating ? BigInt(nans) : undefined;
     if (nans === count) return { nan_count };
     if (kind === 'bool') return { min_value: min === 1, max_value: max === 1 };
+    if (kind === 'int64') return { min_value: BigInt(min), max_value: BigInt(max) };
+    // A float's bounds as the column holds them: rounded to single precision.
+    if (kind === 'float') return { min_value: Math.fround(min) || -0, max_value: Math.fround(max) || 0, nan_count };
     return { min_value: min === 0 ? -0 : min, max_value: max === 0 ? 0 : max, nan_count };
   }
 
