@@ -19,7 +19,7 @@ import {
   type SegmentJob,
   type WirePiece,
 } from './segment.js';
-import { SegmentPool } from './segment-pool.js';
+import type { SegmentPool } from './segment-pool.js';
 
 export class GatheredRows {
   private rows = 0;
@@ -29,30 +29,29 @@ export class GatheredRows {
   /** The segment being collected for a worker. */
   private wire: WirePiece[] = [];
   private pool: SegmentPool | undefined;
-  /** Workers are started at the first piece, once; where they cannot be, everything is encoded here. */
-  private poolTried: boolean;
+  /** Workers are asked for at the first piece, once; where there are none, everything is encoded here. */
+  private poolTried = false;
   /** Segments handed to workers, oldest first: placed in this order. */
   private readonly inFlight: Promise<EncodedSegment>[] = [];
 
   /**
    * Writes the file's opening magic into `out` (the merged file, still empty); `place` is told
-   * of each row group in the file, in file order. `workers`: whether this merge has enough to
-   * write again to be worth the workers' start.
+   * of each row group in the file, in file order. `workers` gives the worker pool at the first
+   * piece (undefined: this merge has too little to write again to be worth the workers' start).
    */
   constructor(
     private readonly out: OutputFile,
     private readonly job: SegmentJob,
-    workers: boolean,
+    private readonly workers: () => SegmentPool | undefined,
     private readonly place: (group: EncodedGroup) => void,
   ) {
     this.here = encoderOver(job, out);
-    this.poolTried = !workers;
   }
 
   async add(piece: Piece, rows: number, bytes: number): Promise<void> {
     if (!this.poolTried) {
       this.poolTried = true;
-      this.pool = SegmentPool.open(this.job);
+      this.pool = this.workers();
     }
     if (this.pool && bytes <= ROW_GROUP_BYTES) {
       this.wire.push(wirePiece(piece));
@@ -86,7 +85,7 @@ export class GatheredRows {
 
   private async handOver(): Promise<void> {
     if (this.wire.length === 0) return;
-    const encoding = this.pool!.encode(this.wire);
+    const encoding = this.pool!.encode(this.job, this.wire);
     this.wire = [];
     this.rows = 0;
     this.bytes = 0;

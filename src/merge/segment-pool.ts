@@ -37,12 +37,16 @@ export class SegmentPool {
     }
   }
 
-  /** Workers for this merge's segments, or undefined where there is one core, no compiled worker, or no main thread. */
-  static open(job: SegmentJob, cores = availableParallelism()): SegmentPool | undefined {
+  /**
+   * Workers for a merge's segments, or undefined where there is one core, no compiled worker, or
+   * no main thread. The job comes with each segment, so they can be started (their modules
+   * loaded) while the merge is still working out its schema.
+   */
+  static open(cores = availableParallelism()): SegmentPool | undefined {
     if (!isMainThread || cores < 2 || !existsSync(WORKER)) return undefined;
     const workers: Worker[] = [];
     try {
-      while (workers.length < Math.min(MAX_WORKERS, cores)) workers.push(new Worker(WORKER, { workerData: job }));
+      while (workers.length < Math.min(MAX_WORKERS, cores)) workers.push(new Worker(WORKER));
     } catch {
       // No threads to be had (a resource limit): the merge encodes everything itself.
       for (const worker of workers) void worker.terminate();
@@ -55,11 +59,11 @@ export class SegmentPool {
     return this.workers.length;
   }
 
-  encode(pieces: readonly WirePiece[]): Promise<EncodedSegment> {
+  encode(job: SegmentJob, pieces: readonly WirePiece[]): Promise<EncodedSegment> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const result = new Promise<EncodedSegment>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.queue.push({ id, pieces });
+    this.queue.push({ id, job, pieces });
     this.dispatch();
     return result;
   }

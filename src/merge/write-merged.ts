@@ -31,6 +31,7 @@ import {
 import { GatheredRows } from './gathered-rows.js';
 import type { SegmentJob } from './segment.js';
 import { inferJsonlSchema } from './jsonl.js';
+import { SegmentPool } from './segment-pool.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
 import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
@@ -152,16 +153,21 @@ const uncompressedBytes = (source: ParquetSource) =>
 /**
  * Whether a merge may hold enough rows to write again to be worth worker threads: at least two
  * row groups' worth of items or of data bytes (markers record both; they are read already).
- * Rows copied as bytes never start a worker, whatever this says.
+ * Rows copied as bytes never start a worker, whatever this says; JSONL (`jsonl`: a chunk holds
+ * some) is always written again.
  */
-function worthSegmentWorkers(chunks: readonly ChunkDirEntry[]): boolean {
+function worthSegmentWorkers(chunks: readonly ChunkDirEntry[]): { worth: boolean; jsonl: boolean } {
   let items = 0;
   let bytes = 0;
+  let jsonl = false;
   for (const chunk of chunks) {
     items += chunk.range.end - chunk.range.start + 1;
-    for (const file of chunkDataFiles(chunk)) bytes += file.bytes;
+    for (const file of chunkDataFiles(chunk)) {
+      bytes += file.bytes;
+      jsonl ||= file.kind === 'jsonl';
+    }
   }
-  return items >= 2 * ROW_GROUP_ROWS || bytes >= 2 * ROW_GROUP_BYTES;
+  return { worth: items >= 2 * ROW_GROUP_ROWS || bytes >= 2 * ROW_GROUP_BYTES, jsonl };
 }
 
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
@@ -172,12 +178,13 @@ async function writeChunks(
   job: SegmentJob,
   chunks: readonly ChunkDirEntry[],
   resolve: Resolve,
+  workers: () => SegmentPool | undefined,
 ) {
   const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
   const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
-  const gathered = new GatheredRows(out, job, worthSegmentWorkers(chunks), ({ group, indexes }) => {
+  const gathered = new GatheredRows(out, job, workers, ({ group, indexes }) => {
     slots.push({ encoded: group });
     group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
   });
@@ -221,6 +228,17 @@ async function writeChunks(
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
+  const { worth, jsonl } = worthSegmentWorkers(request.chunks);
+  // JSONL is written again whole: its workers start now, loading their modules while the schema is inferred.
+  const earlyWorkers = worth && jsonl ? SegmentPool.open() : undefined;
+  try {
+    return await writeWithWorkers(request, () => earlyWorkers ?? (worth ? SegmentPool.open() : undefined));
+  } finally {
+    earlyWorkers?.close();
+  }
+}
+
+async function writeWithWorkers(request: WriteRequest, workers: () => SegmentPool | undefined): Promise<WrittenFile> {
   const layout = await layoutOf(request.chunks, request.schemasOf, request.keepRowGroups ?? false);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
@@ -239,6 +257,7 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
       job,
       request.chunks,
       request.resolve,
+      workers,
     );
     writeIndexes(out, pageIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
