@@ -34,6 +34,11 @@ const MANTISSA_BEFORE_DIGIT = (2 ** 53 - 10) / 10;
 
 const DECLINED = Symbol('declined');
 
+/** Bytes a string's scan stops at (1): its closing quote, an escape, a control byte, or non-ASCII. */
+const STRING_STOPS = Uint8Array.from({ length: 256 }, (_, byte) =>
+  byte === QUOTE || byte === BACKSLASH || byte < 0x20 || byte >= 0x80 ? 1 : 0,
+);
+
 type Scalar = number | boolean | null | string | typeof TEXT_BYTES;
 /** A string value whose bytes (at textFrom, textTo) are well-formed UTF-8 without escapes: copied, never decoded. */
 const TEXT_BYTES = Symbol('text bytes');
@@ -45,6 +50,7 @@ export class JsonlRowScanner {
   private textFrom = 0;
   private textTo = 0;
   private readonly names: Uint8Array[];
+  private readonly plainNames: boolean[];
   /** The row each column was last seen in, to decline a key given twice. */
   private readonly seenInRow: number[];
   private row = 0;
@@ -55,6 +61,8 @@ export class JsonlRowScanner {
   constructor(private readonly columns: readonly ScannedColumn[]) {
     const encoder = new TextEncoder();
     this.names = columns.map((column) => encoder.encode(column.name));
+    // A name whose bytes hold no quote, backslash or control byte is in a line as it is.
+    this.plainNames = this.names.map((name) => name.every((byte) => byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH));
     this.seenInRow = columns.map(() => -1);
     this.marks = columns.map(() => ({ definitions: 0, repetitions: 0, values: 0, seen: undefined }));
   }
@@ -71,17 +79,11 @@ export class JsonlRowScanner {
     this.end = end;
     this.mayNoteTypes = mayNoteTypes;
     this.row++;
+    if (this.readRow(leaves)) return true;
+    // Only the columns this row reached were changed (their marks taken as they were reached).
     const { columns, marks } = this;
     for (let c = 0; c < columns.length; c++) {
-      const into = leaves[columns[c]!.leaf]!;
-      const mark = marks[c]!;
-      mark.definitions = into.definitionLevels.length;
-      mark.repetitions = into.repetitionLevels.length;
-      mark.values = into.values.count;
-      mark.seen = columns[c]!.seen;
-    }
-    if (this.readRow(leaves)) return true;
-    for (let c = 0; c < columns.length; c++) {
+      if (this.seenInRow[c] !== this.row) continue;
       const into = leaves[columns[c]!.leaf]!;
       const mark = marks[c]!;
       into.definitionLevels.truncate(mark.definitions);
@@ -111,8 +113,14 @@ export class JsonlRowScanner {
         if (bytes[this.at] !== 0x3a) return false;
         this.at++;
         this.skipSpace();
-        const { list, leaf } = columns[column]!;
-        if (!(list ? this.readList(column, leaves[leaf]!) : this.readScalarColumn(column, leaves[leaf]!))) return false;
+        const scanned = columns[column]!;
+        const into = leaves[scanned.leaf]!;
+        const mark = this.marks[column]!;
+        mark.definitions = into.definitionLevels.length;
+        mark.repetitions = into.repetitionLevels.length;
+        mark.values = into.values.count;
+        mark.seen = scanned.seen;
+        if (!(scanned.list ? this.readList(column, into) : this.readScalarColumn(column, into))) return false;
         this.skipSpace();
         const next = bytes[this.at];
         this.at++;
@@ -140,8 +148,18 @@ export class JsonlRowScanner {
 
   /** The column a key names (tried first: the one after the previous key), or -1. */
   private readKey(expected: number): number {
-    const { bytes, end } = this;
+    const { bytes, end, names } = this;
     const from = this.at + 1;
+    if (expected < names.length && this.plainNames[expected]) {
+      // The usual row: its keys in the order of the last, each compared as it is read.
+      const name = names[expected]!;
+      let i = 0;
+      while (i < name.length && bytes[from + i] === name[i]) i++;
+      if (i === name.length && bytes[from + i] === QUOTE) {
+        this.at = from + i + 1;
+        return expected;
+      }
+    }
     let to = from;
     while (to < end && bytes[to] !== QUOTE) {
       if (bytes[to] === BACKSLASH || bytes[to]! < 0x20) return -1;
@@ -149,7 +167,6 @@ export class JsonlRowScanner {
     }
     if (to >= end) return -1;
     this.at = to + 1;
-    const { names } = this;
     if (expected < names.length && this.nameIs(names[expected]!, from, to)) return expected;
     for (let c = 0; c < names.length; c++) if (c !== expected && this.nameIs(names[c]!, from, to)) return c;
     return -1;
@@ -269,6 +286,8 @@ export class JsonlRowScanner {
     let escaped = false;
     let ascii = true;
     for (;;) {
+      // Plain ASCII runs on without a branch per kind of byte; past the line, undefined stops it too.
+      while (STRING_STOPS[bytes[to]!] === 0) to++;
       if (to >= end) return DECLINED;
       const byte = bytes[to]!;
       if (byte === QUOTE) break;
@@ -278,7 +297,7 @@ export class JsonlRowScanner {
         to += 2;
         continue;
       }
-      if (byte >= 0x80) ascii = false;
+      ascii = false;
       to++;
     }
     this.at = to + 1;
@@ -299,7 +318,8 @@ export class JsonlRowScanner {
 
   /** A number in JSON's grammar, valued as JSON.parse values it; DECLINED where the text is not one. */
   private readNumber(): number | typeof DECLINED {
-    const { bytes, end } = this;
+    // Digit loops need no bound check: past the line is a newline or undefined, and neither is a digit.
+    const { bytes } = this;
     const start = this.at;
     let at = start;
     const negative = bytes[at] === 0x2d;
@@ -307,19 +327,20 @@ export class JsonlRowScanner {
     let mantissa = 0;
     let exact = true;
     let scale = 0;
-    if (bytes[at] === 0x30) at++;
-    else if (at < end && isDigit(bytes[at]!)) {
-      for (; at < end && isDigit(bytes[at]!); at++) {
+    let digit = bytes[at]! - 0x30;
+    if (digit === 0) at++;
+    else if (digit > 0 && digit <= 9) {
+      for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
         if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
-        mantissa = mantissa * 10 + (bytes[at]! - 0x30);
+        mantissa = mantissa * 10 + digit;
       }
     } else return DECLINED;
     if (bytes[at] === 0x2e) {
-      at++;
-      if (!(at < end && isDigit(bytes[at]!))) return DECLINED;
-      for (; at < end && isDigit(bytes[at]!); at++) {
+      digit = bytes[++at]! - 0x30;
+      if (!(digit >= 0 && digit <= 9)) return DECLINED;
+      for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
         if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
-        mantissa = mantissa * 10 + (bytes[at]! - 0x30);
+        mantissa = mantissa * 10 + digit;
         scale--;
       }
     }
@@ -327,19 +348,26 @@ export class JsonlRowScanner {
       at++;
       let sign = 1;
       if (bytes[at] === 0x2b || bytes[at] === 0x2d) sign = bytes[at++] === 0x2d ? -1 : 1;
-      if (!(at < end && isDigit(bytes[at]!))) return DECLINED;
+      digit = bytes[at]! - 0x30;
+      if (!(digit >= 0 && digit <= 9)) return DECLINED;
       let exponent = 0;
-      for (; at < end && isDigit(bytes[at]!); at++) if (exponent < 1e6) exponent = exponent * 10 + (bytes[at]! - 0x30);
+      for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) if (exponent < 1e6) exponent = exponent * 10 + digit;
       scale += sign * exponent;
     }
+    if (at > this.end) return DECLINED;
     this.at = at;
     let value: number;
     if (exact && scale === 0) value = mantissa;
     else if (exact && scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
     else if (exact && scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
-    else value = Number(bytes.toString('latin1', negative ? start + 1 : start, at));
+    else value = Number((bytes as unknown as Latin1Slicing).latin1Slice(negative ? start + 1 : start, at));
     return negative ? -value : value;
   }
+}
+
+/** Buffer's own latin1 decoder, which toString('latin1') calls after checking its arguments. */
+interface Latin1Slicing {
+  latin1Slice(start: number, end: number): string;
 }
 
 function scalarType(value: Scalar): ScalarType {
