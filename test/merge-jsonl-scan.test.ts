@@ -8,24 +8,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
 import { commitChunk, makeRun, plain, readRows, removeDir, tempDir } from './merge-helpers.js';
+import { seededRandom } from './support/faults.js';
 
 let dir: string;
 beforeEach(() => {
   dir = tempDir();
 });
 afterEach(() => removeDir(dir));
-
-/** A small seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
 
@@ -122,7 +111,7 @@ function parsedRow(line: Buffer): Record<string, unknown> {
 
 describe('the JSONL byte scanner reads what JSON.parse reads', () => {
   it('2,000 generated lines: numbers exact to the bit, text decoded the same, lists and nulls kept', async () => {
-    const next = random(20261129);
+    const next = seededRandom(20261129);
     const rows = 2000;
     makeRun(dir, { start: 0, end: rows - 1, frequency: 1000, indexColumn: 'index' });
     const lines: Buffer[] = [];

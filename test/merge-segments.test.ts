@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
-import { SegmentPool } from '../src/merge/segment-pool.js';
+import { WorkerPool } from '../src/core/worker-pool.js';
 import { commitChunk, makeRun, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 let dir: string;
@@ -47,7 +47,7 @@ function chunkFile(start: number, end: number, scoreType: 'DOUBLE' | 'INT64', ro
 
 describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads (two cores or more)', () => {
   it("JSONL of several row groups' worth: every segment on a worker, every row in order", async () => {
-    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    const encode = vi.spyOn(WorkerPool.prototype, 'run');
     makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
     for (let start = 0; start < 250_000; start += 50_000) {
       let content = '';
@@ -68,7 +68,7 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
   });
 
   it('Parquet: small row groups and converted chunks on workers, a copied row group between them, in index order', async () => {
-    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    const encode = vi.spyOn(WorkerPool.prototype, 'run');
     makeRun(dir, { start: 0, end: 239_999, frequency: 12_000, indexColumn: 'index' });
     // 20 chunks of 12,000 rows: row groups of 1,000 (gathered), except chunk 15's one row group (copied);
     // chunks 3 and 9 store the score as int64 (converted to the others' double).
@@ -100,7 +100,7 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
         commitChunk(dir, 'cpu0', { start: n * 50_001, end: (n + 1) * 50_001 - 1 }, [{ name: 'rows.jsonl', content }]);
       }
     };
-    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    const encode = vi.spyOn(WorkerPool.prototype, 'run');
     jsonlRun(4);
     const [withWorkers] = await mergeCommitted({ outputDir: dir });
     expect(encode).toHaveBeenCalledTimes(2);
@@ -112,7 +112,7 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
   });
 
   it("a JSONL row on a worker that its file's first rows did not type makes the merge start over reading every row", async () => {
-    const encode = vi.spyOn(SegmentPool.prototype, 'encode');
+    const encode = vi.spyOn(WorkerPool.prototype, 'run');
     makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
     for (let start = 0; start < 250_000; start += 50_000) {
       let content = '';

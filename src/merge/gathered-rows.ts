@@ -85,7 +85,7 @@ export class GatheredRows {
 
   private async handOver(): Promise<void> {
     if (this.wire.length === 0) return;
-    const encoding = this.pool!.encode(this.job, this.wire);
+    const encoding = this.pool!.run({ job: this.job, pieces: this.wire });
     this.wire = [];
     this.rows = 0;
     this.bytes = 0;

@@ -121,12 +121,9 @@ export class JsonlRowScanner {
         mark.values = into.values.count;
         mark.seen = scanned.seen;
         if (!(scanned.list ? this.readList(column, into) : this.readScalarColumn(column, into))) return false;
-        this.skipSpace();
-        const next = bytes[this.at];
-        this.at++;
-        if (next === 0x7d) break;
-        if (next !== 0x2c) return false;
-        this.skipSpace();
+        const item = this.nextItem(0x7d);
+        if (item > 0) break;
+        if (item < 0) return false;
       }
     }
     this.skipSpace();
@@ -139,6 +136,16 @@ export class JsonlRowScanner {
       into.definitionLevels.push(0);
     }
     return true;
+  }
+
+  /** After an object's or a list's item: 1 at its closing byte, 0 at a comma (and the spaces after it), -1 at anything else. */
+  private nextItem(closing: number): number {
+    this.skipSpace();
+    const next = this.bytes[this.at++];
+    if (next === closing) return 1;
+    if (next !== 0x2c) return -1;
+    this.skipSpace();
+    return 0;
   }
 
   private skipSpace(): void {
@@ -235,12 +242,9 @@ export class JsonlRowScanner {
         into.definitionLevels.push(3);
         if (!this.pushValue(into, value)) return false;
       }
-      this.skipSpace();
-      const next = bytes[this.at];
-      this.at++;
-      if (next === 0x5d) break;
-      if (next !== 0x2c) return false;
-      this.skipSpace();
+      const item = this.nextItem(0x5d);
+      if (item > 0) break;
+      if (item < 0) return false;
     }
     return this.keepsTypes(column, listOf(element));
   }

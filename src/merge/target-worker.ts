@@ -1,7 +1,7 @@
 /** A worker thread merging one target (see target-pool.ts): the job in, the outcome or the error out. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { mergeTarget, type TargetJob } from './target-merge.js';
-import { reported, type ReportedError } from './worker-errors.js';
+import { reported, type ReportedError } from '../core/worker-pool.js';
 
 export type TargetWorkerReply = { readonly outcome: Awaited<ReturnType<typeof mergeTarget>> } | { readonly error: ReportedError };
 

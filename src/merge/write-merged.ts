@@ -31,7 +31,7 @@ import {
 import { GatheredRows } from './gathered-rows.js';
 import type { SegmentJob } from './segment.js';
 import { inferJsonlSchema } from './jsonl.js';
-import { SegmentPool } from './segment-pool.js';
+import { openSegmentPool, type SegmentPool } from './segment-pool.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
 import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
@@ -230,9 +230,9 @@ async function writeChunks(
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
   const { worth, jsonl } = worthSegmentWorkers(request.chunks);
   // JSONL is written again whole: its workers start now, loading their modules while the schema is inferred.
-  const earlyWorkers = worth && jsonl ? SegmentPool.open() : undefined;
+  const earlyWorkers = worth && jsonl ? openSegmentPool() : undefined;
   try {
-    return await writeWithWorkers(request, () => earlyWorkers ?? (worth ? SegmentPool.open() : undefined));
+    return await writeWithWorkers(request, () => earlyWorkers ?? (worth ? openSegmentPool() : undefined));
   } finally {
     earlyWorkers?.close();
   }
