@@ -191,7 +191,7 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     ]);
   });
 
-  // Inference reads each file's first 500 rows (or 1 MiB); the write pass checks the rest against them.
+  // Inference reads each file's first 500 rows (or 1 MiB, but at least 10 rows); the write pass checks the rest against them.
   it('a row past the first rows inference reads that widens a column, adds one, or types a null-only one: every row comes through as if all were read', async () => {
     makeRun(dir, { start: 0, end: 1199, frequency: 1200, indexColumn: 'index' });
     const rows = Array.from({ length: 1200 }, (_, index) => ({

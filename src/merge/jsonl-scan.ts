@@ -38,6 +38,7 @@ const DECLINED = Symbol('declined');
 const STRING_STOPS = Uint8Array.from({ length: 256 }, (_, byte) =>
   byte === QUOTE || byte === BACKSLASH || byte < 0x20 || byte >= 0x80 ? 1 : 0,
 );
+const STRING_STOPS_PAST_ASCII = STRING_STOPS.map((stop, byte) => (byte >= 0x80 ? 0 : stop));
 
 type Scalar = number | boolean | null | string | typeof TEXT_BYTES;
 /** A string value whose bytes (at textFrom, textTo) are well-formed UTF-8 without escapes: copied, never decoded. */
@@ -290,8 +291,10 @@ export class JsonlRowScanner {
     let escaped = false;
     let ascii = true;
     for (;;) {
-      // Plain ASCII runs on without a branch per kind of byte; past the line, undefined stops it too.
-      while (STRING_STOPS[bytes[to]!] === 0) to++;
+      // Plain runs go on without a branch per kind of byte (past the line, undefined stops them too);
+      // once a non-ASCII byte is seen, the rest are let through (the whole string is checked as UTF-8).
+      const stops = ascii ? STRING_STOPS : STRING_STOPS_PAST_ASCII;
+      while (stops[bytes[to]!] === 0) to++;
       if (to >= end) return DECLINED;
       const byte = bytes[to]!;
       if (byte === QUOTE) break;

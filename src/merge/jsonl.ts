@@ -78,7 +78,9 @@ function parseRow(file: string, text: string, line: number): Record<string, unkn
 /** The rows of a file whose types inference reads when only the first rows are read. */
 const SAMPLE_ROWS = 500;
 const SAMPLE_BYTES = 1 << 20;
-const inSample = (rows: number, bytes: number) => rows < SAMPLE_ROWS && bytes < SAMPLE_BYTES;
+/** Even rows of many MB: one row alone (an integral first value in a float column) would too often cost the merge a second pass. */
+const SAMPLE_MIN_ROWS = 10;
+const inSample = (rows: number, bytes: number) => rows < SAMPLE_MIN_ROWS || (rows < SAMPLE_ROWS && bytes < SAMPLE_BYTES);
 /** Reads while sampling: the first rows are usually far fewer bytes than a full read block. */
 const SAMPLE_BLOCK = 64 << 10;
 
@@ -142,9 +144,10 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   let rows = 0;
   let bytesRead = 0;
   const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
+    // Checked before the line is decoded: past the sample, a huge row is not read for nothing.
+    if (sampled && !inSample(rows, bytesRead)) return false;
     const text = bytes.toString('utf8', start, end);
     if (isBlank(text)) return;
-    if (sampled && !inSample(rows, bytesRead)) return false;
     const record = parseRow(source.file, text, line);
     rows++;
     bytesRead += end - start;
