@@ -3,8 +3,7 @@
  * chunk markers promised, and, when the phase names an index column, every index of the
  * merged chunks exactly once (read one row group of that one column at a time).
  */
-import { asyncBufferFromFile, parquetRead, type DecodedArray } from 'hyparquet';
-import { decompressors as compressors, readParquetFooter } from '../parquet/index.js';
+import { fieldTree, forEachDataPage, leafColumnsOf, readParquetFooter, SourceFile } from '../parquet/index.js';
 import { DataError, errorMessage } from '../core/errors.js';
 import { describeRanges, type ChunkRange } from '../core/plan.js';
 import type { RecordedChunk } from './merge-record.js';
@@ -57,25 +56,43 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
   // 0: not an index of these chunks; 1: expected, not seen yet; 2: seen.
   const state = new Uint8Array(high - low + 1);
   for (const range of ranges) state.fill(1, range.start - low, range.end - low + 1);
-  const file = await asyncBufferFromFile(request.file);
+  const leaf = leafColumnsOf(fieldTree(metadata.schema, request.shownAs)).list.find(
+    ({ path, maxRepetition }) => path.length === 1 && path[0] === column && maxRepetition === 0,
+  );
+  if (!leaf) throw new DataError(`the index column "${column}" (indexColumn in the config) is not a top-level column of the merged data`);
   const problems: string[] = [];
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    for (const piece of await readColumn(file, metadata, group, column, request.shownAs)) {
-      const indexAt = indexReader(piece.data);
-      for (let i = 0; i < piece.data.length && problems.length < 5; i++) {
-        const index = indexAt(i);
-        const slot = index === null ? -1 : index - low;
-        if (state[slot] === 1) {
-          state[slot] = 2;
-          continue;
+  const input = new SourceFile(request.file);
+  try {
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const meta = group.columns.find(
+        (chunk) => chunk.meta_data?.path_in_schema.length === 1 && chunk.meta_data.path_in_schema[0] === column,
+      )?.meta_data;
+      if (!meta) throw new Error(`row group ${metadata.row_groups.indexOf(group)} has no column "${column}"`);
+      let row = rowStart;
+      // Pages decoded as stored, one at a time: no rows assembled, no value boxed.
+      forEachDataPage(input, meta, leaf, ({ count, values, definitionLevels }) => {
+        const indexAt = indexReader(values);
+        let next = 0;
+        for (let slot = 0; slot < count && problems.length < 5; slot++, row++) {
+          const present: boolean = definitionLevels.length === 0 || definitionLevels[slot] === leaf.maxDefinition;
+          const index: number | null = present ? indexAt(next++) : null;
+          const at = index === null ? -1 : index - low;
+          if (state[at] === 1) {
+            state[at] = 2;
+            continue;
+          }
+          const chunk = chunkAtRow(request.chunks, row);
+          if (state[at] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
+          else problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
         }
-        const chunk = chunkAtRow(request.chunks, rowStart + piece.rowStart + i);
-        if (state[slot] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
-        else problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
-      }
+      });
+      rowStart += Number(group.num_rows);
     }
-    rowStart += Number(group.num_rows);
+  } catch (error) {
+    throw new DataError(`${request.shownAs}: cannot read back column "${column}" (${errorMessage(error)})`);
+  } finally {
+    input.close();
   }
   const missing: ChunkRange[] = [];
   for (let slot = 0; slot < state.length && problems.length === 0; slot++) {
@@ -94,7 +111,7 @@ function chunkAtRow(chunks: readonly RecordedChunk[], row: number): RecordedChun
 }
 
 /** The i-th index of decoded values; int64 columns are read as two int32 halves, without a BigInt per row. */
-function indexReader(data: DecodedArray): (i: number) => number | null {
+function indexReader(data: ArrayLike<unknown>): (i: number) => number | null {
   if (data instanceof BigInt64Array) {
     const halves = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
     return (i) => halves[2 * i + 1]! * 2 ** 32 + (halves[2 * i]! >>> 0);
@@ -103,31 +120,4 @@ function indexReader(data: DecodedArray): (i: number) => number | null {
     const value = data[i] as unknown;
     return typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : null;
   };
-}
-
-/** One row group's values of one column, as decoded; the row group is read alone, so cost does not grow with the file's row groups. */
-async function readColumn(
-  file: Awaited<ReturnType<typeof asyncBufferFromFile>>,
-  metadata: Metadata,
-  group: Metadata['row_groups'][number],
-  column: string,
-  shownAs: string,
-): Promise<{ data: DecodedArray; rowStart: number }[]> {
-  const rows = Number(group.num_rows);
-  if (rows === 0) return [];
-  const pieces: { data: DecodedArray; rowStart: number }[] = [];
-  try {
-    await parquetRead({
-      file,
-      metadata: { ...metadata, row_groups: [group], num_rows: group.num_rows },
-      columns: [column],
-      rowStart: 0,
-      rowEnd: rows,
-      compressors,
-      onChunk: (chunk) => pieces.push({ data: chunk.columnData, rowStart: chunk.rowStart }),
-    });
-  } catch (error) {
-    throw new DataError(`${shownAs}: cannot read back column "${column}" (${errorMessage(error)})`);
-  }
-  return pieces;
 }

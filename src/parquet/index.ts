@@ -31,6 +31,7 @@ export const VERIFY_LEVELS = ['headers', 'pages'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 export const DEFAULT_VERIFY: VerifyLevel = 'headers';
 export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
-export { appendLeafColumns, emptyLeaves, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';
+export { appendLeafColumns, emptyLeaves, forEachDataPage, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';
+export { SourceFile } from './source-file.js';
 export { writeTypedRowGroup } from './typed-column-writer.js';
 export { emptyTypedLeaves, storeKindOf, typedLeavesFit, type TypedLeaf } from './typed-leaves.js';

@@ -117,6 +117,30 @@ function decoderPathOf(leaf: LeafColumn) {
 }
 
 function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafColumn, rows: number, into: LeafValues): void {
+  const { maxRepetition, maxDefinition } = leaf;
+  let records = 0;
+  forEachDataPage(input, meta, leaf, ({ count, values, definitionLevels, repetitionLevels }) => {
+    records += appendPage(into, count, values, definitionLevels, repetitionLevels, maxDefinition, maxRepetition);
+  });
+  if (records !== rows) throw new Error(`holds ${records} rows, its row group has ${rows}`);
+}
+
+/** A data page decoded: `count` value slots, their levels, and the present values (a dictionary's looked up). */
+export interface DecodedPage {
+  readonly count: number;
+  readonly values: ArrayLike<unknown>;
+  /** Empty where the page has no nulls (every level the maximum) or the column has no definition levels. */
+  readonly definitionLevels: ArrayLike<number>;
+  readonly repetitionLevels: ArrayLike<number>;
+}
+
+/**
+ * Decodes a leaf column chunk's pages in order, values as stored (RAW_PARSERS), and hands each
+ * data page to `visit`. The header level's checks are made as the pages pass (bounds, CRCs,
+ * dictionary first and indexes inside it, plain sizes), and the pages' slots must add up to the
+ * column metadata's count; a failure throws a plain Error for the caller to name the file in.
+ */
+export function forEachDataPage(input: SourceFile, meta: ColumnMetaData, leaf: LeafColumn, visit: (page: DecodedPage) => void): void {
   const { start, end } = columnChunkRange(meta);
   const bytes = input.readAt(start, end - start);
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
@@ -133,7 +157,6 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafCo
   };
   let dictionary: ReturnType<typeof convert> | undefined;
   let slots = 0;
-  let records = 0;
   for (let pageIndex = 0; reader.offset < bytes.length; pageIndex++) {
     const position = start + reader.offset;
     const header = parquetHeader(reader);
@@ -148,13 +171,12 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafCo
       dictionary = convert(readPlain(pageReader, meta.type, header.dictionary_page_header!.num_values, element.type_length), decoder);
       continue;
     }
-    let count: number;
     let encoding: string;
     let page;
     if (header.type === 'INDEX_PAGE') continue;
     if (header.type !== 'DATA_PAGE' && header.type !== 'DATA_PAGE_V2') throw new Error(`unknown page type at byte ${position}`);
     const v2 = header.data_page_header_v2;
-    count = header.data_page_header?.num_values ?? v2?.num_values ?? -1;
+    const count = header.data_page_header?.num_values ?? v2?.num_values ?? -1;
     if (!(count >= 0)) throw new Error(`data page with ${count} values`);
     checkPlainSizeFromHeader(header, count, { element, maxRepetition, maxDefinition });
     if (header.type === 'DATA_PAGE') {
@@ -172,11 +194,10 @@ function appendColumnChunk(input: SourceFile, meta: ColumnMetaData, leaf: LeafCo
     }
     if (encoding.endsWith('_DICTIONARY')) checkDictionaryIndexes(page.dataPage as ArrayLike<number>, dictionary);
     const values = convertWithDictionary(page.dataPage, dictionary, encoding as never, decoder) as ArrayLike<unknown>;
-    records += appendPage(into, count, values, page.definitionLevels ?? [], page.repetitionLevels, maxDefinition, maxRepetition);
+    visit({ count, values, definitionLevels: page.definitionLevels ?? [], repetitionLevels: page.repetitionLevels });
     slots += count;
   }
   if (BigInt(slots) !== meta.num_values) throw new Error(`pages hold ${slots} values, the column metadata says ${meta.num_values}`);
-  if (records !== rows) throw new Error(`holds ${records} rows, its row group has ${rows}`);
 }
 
 /**
