@@ -32,6 +32,8 @@ function rowOf(i: number): Record<string, unknown> {
     flag: i % 3 === 0 ? null : i % 2 === 0,
     text: i % 11 === 0 ? null : `row ${String(i).padStart(5, '0')} ${pad} 🙂`,
     emb: i % 13 === 0 ? null : i % 17 === 0 ? [] : [i, i % 4 === 0 ? null : i + 0.5, -i],
+    // 50 values a row: the list column spans several pages too, each cut at a row's start.
+    vec: i % 19 === 0 ? null : Array.from({ length: 50 }, (_, k) => (k === 7 && i % 3 === 0 ? null : i + k / 64)),
     meta: i % 2 === 0 ? { i, tags: ['a', i] } : null,
     nothing: null,
   };
@@ -64,6 +66,9 @@ describe('JSONL gathered typed', () => {
     // 3000 rows of ~620 bytes of text: at least two pages in the column chunk.
     expect(Number(textChunk.meta_data!.total_uncompressed_size)).toBeGreaterThan(1 << 20);
     expect(textChunk.offset_index_offset).toBeDefined();
+    const vecChunk = readMetadata(file).row_groups[0]!.columns.find((column) => column.meta_data?.path_in_schema[0] === 'vec')!;
+    expect(Number(vecChunk.meta_data!.total_uncompressed_size)).toBeGreaterThan(1 << 20);
+    expect(vecChunk.offset_index_offset).toBeDefined();
   });
 
   it('statistics: min, max and null counts of every column are those of the values', async () => {
@@ -131,6 +136,13 @@ describe('JSONL gathered typed', () => {
       );
       expect(await scalar(`SELECT sum(list_sum(emb)) FROM read_parquet(${quoted})`)).toBe(
         rowsWritten.reduce((sum, row) => sum + ((row.emb as (number | null)[] | null) ?? []).reduce<number>((a, b) => a + (b ?? 0), 0), 0),
+      );
+      expect(await scalar(`SELECT sum(list_sum(vec)) FROM read_parquet(${quoted})`)).toBeCloseTo(
+        rowsWritten.reduce((sum, row) => sum + ((row.vec as (number | null)[] | null) ?? []).reduce<number>((a, b) => a + (b ?? 0), 0), 0),
+        3,
+      );
+      expect(await scalar(`SELECT count(*) FROM read_parquet(${quoted}) WHERE vec[8] IS NULL`)).toBe(
+        count((row) => row.vec === null || (row.vec as unknown[])[7] === null),
       );
       const text = (await connection.runAndReadAll(`SELECT text FROM read_parquet(${quoted}) WHERE index = 1`)).getRows()[0]![0];
       expect(text).toBe(rowOf(1).text);
