@@ -12,6 +12,10 @@ import { mergeCommitted } from '../src/merge/index.js';
 import { WorkerPool } from '../src/core/worker-pool.js';
 import { commitChunk, makeRun, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
+/** How many requests of a kind (a segment to encode, a JSONL schema to infer) went to the worker pools. */
+const requested = (run: { mock: { calls: unknown[][] } }, kind: 'encode' | 'infer') =>
+  run.mock.calls.filter(([request]) => (request as { kind?: string }).kind === kind).length;
+
 let dir: string;
 beforeEach(() => {
   dir = tempDir();
@@ -47,7 +51,7 @@ function chunkFile(start: number, end: number, scoreType: 'DOUBLE' | 'INT64', ro
 
 describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads (two cores or more)', () => {
   it("JSONL of several row groups' worth: every segment on a worker, every row in order", async () => {
-    const encode = vi.spyOn(WorkerPool.prototype, 'run');
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
     makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
     for (let start = 0; start < 250_000; start += 50_000) {
       let content = '';
@@ -57,8 +61,10 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     }
     const [outcome] = await mergeCommitted({ outputDir: dir });
     expect(outcome).toMatchObject({ rows: 250_000, path: 'jsonl' });
-    // 250,000 items, more than two row groups' worth: chunks 1-2, 3-4 and 5 each a segment on a worker.
-    expect(encode).toHaveBeenCalledTimes(3);
+    // 250,000 items, more than two row groups' worth: chunks 1-2, 3-4 and 5 each a segment on a worker,
+    // and each file's schema inferred on one before that.
+    expect(requested(run, 'encode')).toBe(3);
+    expect(requested(run, 'infer')).toBe(5);
     expect(groupRows(outcome!.file)).toEqual([100_000, 100_000, 50_000]);
     const rows = await readRows(outcome!.file);
     expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 250_000 }, (_, i) => i));
@@ -68,7 +74,7 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
   });
 
   it('Parquet: small row groups and converted chunks on workers, a copied row group between them, in index order', async () => {
-    const encode = vi.spyOn(WorkerPool.prototype, 'run');
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
     makeRun(dir, { start: 0, end: 239_999, frequency: 12_000, indexColumn: 'index' });
     // 20 chunks of 12,000 rows: row groups of 1,000 (gathered), except chunk 15's one row group (copied);
     // chunks 3 and 9 store the score as int64 (converted to the others' double).
@@ -81,7 +87,7 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     expect(outcome).toMatchObject({ rows: 240_000, path: 'mixed' });
     // Segments: rows 0-99,999; 100,000-179,999 (handed over before the copy); 192,000-239,999. Inside
     // them a converted chunk between leaf-level rows ends a row group on each side.
-    expect(encode).toHaveBeenCalledTimes(3);
+    expect(requested(run, 'encode')).toBe(3);
     expect(groupRows(outcome!.file)).toEqual([36_000, 12_000, 52_000, 8_000, 12_000, 60_000, 12_000, 48_000]);
     const rows = await readRows(outcome!.file);
     expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 240_000 }, (_, i) => i));
@@ -100,19 +106,19 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
         commitChunk(dir, 'cpu0', { start: n * 50_001, end: (n + 1) * 50_001 - 1 }, [{ name: 'rows.jsonl', content }]);
       }
     };
-    const encode = vi.spyOn(WorkerPool.prototype, 'run');
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
     jsonlRun(4);
     const [withWorkers] = await mergeCommitted({ outputDir: dir });
-    expect(encode).toHaveBeenCalledTimes(2);
+    expect(requested(run, 'encode')).toBe(2);
     expect(groupRows(withWorkers!.file)).toEqual([100_002, 100_002]);
     jsonlRun(3);
     const [here] = await mergeCommitted({ outputDir: dir });
-    expect(encode).toHaveBeenCalledTimes(2);
+    expect(requested(run, 'encode')).toBe(2);
     expect(groupRows(here!.file)).toEqual([100_000, 50_003]);
   });
 
   it("a JSONL row on a worker that its file's first rows did not type makes the merge start over reading every row", async () => {
-    const encode = vi.spyOn(WorkerPool.prototype, 'run');
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
     makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
     for (let start = 0; start < 250_000; start += 50_000) {
       let content = '';
@@ -123,10 +129,28 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     const [outcome] = await mergeCommitted({ outputDir: dir });
     expect(outcome).toMatchObject({ rows: 250_000, path: 'jsonl' });
     // Three segments, then three again reading every row's types.
-    expect(encode).toHaveBeenCalledTimes(6);
+    expect(requested(run, 'encode')).toBe(6);
     expect(readMetadata(outcome!.file).schema.find((element) => element.name === 's')?.type).toBe('DOUBLE');
     const rows = await readRows(outcome!.file);
     expect([rows[239_999]!.s, rows[240_000]!.s, rows[249_999]!.s]).toEqual([4, 0.5, 4]);
+  });
+
+  it('a JSONL file whose schema a worker infers and refuses fails the merge with a DataError naming its line, and leaves no file', async () => {
+    makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
+    let bad = '';
+    for (let start = 0; start < 250_000; start += 50_000) {
+      let content = '';
+      // Line 3 of the third file (row 100,002) turns "s" from text to a number, within the rows inference reads.
+      for (let i = start; i < start + 50_000; i++) content += `${JSON.stringify({ index: i, s: i === 100_002 ? 7 : `s${i}` })}\n`;
+      const chunk = commitChunk(dir, 'cpu0', { start, end: start + 49_999 }, [{ name: 'rows.jsonl', content }]);
+      if (start === 100_000) bad = `${chunk}/rows.jsonl`;
+    }
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
+    const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
+    expect(requested(run, 'infer')).toBeGreaterThanOrEqual(3);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toBe(`${bad} line 3: column "s" is int here but string on earlier lines; a column must keep one type`);
+    expect(readdirSync(dir).filter((name) => name.startsWith('dataset_'))).toEqual([]);
   });
 
   it('a damaged chunk encoded on a worker fails the merge with a DataError naming it, and leaves no file', async () => {

@@ -19,7 +19,7 @@ import {
   type SegmentJob,
   type WirePiece,
 } from './segment.js';
-import type { SegmentPool } from './segment-pool.js';
+import { encodeOn, type SegmentPool } from './segment-pool.js';
 
 export class GatheredRows {
   private rows = 0;
@@ -85,7 +85,7 @@ export class GatheredRows {
 
   private async handOver(): Promise<void> {
     if (this.wire.length === 0) return;
-    const encoding = this.pool!.run({ job: this.job, pieces: this.wire });
+    const encoding = encodeOn(this.pool!, this.job, this.wire);
     this.wire = [];
     this.rows = 0;
     this.bytes = 0;

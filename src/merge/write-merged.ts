@@ -9,7 +9,7 @@ import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { fsyncDir, tempNameFor } from '../core/atomic-file.js';
 import { mergedFileName } from '../core/layout.js';
 import { markerOf, type ChunkDirEntry } from '../core/scan.js';
-import type { ChunkSource, KnownSchemaSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
+import type { ChunkSource, JsonlSource, KnownSchemaSource, ParquetSource, ResolvedChunk } from './chunk-sources.js';
 import {
   type CopyChecks,
   copyRowGroups,
@@ -31,7 +31,7 @@ import {
 import { GatheredRows } from './gathered-rows.js';
 import type { SegmentJob } from './segment.js';
 import { inferJsonlSchema } from './jsonl.js';
-import { openSegmentPool, type SegmentPool } from './segment-pool.js';
+import { inferOn, openSegmentPool, type SegmentPool } from './segment-pool.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
 import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
@@ -93,28 +93,50 @@ function eventLoopTurns(): () => Promise<void> {
   };
 }
 
+/** How a JSONL file's schema is inferred: here, or on a segment worker. */
+type Infer = (source: JsonlSource) => Promise<Field>;
+
+/** JSONL files inferred ahead of the one being noted, at most: on workers, several are read side by side. */
+const INFERRED_AHEAD = 8;
+
 /**
  * The first of the merge's two passes over the chunks: every schema, unified. Only one source
  * per distinct schema is kept, so memory does not grow with the number of chunks; the second
- * pass (writeChunks) resolves each chunk again as it writes it.
+ * pass (writeChunks) resolves each chunk again as it writes it. JSONL schemas are noted in
+ * chunk order whatever order their inference ends in, so the columns' order is the same either way.
  */
-async function layoutOf(chunks: readonly ChunkDirEntry[], schemasOf: SchemasOf, keepRowGroups: boolean): Promise<Layout> {
+async function layoutOf(
+  chunks: readonly ChunkDirEntry[],
+  schemasOf: SchemasOf,
+  keepRowGroups: boolean,
+  infer: { run: Infer; ahead: number },
+): Promise<Layout> {
   const letTimersRun = eventLoopTurns();
   const trees = new Map<string, Field>();
   const firstOfTree = new Map<Field, ParquetSource>();
   const sliced = new Set<Field>();
+  const inferring: Promise<Field>[] = [];
+  const noteOldest = async () => {
+    const tree = await inferring.shift()!;
+    const key = JSON.stringify(flattenFields(tree));
+    if (!trees.has(key)) trees.set(key, tree);
+  };
   for (const chunk of chunks) {
     await letTimersRun();
     for (const schema of schemasOf(chunk)) {
+      if (schema.kind === 'jsonl') {
+        const tree = infer.run(schema);
+        // Awaited in order by noteOldest; until then a failure must not count as unhandled.
+        tree.catch(() => undefined);
+        inferring.push(tree);
+        while (inferring.length > infer.ahead) await noteOldest();
+        continue;
+      }
+      // A Parquet schema is noted after every JSONL one before it.
+      while (inferring.length > 0) await noteOldest();
       // A schema seen in an earlier merge of this process still needs a source of its own here.
       const source = schema.kind === 'known-schema' && !firstOfTree.has(schema.tree) ? parquetSource(schema.file) : schema;
       if (source.kind === 'known-schema') continue;
-      if (source.kind === 'jsonl') {
-        const tree = await inferJsonlSchema(source);
-        const key = JSON.stringify(flattenFields(tree));
-        if (!trees.has(key)) trees.set(key, tree);
-        continue;
-      }
       // parquetSource gives sources of one schema one tree.
       if (!firstOfTree.has(source.tree)) {
         firstOfTree.set(source.tree, source);
@@ -123,6 +145,7 @@ async function layoutOf(chunks: readonly ChunkDirEntry[], schemasOf: SchemasOf, 
       if (source.rowSlice) sliced.add(source.tree);
     }
   }
+  while (inferring.length > 0) await noteOldest();
   const target = unifySchemas([...trees.values()]);
   const shapes = new Map<Field, boolean>();
   const sameAsTarget = (tree: Field) => {
@@ -231,15 +254,23 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const { worth, jsonl } = worthSegmentWorkers(request.chunks);
   // JSONL is written again whole: its workers start now, loading their modules while the schema is inferred.
   const earlyWorkers = worth && jsonl ? openSegmentPool() : undefined;
+  // Those workers infer the files' schemas too, several at a time, while the main thread notes them in order.
+  const infer = earlyWorkers
+    ? { run: (source: JsonlSource) => inferOn(earlyWorkers, source), ahead: INFERRED_AHEAD }
+    : { run: inferJsonlSchema, ahead: 0 };
   try {
-    return await writeWithWorkers(request, () => earlyWorkers ?? (worth ? openSegmentPool() : undefined));
+    return await writeWithWorkers(request, () => earlyWorkers ?? (worth ? openSegmentPool() : undefined), infer);
   } finally {
     earlyWorkers?.close();
   }
 }
 
-async function writeWithWorkers(request: WriteRequest, workers: () => SegmentPool | undefined): Promise<WrittenFile> {
-  const layout = await layoutOf(request.chunks, request.schemasOf, request.keepRowGroups ?? false);
+async function writeWithWorkers(
+  request: WriteRequest,
+  workers: () => SegmentPool | undefined,
+  infer: { run: Infer; ahead: number },
+): Promise<WrittenFile> {
+  const layout = await layoutOf(request.chunks, request.schemasOf, request.keepRowGroups ?? false, infer);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);
