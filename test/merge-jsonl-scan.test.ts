@@ -7,6 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
+import { JsonlRowScanner } from '../src/merge/jsonl-scan.js';
+import { emptyTypedLeaves } from '../src/parquet/index.js';
+import type { LeafColumn } from '../src/parquet/schema.js';
 import { commitChunk, makeRun, plain, readRows, removeDir, tempDir } from './merge-helpers.js';
 import { seededRandom } from './support/faults.js';
 
@@ -154,6 +157,7 @@ describe('the JSONL byte scanner reads what JSON.parse reads', () => {
     ['an unterminated string', '{"index": 1, "x": 2.5, "t": "ab}'],
     ['text after the object', '{"index": 1, "x": 2.5} 7'],
     ['a bad escape', '{"index": 1, "x": 2.5, "t": "\\q"}'],
+    ['a missing colon', '{"index" 1, "x": 2.5}'],
   ])('%s: the line is refused naming it, as JSON.parse refuses it', async (_what, bad) => {
     makeRun(dir, { start: 0, end: 2, frequency: 3, indexColumn: 'index' });
     const content = `{"index": 0, "x": 1.5, "t": "a"}\n${bad}\n{"index": 2, "x": 3.5, "t": "c"}\n`;
@@ -169,5 +173,54 @@ describe('the JSONL byte scanner reads what JSON.parse reads', () => {
     commitChunk(dir, 'cpu0', { start: 0, end: 3 }, [{ name: 'rows.jsonl', content }]);
     const [outcome] = await mergeCommitted({ outputDir: dir });
     expect((await readRows(outcome!.file)).map((row) => row.x)).toEqual([1, 9007199254740991, 2.25, -7]);
+  });
+
+  it('an exponent too long to count is valued as JSON.parse values it (a million-digit fraction and its exponent)', async () => {
+    makeRun(dir, { start: 0, end: 1, frequency: 2, indexColumn: 'index' });
+    const literal = `0.${'0'.repeat(999_999)}1e10000000`;
+    const content = `{"index": 0, "x": 1.5}\n{"index": 1, "x": ${literal}}\n`;
+    commitChunk(dir, 'cpu0', { start: 0, end: 1 }, [{ name: 'rows.jsonl', content }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect((await readRows(outcome!.file)).map((row) => row.x)).toEqual([1.5, JSON.parse(literal)]);
+  });
+});
+
+describe('the scanner declines what only the JSON.parse path may judge', () => {
+  const leafOf = (name: string, element: LeafColumn['element']): LeafColumn => ({
+    path: [name],
+    elements: [{ name: 'schema' }, element],
+    element,
+    maxRepetition: 0,
+    maxDefinition: 1,
+  });
+  const line = (text: string | Buffer) => {
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from('\n')]);
+    return [bytes, 0, bytes.length - 1] as const;
+  };
+
+  it('a value in an all-null column, even on a row whose types may still change: nothing appended', () => {
+    const leaves = emptyTypedLeaves([
+      leafOf('n', { name: 'n', type: 'INT32', repetition_type: 'OPTIONAL', logical_type: { type: 'NULL' } }),
+    ]);
+    const scanner = new JsonlRowScanner([{ name: 'n', leaf: 0, list: false, seen: 'null' }]);
+    expect(scanner.scan(...line('{"n": null}'), leaves, true)).toBe(true);
+    expect(scanner.scan(...line('{"n": 5}'), leaves, true)).toBe(false);
+    expect([leaves[0]!.definitionLevels.length, leaves[0]!.values.count]).toEqual([1, 0]);
+  });
+
+  it('a key whose name holds a lone surrogate is never matched by bytes (they encode as U+FFFD, as another key may be)', () => {
+    const leaves = emptyTypedLeaves([leafOf('\ud800', { name: '\ud800', type: 'INT64', repetition_type: 'OPTIONAL' })]);
+    const scanner = new JsonlRowScanner([{ name: '\ud800', leaf: 0, list: false, seen: 'int' }]);
+    expect(scanner.scan(...line(Buffer.from('{"\ufffd": 1}')), leaves, true)).toBe(false);
+    expect(leaves[0]!.definitionLevels.length).toBe(0);
+  });
+
+  it('a row declined before its value (a missing colon) leaves the earlier rows as they were', () => {
+    const leaves = emptyTypedLeaves([leafOf('a', { name: 'a', type: 'INT64', repetition_type: 'OPTIONAL' })]);
+    const scanner = new JsonlRowScanner([{ name: 'a', leaf: 0, list: false, seen: 'int' }]);
+    expect(scanner.scan(...line('{"a": 1}'), leaves, false)).toBe(true);
+    expect(scanner.scan(...line('{}'), leaves, false)).toBe(true);
+    expect(scanner.scan(...line('{"a" 1}'), leaves, false)).toBe(false);
+    expect([leaves[0]!.definitionLevels.length, leaves[0]!.values.count]).toEqual([2, 1]);
   });
 });

@@ -98,8 +98,9 @@ export class WorkerPool<Request, Result> {
     return result;
   }
 
+  /** Stops the workers; what is still pending fails (nothing awaited is left hanging). */
   close(): void {
-    this.failure ??= new Error(`the ${this.options.describe}s were closed`);
+    this.broken(new Error(`the ${this.options.describe}s were closed`));
     for (const worker of this.workers) {
       worker.removeAllListeners('exit');
       void worker.terminate();
@@ -141,9 +142,8 @@ export function serveRequests<Request, Result>(
   port.on('message', ({ id, request }: Envelope<Request>) => {
     Promise.resolve()
       .then(() => handle(request))
-      .then(
-        (result) => port.postMessage({ id, result } satisfies Reply<Result>, transfer(result)),
-        (error: unknown) => port.postMessage({ id, error: reported(error) } satisfies Reply<Result>),
-      );
+      // A result that cannot be sent (not cloneable) is reported like a failure to make it.
+      .then((result) => port.postMessage({ id, result } satisfies Reply<Result>, transfer(result)))
+      .catch((error: unknown) => port.postMessage({ id, error: reported(error) } satisfies Reply<Result>));
   });
 }

@@ -50,7 +50,7 @@ export class JsonlRowScanner {
   private end = 0;
   private textFrom = 0;
   private textTo = 0;
-  private readonly names: Uint8Array[];
+  private readonly names: (Uint8Array | undefined)[];
   private readonly plainNames: boolean[];
   /** The row each column was last seen in, to decline a key given twice. */
   private readonly seenInRow: number[];
@@ -61,9 +61,12 @@ export class JsonlRowScanner {
 
   constructor(private readonly columns: readonly ScannedColumn[]) {
     const encoder = new TextEncoder();
-    this.names = columns.map((column) => encoder.encode(column.name));
+    // A name with a lone surrogate encodes as U+FFFD, which a line's raw bytes could hold for another key: never matched here.
+    this.names = columns.map((column) => (Buffer.from(column.name).toString() === column.name ? encoder.encode(column.name) : undefined));
     // A name whose bytes hold no quote, backslash or control byte is in a line as it is.
-    this.plainNames = this.names.map((name) => name.every((byte) => byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH));
+    this.plainNames = this.names.map(
+      (name) => name !== undefined && name.every((byte) => byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH),
+    );
     this.seenInRow = columns.map(() => -1);
     this.marks = columns.map(() => ({ definitions: 0, repetitions: 0, values: 0, seen: undefined }));
   }
@@ -108,12 +111,7 @@ export class JsonlRowScanner {
         if (bytes[this.at] !== QUOTE) return false;
         const column = this.readKey(expected);
         if (column < 0 || this.seenInRow[column] === this.row) return false;
-        this.seenInRow[column] = this.row;
-        expected = column + 1;
-        this.skipSpace();
-        if (bytes[this.at] !== 0x3a) return false;
-        this.at++;
-        this.skipSpace();
+        // The column's marks go with its being reached: a decline from here on restores it to them.
         const scanned = columns[column]!;
         const into = leaves[scanned.leaf]!;
         const mark = this.marks[column]!;
@@ -121,6 +119,12 @@ export class JsonlRowScanner {
         mark.repetitions = into.repetitionLevels.length;
         mark.values = into.values.count;
         mark.seen = scanned.seen;
+        this.seenInRow[column] = this.row;
+        expected = column + 1;
+        this.skipSpace();
+        if (bytes[this.at] !== 0x3a) return false;
+        this.at++;
+        this.skipSpace();
         if (!(scanned.list ? this.readList(column, into) : this.readScalarColumn(column, into))) return false;
         const item = this.nextItem(0x7d);
         if (item > 0) break;
@@ -175,13 +179,13 @@ export class JsonlRowScanner {
     }
     if (to >= end) return -1;
     this.at = to + 1;
-    if (expected < names.length && this.nameIs(names[expected]!, from, to)) return expected;
+    if (expected < names.length && this.nameIs(names[expected], from, to)) return expected;
     for (let c = 0; c < names.length; c++) if (c !== expected && this.nameIs(names[c]!, from, to)) return c;
     return -1;
   }
 
-  private nameIs(name: Uint8Array, from: number, to: number): boolean {
-    if (name.length !== to - from) return false;
+  private nameIs(name: Uint8Array | undefined, from: number, to: number): boolean {
+    if (name === undefined || name.length !== to - from) return false;
     for (let i = 0; i < name.length; i++) if (name[i] !== this.bytes[from + i]) return false;
     return true;
   }
@@ -358,7 +362,11 @@ export class JsonlRowScanner {
       digit = bytes[at]! - 0x30;
       if (!(digit >= 0 && digit <= 9)) return DECLINED;
       let exponent = 0;
-      for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) if (exponent < 1e6) exponent = exponent * 10 + digit;
+      for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
+        // An exponent past this is beyond any double either way; capped, it is left to Number().
+        if (exponent < 1e6) exponent = exponent * 10 + digit;
+        else exact = false;
+      }
       scale += sign * exponent;
     }
     if (at > this.end) return DECLINED;

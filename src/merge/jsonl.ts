@@ -186,10 +186,9 @@ interface ValueAppender {
 
 function valueAppender(leafField: Field, typed: boolean): ValueAppender {
   if (typed) {
-    const allNull = leafField.element.logical_type?.type === 'NULL';
     return {
-      present: (into, value) =>
-        allNull ? 'holds a value, and the column only holds nulls in the other chunks' : (into as TypedLeaf).values.push(value),
+      // An all-null column's store refuses every value.
+      present: (into, value) => (into as TypedLeaf).values.push(value),
       // Typed leaves keep present values only: a null is its definition level.
       absent: () => {},
     };

@@ -59,7 +59,10 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
   const leaf = leafColumnsOf(fieldTree(metadata.schema, request.shownAs)).list.find(
     ({ path, maxRepetition }) => path.length === 1 && path[0] === column && maxRepetition === 0,
   );
-  if (!leaf) throw new DataError(`the index column "${column}" (indexColumn in the config) is not a top-level column of the merged data`);
+  if (!leaf)
+    throw new DataError(
+      `the index column "${column}" (indexColumn in the config) is not a top-level, unrepeated column of the merged data`,
+    );
   const problems: string[] = [];
   const input = new SourceFile(request.file);
   try {
@@ -86,6 +89,8 @@ async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promis
           if (state[at] === 2) problems.push(`index ${index} appears more than once (again in ${chunk.name})`);
           else problems.push(`index ${String(index)} (in ${chunk.name}) is outside the merged chunks' ranges`);
         }
+        if (problems.length < 5 && next !== values.length)
+          throw new Error(`a page holds ${values.length} values for ${next} defined slots`);
       });
       rowStart += Number(group.num_rows);
     }

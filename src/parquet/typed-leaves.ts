@@ -10,7 +10,8 @@ import type { SchemaElement } from 'hyparquet';
 import { LevelList } from './leaf-columns.js';
 import type { LeafColumn } from './schema.js';
 
-export type StoreKind = 'bool' | 'int32' | 'int64' | 'float' | 'double' | 'text' | 'json';
+/** `null`: an all-null column (INT32 annotated NULL), which takes no value. */
+export type StoreKind = 'bool' | 'int32' | 'int64' | 'float' | 'double' | 'text' | 'json' | 'null';
 
 const PLAIN_NUMBER_TYPES = new Set(['BOOLEAN', 'INT32', 'INT64', 'FLOAT', 'DOUBLE']);
 
@@ -24,7 +25,8 @@ export function storeKindOf(element: SchemaElement): StoreKind | undefined {
   }
   if (!type || !PLAIN_NUMBER_TYPES.has(type) || converted !== undefined) return undefined;
   // An all-null JSONL column: INT32 annotated NULL, whose values are never present.
-  if (logical !== undefined && !(logical.type === 'NULL' && type === 'INT32')) return undefined;
+  if (logical?.type === 'NULL' && type === 'INT32') return 'null';
+  if (logical !== undefined) return undefined;
   return ({ BOOLEAN: 'bool', INT32: 'int32', INT64: 'int64', FLOAT: 'float', DOUBLE: 'double' } as const)[
     type as 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE'
   ];
@@ -37,7 +39,7 @@ const INITIAL_VALUES = 1024;
 const TWO_TO_32 = 2 ** 32;
 
 /** Bytes per value of the fixed-width kinds in PLAIN (booleans are bits: see plain). */
-const WIDTH: Record<StoreKind, number> = { bool: 0, int32: 4, int64: 8, float: 4, double: 8, text: 0, json: 0 };
+const WIDTH: Record<StoreKind, number> = { bool: 0, int32: 4, int64: 8, float: 4, double: 8, text: 0, json: 0, null: 4 };
 
 /**
  * A leaf's present values (nulls are only levels), in PLAIN order. `push` takes the value as
@@ -79,6 +81,8 @@ export class PresentValues {
         if (!Number.isSafeInteger(value)) return `holds ${String(value)} where 64-bit integers are stored`;
         this.pushNumber(value as number);
         return undefined;
+      case 'null':
+        return 'holds a value, and the column only holds nulls in the other chunks';
       case 'int32':
         if (typeof value !== 'number' || (value | 0) !== value) return `holds ${String(value)} where 32-bit integers are stored`;
         this.pushNumber(value);
