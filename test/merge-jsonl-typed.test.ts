@@ -170,4 +170,56 @@ describe('JSONL gathered typed', () => {
     expect(stats.max_value).toBe(1.7976931348623157e308);
     expect(Object.is(stats.min_value, -0)).toBe(true);
   });
+
+  it('columns of few distinct values are written with a dictionary, distinct ones plainly; every value reads back, -0 and nulls kept', async () => {
+    const rows = 5000;
+    const labels = ['positive', 'negative', 'neutral', 'naïve 🙂'];
+    const rowAt = (i: number) => ({
+      index: i,
+      label: i % 17 === 0 ? null : labels[(i * 7) % 4],
+      bucket: i % 10,
+      score: [0.25, -0, 0, 1.5, -2.75][i % 5],
+      tags: i % 11 === 0 ? null : [labels[i % 4], null, labels[(i + 1) % 4]].slice(0, i % 4),
+      unique: `row ${i} ${'x'.repeat(i % 50)}`,
+    });
+    makeRun(dir, { start: 0, end: rows - 1, frequency: rows, indexColumn: 'index' });
+    let content = '';
+    for (let i = 0; i < rows; i++)
+      content += `${JSON.stringify(rowAt(i)).replace('"score":0', i % 5 === 1 ? '"score":-0.0' : '"score":0')}\n`;
+    commitChunk(dir, 'cpu0', { start: 0, end: rows - 1 }, [{ name: 'rows.jsonl', content }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    const encodings = Object.fromEntries(
+      readMetadata(outcome!.file).row_groups[0]!.columns.map((column) => [
+        column.meta_data!.path_in_schema[0],
+        column.meta_data!.encodings,
+      ]),
+    );
+    expect(encodings).toMatchObject({
+      label: ['PLAIN', 'RLE_DICTIONARY'],
+      bucket: ['PLAIN', 'RLE_DICTIONARY'],
+      score: ['PLAIN', 'RLE_DICTIONARY'],
+      tags: ['PLAIN', 'RLE_DICTIONARY'],
+      unique: ['PLAIN'],
+      index: ['PLAIN'],
+    });
+    const read = (await readRows(outcome!.file)).map(plain) as Record<string, unknown>[];
+    expect(read).toEqual(Array.from({ length: rows }, (_, i) => rowAt(i)));
+    read.forEach((row, i) => expect(Object.is(row.score, i % 5 === 1 ? -0 : rowAt(i).score), `row ${i}`).toBe(true));
+    if (duckdb) {
+      const instance = await duckdb.DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      try {
+        const quoted = `'${outcome!.file.replaceAll("'", "''")}'`;
+        const counted = async (where: string) =>
+          Number((await connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoted}) WHERE ${where}`)).getRows()[0]![0]);
+        expect(await counted(`label = 'naïve 🙂'`)).toBe(
+          Array.from({ length: rows }, (_, i) => rowAt(i)).filter((row) => row.label === 'naïve 🙂').length,
+        );
+        expect(await counted('bucket = 7')).toBe(rows / 10);
+        expect(await counted('score < 0')).toBe(rows / 5);
+      } finally {
+        connection.closeSync();
+      }
+    }
+  });
 });

@@ -1,9 +1,9 @@
 /**
- * Typed leaf columns (typed-leaves.ts) written as a row group: PLAIN data pages (v2) whose
- * values are slices of the gathered buffers, levels run-length encoded by hyparquet-writer's own
- * encoder, the column chunk metadata and offset index as hyparquet-writer's writeColumn makes
- * them. No dictionary: JSONL's columns are mostly distinct text and numbers, where building one
- * costs more than it saves; snappy still folds repeats within a page.
+ * Typed leaf columns (typed-leaves.ts) written as a row group: data pages (v2) whose values are
+ * slices of the gathered buffers (PLAIN), or their indexes in a dictionary page where one pays
+ * (a column of few distinct values: labels, buckets, rounded scores), levels run-length encoded
+ * by hyparquet-writer's own encoder, the column chunk metadata and offset index as
+ * hyparquet-writer's writeColumn makes them.
  */
 import type { ParquetWriter } from 'hyparquet-writer';
 import { ByteWriter } from 'hyparquet-writer';
@@ -13,7 +13,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIndex']>;
 import { addRowGroup, type WrittenChunk } from './leaf-columns.js';
 import type { LeafColumn } from './schema.js';
-import type { TypedLeaf } from './typed-leaves.js';
+import type { PresentValues, TypedLeaf } from './typed-leaves.js';
 
 /** As writeLeafRowGroup's pages: about this many bytes of values each. */
 const PAGE_BYTES = 1 << 20;
@@ -55,8 +55,45 @@ function pagesOf(leaf: TypedLeaf, slots: number, maxDefinition: number): Page[] 
 
 const bitWidthOf = (maxLevel: number) => Math.ceil(Math.log2(maxLevel + 1));
 
+/** A column chunk's values as indexes into its dictionary page, and how many bits each index takes. */
+interface DictionaryIndexes {
+  readonly indexes: Int32Array;
+  readonly bitWidth: number;
+}
+
+/** A page's bytes compressed with the file's codec (or as they are, without one). */
+function stored(parquet: ParquetWriter, bytes: Uint8Array): Uint8Array {
+  const compress = parquet.compressors[parquet.codec];
+  return compress ? compress(bytes) : bytes;
+}
+
+/** Writes the dictionary page; returns its uncompressed size, header included. */
+function writeDictionaryPage(parquet: ParquetWriter, values: PresentValues): number {
+  const plain = values.plain(0, values.count);
+  const compressed = stored(parquet, plain);
+  const out = parquet.writer;
+  const headerStart = out.offset;
+  writePageHeader(out, {
+    type: 'DICTIONARY_PAGE',
+    uncompressed_page_size: plain.length,
+    compressed_page_size: compressed.length,
+    dictionary_page_header: { num_values: values.count, encoding: 'PLAIN' },
+  } as Parameters<typeof writePageHeader>[1]);
+  const headerSize = out.offset - headerStart;
+  out.appendBytes(compressed);
+  return headerSize + plain.length;
+}
+
+/** Dictionary indexes of values [from, to) as RLE_DICTIONARY stores them: the bit width, then the run-length/bit-packed hybrid. */
+function indexBytes({ indexes, bitWidth }: DictionaryIndexes, from: number, to: number): Uint8Array {
+  const page = new ByteWriter();
+  page.appendUint8(bitWidth);
+  writeRleBitPackedHybrid(page, indexes.subarray(from, to) as unknown as number[], bitWidth);
+  return page.getBytes();
+}
+
 /** Writes one page; returns its uncompressed size, header included (as writeDataPageV2 counts it). */
-function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLeaf, page: Page): number {
+function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLeaf, page: Page, dictionary?: DictionaryIndexes): number {
   const { maxDefinition, maxRepetition } = leafColumn;
   const { slotStart, slotEnd, valueStart, valueEnd } = page;
   const levels = new ByteWriter();
@@ -73,29 +110,28 @@ function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLe
     const definitions = leaf.definitionLevels.view().subarray(slotStart, slotEnd);
     definitionBytes = writeRleBitPackedHybrid(levels, definitions as unknown as number[], bitWidthOf(maxDefinition));
   }
-  const plain = leaf.values.plain(valueStart, valueEnd);
-  const compress = parquet.compressors[parquet.codec];
-  const stored = compress ? compress(plain) : plain;
+  const values = dictionary ? indexBytes(dictionary, valueStart, valueEnd) : leaf.values.plain(valueStart, valueEnd);
+  const compressed = stored(parquet, values);
   const out = parquet.writer;
   const headerStart = out.offset;
   writePageHeader(out, {
     type: 'DATA_PAGE_V2',
-    uncompressed_page_size: levels.offset + plain.length,
-    compressed_page_size: levels.offset + stored.length,
+    uncompressed_page_size: levels.offset + values.length,
+    compressed_page_size: levels.offset + compressed.length,
     data_page_header_v2: {
       num_values: slotEnd - slotStart,
       num_nulls: slotEnd - slotStart - (valueEnd - valueStart),
       num_rows: rows,
-      encoding: 'PLAIN',
+      encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN',
       definition_levels_byte_length: definitionBytes,
       repetition_levels_byte_length: repetitionBytes,
-      is_compressed: compress !== undefined,
+      is_compressed: parquet.compressors[parquet.codec] !== undefined,
     },
   } as Parameters<typeof writePageHeader>[1]);
   const headerSize = out.offset - headerStart;
   out.appendBytes(levels.getBytes());
-  out.appendBytes(stored);
-  return headerSize + levels.offset + plain.length;
+  out.appendBytes(compressed);
+  return headerSize + levels.offset + values.length;
 }
 
 /** Writes one leaf column's chunk at the writer's offset; returns it with its offset index (pages > 1, as writeColumn). */
@@ -112,11 +148,18 @@ function writeTypedColumn(
   const start = parquet.writer.offset;
   const locations: OffsetIndex['page_locations'] = [];
   let uncompressed = 0;
+  const dictionary = leaf.values.dictionary();
+  let indexes: DictionaryIndexes | undefined;
+  if (dictionary) {
+    uncompressed += writeDictionaryPage(parquet, dictionary.values);
+    indexes = { indexes: dictionary.indexes, bitWidth: Math.max(1, Math.ceil(Math.log2(dictionary.values.count))) };
+  }
+  const dataStart = parquet.writer.offset;
   let firstRow = 0;
   const repetitions = leaf.repetitionLevels.view();
   for (const page of pages) {
     const offset = parquet.writer.offset;
-    uncompressed += writePage(parquet, leafColumn, leaf, page);
+    uncompressed += writePage(parquet, leafColumn, leaf, page, indexes);
     const location = { offset: BigInt(offset), compressed_page_size: parquet.writer.offset - offset, first_row_index: BigInt(firstRow) };
     locations.push(location);
     if (maxRepetition === 0) firstRow += page.slotEnd - page.slotStart;
@@ -127,15 +170,21 @@ function writeTypedColumn(
     file_offset: BigInt(start),
     meta_data: {
       type: leafColumn.element.type!,
-      encodings: ['PLAIN'],
+      encodings: dictionary ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN'],
       path_in_schema: [...leafColumn.path],
       codec: parquet.compressors[parquet.codec] ? parquet.codec : 'UNCOMPRESSED',
       num_values: BigInt(slots),
       total_compressed_size: BigInt(parquet.writer.offset - start),
       total_uncompressed_size: BigInt(uncompressed),
-      data_page_offset: BigInt(start),
+      data_page_offset: BigInt(dataStart),
+      dictionary_page_offset: dictionary ? BigInt(start) : undefined,
       statistics: stats ? { ...leaf.values.statistics(), null_count: BigInt(slots - leaf.values.count) } : undefined,
-      encoding_stats: stats ? [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: pages.length }] : undefined,
+      encoding_stats: stats
+        ? [
+            ...(dictionary ? [{ page_type: 'DICTIONARY_PAGE', encoding: 'PLAIN', count: 1 }] : []),
+            { page_type: 'DATA_PAGE_V2', encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN', count: pages.length },
+          ]
+        : undefined,
     } as WrittenChunk['meta_data'],
   };
   return { chunk, offsetIndex: pages.length > 1 ? { page_locations: locations } : undefined };

@@ -36,6 +36,13 @@ export function storeKindOf(element: SchemaElement): StoreKind | undefined {
 export const typedLeavesFit = (leaves: readonly LeafColumn[]): boolean => leaves.every(({ element }) => storeKindOf(element) !== undefined);
 
 const INITIAL_VALUES = 1024;
+/** Values sampled to judge whether a dictionary pays (hyparquet-writer samples as many). */
+const DICTIONARY_SAMPLE = 1000;
+
+/** Buffer's own latin1 decoder (toString('latin1') without its argument checks). */
+interface Latin1Slicing {
+  latin1Slice(start: number, end: number): string;
+}
 const TWO_TO_32 = 2 ** 32;
 
 /** Bytes per value of the fixed-width kinds in PLAIN (booleans are bits: see plain). */
@@ -142,6 +149,60 @@ export class PresentValues {
     if (to - from < 64) for (let i = from, at = start + 4; i < to; i++, at++) into[at] = source[i]!;
     else into.set(source.subarray(from, to), start + 4);
     this.endText(start, to - from);
+  }
+
+  /**
+   * The values as a dictionary (the distinct values in first-seen order, as values of this
+   * kind) and each value's index in it, where that pays, as hyparquet-writer judges it: a sample
+   * spread over the values shows repeats (distinct bytes at most 90% of the sampled), and the
+   * distinct values come to at most half the values' bytes (the build stops once past that).
+   * Booleans never (PLAIN packs them into bits already).
+   */
+  dictionary(): { values: PresentValues; indexes: Int32Array } | undefined {
+    const { count, kind, numbers } = this;
+    if (count === 0 || kind === 'bool' || kind === 'null') return undefined;
+    const text = kind === 'text' || kind === 'json';
+    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytesLength);
+    const startOf = (i: number) => (i === 0 ? 0 : this.ends[i - 1]!);
+    // Text by its bytes (latin1 keeps each byte as one character); numbers by value, -0 apart from 0.
+    const keyOf = text
+      ? (i: number) => (bytes as unknown as Latin1Slicing).latin1Slice(startOf(i) + 4, this.ends[i]!)
+      : (i: number) => (numbers[i] === 0 && 1 / numbers[i]! < 0 ? '-0' : numbers[i]!);
+    const width = WIDTH[kind];
+    const sizeOf = text ? (i: number) => this.ends[i]! - startOf(i) : () => width;
+    const sampled = Math.min(count, DICTIONARY_SAMPLE);
+    const inSample = new Set<string | number>();
+    let sampleBytes = 0;
+    let sampleDistinctBytes = 0;
+    for (let k = 0; k < sampled; k++) {
+      const i = sampled === 1 ? 0 : Math.floor((k * (count - 1)) / (sampled - 1));
+      const key = keyOf(i);
+      sampleBytes += sizeOf(i);
+      if (!inSample.has(key)) {
+        inSample.add(key);
+        sampleDistinctBytes += sizeOf(i);
+      }
+    }
+    if (sampleDistinctBytes > 0.9 * sampleBytes) return undefined;
+    const limit = this.endByte(count - 1) / 2;
+    const distinct = new PresentValues(kind);
+    const indexOf = new Map<string | number, number>();
+    const indexes = new Int32Array(count);
+    let distinctBytes = 0;
+    for (let i = 0; i < count; i++) {
+      const key = keyOf(i);
+      let index = indexOf.get(key);
+      if (index === undefined) {
+        distinctBytes += sizeOf(i);
+        if (distinctBytes > limit) return undefined;
+        index = distinct.count;
+        indexOf.set(key, index);
+        if (text) distinct.pushUtf8(this.bytes, startOf(i) + 4, this.ends[i]!);
+        else distinct.pushNumber(numbers[i]!);
+      }
+      indexes[i] = index;
+    }
+    return { values: distinct, indexes };
   }
 
   /** Drops the values past the first `count` (a row taken back). */
