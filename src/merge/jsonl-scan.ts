@@ -10,7 +10,7 @@
  * a type change past the rows inference read, and anything that is not valid JSON.
  */
 import { isUtf8 } from 'node:buffer';
-import type { TypedLeaf } from '../parquet/index.js';
+import { latin1Slice, type TypedLeaf } from '../parquet/index.js';
 import { listOf, mergeTypes, type JsonType, type ScalarType } from './jsonl-types.js';
 
 /** A column as the scanner reads it: the JSONL shape jsonl.ts gives it (an optional scalar, or an optional list of optional scalars). */
@@ -375,14 +375,9 @@ export class JsonlRowScanner {
     if (exact && scale === 0) value = mantissa;
     else if (exact && scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
     else if (exact && scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
-    else value = Number((bytes as unknown as Latin1Slicing).latin1Slice(negative ? start + 1 : start, at));
+    else value = Number(latin1Slice(bytes, negative ? start + 1 : start, at));
     return negative ? -value : value;
   }
-}
-
-/** Buffer's own latin1 decoder, which toString('latin1') calls after checking its arguments. */
-interface Latin1Slicing {
-  latin1Slice(start: number, end: number): string;
 }
 
 function scalarType(value: Scalar): ScalarType {

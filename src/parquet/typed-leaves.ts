@@ -39,9 +39,9 @@ const INITIAL_VALUES = 1024;
 /** Values sampled to judge whether a dictionary pays (hyparquet-writer samples as many). */
 const DICTIONARY_SAMPLE = 1000;
 
-/** Buffer's own latin1 decoder (toString('latin1') without its argument checks). */
-interface Latin1Slicing {
-  latin1Slice(start: number, end: number): string;
+/** bytes[start, end) as latin1 (one character per byte), by Buffer's own decoder: toString('latin1') without its argument checks. */
+export function latin1Slice(bytes: Buffer, start: number, end: number): string {
+  return (bytes as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
 }
 const TWO_TO_32 = 2 ** 32;
 
@@ -166,7 +166,7 @@ export class PresentValues {
     const startOf = (i: number) => (i === 0 ? 0 : this.ends[i - 1]!);
     // Text by its bytes (latin1 keeps each byte as one character); numbers by value, -0 apart from 0.
     const keyOf = text
-      ? (i: number) => (bytes as unknown as Latin1Slicing).latin1Slice(startOf(i) + 4, this.ends[i]!)
+      ? (i: number) => latin1Slice(bytes, startOf(i) + 4, this.ends[i]!)
       : (i: number) => (numbers[i] === 0 && 1 / numbers[i]! < 0 ? '-0' : numbers[i]!);
     const width = WIDTH[kind];
     const sizeOf = text ? (i: number) => this.ends[i]! - startOf(i) : () => width;
