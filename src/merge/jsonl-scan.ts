@@ -11,6 +11,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { latin1Slice, type TypedLeaf } from '../parquet/index.js';
+import { exactDecimal } from './decimal.js';
 import { listOf, mergeTypes, type JsonType, type ScalarType } from './jsonl-types.js';
 
 /** A column as the scanner reads it: the JSONL shape jsonl.ts gives it (an optional scalar, or an optional list of optional scalars). */
@@ -375,7 +376,10 @@ export class JsonlRowScanner {
     if (exact && scale === 0) value = mantissa;
     else if (exact && scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
     else if (exact && scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
-    else value = Number(latin1Slice(bytes, negative ? start + 1 : start, at));
+    else {
+      const from = negative ? start + 1 : start;
+      value = exactDecimal(bytes, from, at) ?? Number(latin1Slice(bytes, from, at));
+    }
     return negative ? -value : value;
   }
 }
