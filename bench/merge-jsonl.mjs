@@ -4,10 +4,12 @@
  * (what the Python helper writes without pyarrow), each merged by `merge-chunks` (the whole
  * process, start to exit), rounds alternating, medians:
  *   - many rows: --files files of --rows rows of about 200 bytes (index, text, score, list of 8 floats);
- *   - huge rows: --big-files files of --big-rows rows of --big-mb MB each (a long text column).
- * Prints each case's MB/s and their ratio: near 1 when the conversion is linear in bytes.
+ *   - huge rows: --big-files files of --big-rows rows of --big-mb MB each (a long text column);
+ *   - embeddings: --emb-files files of --emb-rows rows of 128 float32 values widened to double,
+ *     printed as Python and JavaScript print them (shortest round trip: 16-17 digits each).
+ * Prints each case's MB/s and the huge/small ratio: near 1 when the conversion is linear in bytes.
  *
- *   npm run bench:merge:jsonl -- [--files 200] [--rows 5000] [--big-files 2] [--big-rows 5] [--big-mb 4] [--repeat 3]
+ *   npm run bench:merge:jsonl -- [--files 200] [--rows 5000] [--big-files 2] [--big-rows 5] [--big-mb 4] [--emb-files 20] [--emb-rows 2000] [--repeat 3]
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,8 @@ const rows = Number(option('rows', '5000'));
 const bigFiles = Number(option('big-files', '2'));
 const bigRows = Number(option('big-rows', '5'));
 const bigMb = Number(option('big-mb', '4'));
+const embFiles = Number(option('emb-files', '20'));
+const embRows = Number(option('emb-rows', '2000'));
 const repeat = Number(option('repeat', '3'));
 const { dir, cleanup } = scratchDir('chunkrun-bench-jsonl-');
 const mergeBin = path.join(dist, 'merge', 'main.js');
@@ -66,14 +70,19 @@ const smallLine = (i) =>
   });
 const filler = 'a résumé of the layer '.repeat(Math.ceil((bigMb * 1e6) / 23)).slice(0, bigMb * 1e6);
 const bigLine = (i) => JSON.stringify({ index: i, text: filler, score: i / 7 });
+let seed = 1;
+const uniform = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const embLine = (i) => JSON.stringify({ index: i, embedding: Array.from({ length: 128 }, () => Math.fround(uniform() * 2 - 1)) });
 
 const cases = [
   { name: `${files} files x ${rows} rows`, outputDir: path.join(dir, 'small') },
   { name: `${bigFiles} files x ${bigRows} rows of ${bigMb} MB`, outputDir: path.join(dir, 'big') },
+  { name: `${embFiles} files x ${embRows} rows of 128 printed float32s`, outputDir: path.join(dir, 'emb') },
 ];
 console.log(`generating JSONL chunks in ${dir} ...`);
 Object.assign(cases[0], makeRun(cases[0].outputDir, files, rows, smallLine));
 Object.assign(cases[1], makeRun(cases[1].outputDir, bigFiles, bigRows, bigLine));
+Object.assign(cases[2], makeRun(cases[2].outputDir, embFiles, embRows, embLine));
 
 function mergeOnce(outputDir) {
   for (const name of readdirSync(outputDir)) if (name.startsWith('dataset_')) rmSync(path.join(outputDir, name));

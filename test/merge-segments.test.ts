@@ -85,10 +85,11 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     }
     const [outcome] = await mergeCommitted({ outputDir: dir });
     expect(outcome).toMatchObject({ rows: 240_000, path: 'mixed' });
-    // Segments: rows 0-99,999; 100,000-179,999 (handed over before the copy); 192,000-239,999. Inside
-    // them a converted chunk between leaf-level rows ends a row group on each side.
-    expect(requested(run, 'encode')).toBe(3);
-    expect(groupRows(outcome!.file)).toEqual([36_000, 12_000, 52_000, 8_000, 12_000, 60_000, 12_000, 48_000]);
+    // 240,000 items make segments of 60,000 rows (a quarter: segmentLimitFor): rows 0-59,999,
+    // 60,000-119,999, 120,000-179,999 (handed over before the copy) and 192,000-239,999. Inside them a
+    // converted chunk between leaf-level rows ends a row group on each side.
+    expect(requested(run, 'encode')).toBe(4);
+    expect(groupRows(outcome!.file)).toEqual([36_000, 12_000, 12_000, 48_000, 12_000, 60_000, 12_000, 48_000]);
     const rows = await readRows(outcome!.file);
     expect(rows.map((row) => Number(row.index))).toEqual(Array.from({ length: 240_000 }, (_, i) => i));
     for (const i of [0, 36_500, 99_999, 100_000, 108_001, 119_999, 180_000, 239_999]) {
@@ -107,13 +108,15 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
       }
     };
     const run = vi.spyOn(WorkerPool.prototype, 'run');
-    jsonlRun(4);
+    // 250,005 items: a segment is handed over at 62,502 rows, so two files of 50,001 make each of
+    // the first two (one row group of 100,002, under twice a row group), the last file the third.
+    jsonlRun(5);
     const [withWorkers] = await mergeCommitted({ outputDir: dir });
-    expect(requested(run, 'encode')).toBe(2);
-    expect(groupRows(withWorkers!.file)).toEqual([100_002, 100_002]);
+    expect(requested(run, 'encode')).toBe(3);
+    expect(groupRows(withWorkers!.file)).toEqual([100_002, 100_002, 50_001]);
     jsonlRun(3);
     const [here] = await mergeCommitted({ outputDir: dir });
-    expect(requested(run, 'encode')).toBe(2);
+    expect(requested(run, 'encode')).toBe(3);
     expect(groupRows(here!.file)).toEqual([100_000, 50_003]);
   });
 

@@ -7,7 +7,7 @@
  * encoded here, straight into the file, in row groups of the batcher's usual size.
  */
 import type { OutputFile } from '../parquet/index.js';
-import { ROW_GROUP_BYTES, rowGroupReached } from './row-batcher.js';
+import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, rowGroupReached, type RowGroupLimit } from './row-batcher.js';
 import {
   encoderOver,
   shifted,
@@ -21,6 +21,20 @@ import {
 } from './segment.js';
 import { encodeOn, type SegmentPool } from './segment-pool.js';
 
+/** A merge is cut into at least this many segments, so the last does not leave the other workers idle for long... */
+const SEGMENTS_AT_LEAST = 4;
+/** ...but none under this many rows. */
+const SEGMENT_MIN_ROWS = ROW_GROUP_ROWS / 4;
+
+/**
+ * When a segment is handed over: a row group's worth, or fewer rows where the merge's items
+ * (as the chunks' ranges count them) make fewer than SEGMENTS_AT_LEAST of those. It depends on
+ * the items alone, never on the cores, so the merged file's row groups are the same on any machine.
+ */
+export function segmentLimitFor(items: number): RowGroupLimit {
+  return { rows: Math.min(ROW_GROUP_ROWS, Math.max(SEGMENT_MIN_ROWS, Math.ceil(items / SEGMENTS_AT_LEAST))), bytes: ROW_GROUP_BYTES };
+}
+
 export class GatheredRows {
   private rows = 0;
   private bytes = 0;
@@ -33,19 +47,25 @@ export class GatheredRows {
   private poolTried = false;
   /** Segments handed to workers, oldest first: placed in this order. */
   private readonly inFlight: Promise<EncodedSegment>[] = [];
+  /** When a segment is handed over: a row group's worth, or less where that leaves each worker two segments at least. */
+  /** When a segment is handed over (segmentLimitFor). */
+  private readonly segmentLimit: RowGroupLimit;
 
   /**
    * Writes the file's opening magic into `out` (the merged file, still empty); `place` is told
    * of each row group in the file, in file order. `workers` gives the worker pool at the first
    * piece (undefined: this merge has too little to write again to be worth the workers' start).
+   * `items`: the merge's items, as the chunks' ranges count them.
    */
   constructor(
     private readonly out: OutputFile,
     private readonly job: SegmentJob,
     private readonly workers: () => SegmentPool | undefined,
     private readonly place: (group: EncodedGroup) => void,
+    items: number,
   ) {
     this.here = encoderOver(job, out);
+    this.segmentLimit = segmentLimitFor(items);
   }
 
   async add(piece: Piece, rows: number, bytes: number): Promise<void> {
@@ -57,7 +77,7 @@ export class GatheredRows {
       this.wire.push(wirePiece(piece));
       this.rows += rows;
       this.bytes += bytes;
-      if (rowGroupReached(this.rows, this.bytes)) await this.handOver();
+      if (rowGroupReached(this.rows, this.bytes, this.segmentLimit)) await this.handOver();
       return;
     }
     // Everything before it goes first; with workers running, its rows must not wait behind the segments that follow.

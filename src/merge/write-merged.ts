@@ -207,10 +207,17 @@ async function writeChunks(
   const slots: Slot[] = [];
   const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
-  const gathered = new GatheredRows(out, job, workers, ({ group, indexes }) => {
-    slots.push({ encoded: group });
-    group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
-  });
+  const items = chunks.reduce((sum, chunk) => sum + chunk.range.end - chunk.range.start + 1, 0);
+  const gathered = new GatheredRows(
+    out,
+    job,
+    workers,
+    ({ group, indexes }) => {
+      slots.push({ encoded: group });
+      group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
+    },
+    items,
+  );
   try {
     let row = 0;
     const letTimersRun = eventLoopTurns();
