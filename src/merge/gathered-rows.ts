@@ -21,18 +21,29 @@ import {
 } from './segment.js';
 import { encodeOn, type SegmentPool } from './segment-pool.js';
 
+/**
+ * What the chunks' markers say a merge holds: items (as the chunks' ranges count them) and data
+ * file bytes (compressed, for Parquet chunks, where segments count uncompressed bytes: such a
+ * merge's segments come out somewhat smaller than a quarter).
+ */
+export interface MergeTotals {
+  readonly items: number;
+  readonly bytes: number;
+}
+
 /** A merge is cut into at least this many segments, so the last does not leave the other workers idle for long... */
 const SEGMENTS_AT_LEAST = 4;
-/** ...but none under this many rows. */
-const SEGMENT_MIN_ROWS = ROW_GROUP_ROWS / 4;
+/** ...but none under a quarter of a row group. */
+const SEGMENT_MIN = { rows: ROW_GROUP_ROWS / 4, bytes: ROW_GROUP_BYTES / 4 };
 
 /**
- * When a segment is handed over: a row group's worth, or fewer rows where the merge's items
- * (as the chunks' ranges count them) make fewer than SEGMENTS_AT_LEAST of those. It depends on
- * the items alone, never on the cores, so the merged file's row groups are the same on any machine.
+ * When a segment is handed over: a row group's worth, or less where the merge holds fewer than
+ * SEGMENTS_AT_LEAST of those. It depends on the chunks alone, never on the cores, so the merged
+ * file's row groups are the same on any machine.
  */
-export function segmentLimitFor(items: number): RowGroupLimit {
-  return { rows: Math.min(ROW_GROUP_ROWS, Math.max(SEGMENT_MIN_ROWS, Math.ceil(items / SEGMENTS_AT_LEAST))), bytes: ROW_GROUP_BYTES };
+export function segmentLimitFor({ items, bytes }: MergeTotals): RowGroupLimit {
+  const share = (total: number, most: number, least: number) => Math.min(most, Math.max(least, Math.ceil(total / SEGMENTS_AT_LEAST)));
+  return { rows: share(items, ROW_GROUP_ROWS, SEGMENT_MIN.rows), bytes: share(bytes, ROW_GROUP_BYTES, SEGMENT_MIN.bytes) };
 }
 
 export class GatheredRows {
@@ -55,17 +66,17 @@ export class GatheredRows {
    * Writes the file's opening magic into `out` (the merged file, still empty); `place` is told
    * of each row group in the file, in file order. `workers` gives the worker pool at the first
    * piece (undefined: this merge has too little to write again to be worth the workers' start).
-   * `items`: the merge's items, as the chunks' ranges count them.
+   * `totals`: what the merge holds, which sizes its segments (segmentLimitFor).
    */
   constructor(
     private readonly out: OutputFile,
     private readonly job: SegmentJob,
     private readonly workers: () => SegmentPool | undefined,
     private readonly place: (group: EncodedGroup) => void,
-    items: number,
+    totals: MergeTotals,
   ) {
     this.here = encoderOver(job, out);
-    this.segmentLimit = segmentLimitFor(items);
+    this.segmentLimit = segmentLimitFor(totals);
   }
 
   async add(piece: Piece, rows: number, bytes: number): Promise<void> {

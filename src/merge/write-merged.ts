@@ -28,7 +28,7 @@ import {
   unifySchemas,
   writeFooter,
 } from '../parquet/index.js';
-import { GatheredRows } from './gathered-rows.js';
+import { GatheredRows, type MergeTotals } from './gathered-rows.js';
 import type { SegmentJob } from './segment.js';
 import { inferJsonlSchema } from './jsonl.js';
 import { inferOn, openSegmentPool, type SegmentPool } from './segment-pool.js';
@@ -173,13 +173,8 @@ type PageIndexes = Parameters<typeof writeIndexes>[1][number];
 const uncompressedBytes = (source: ParquetSource) =>
   source.rowGroups.reduce((sum, index) => sum + Number(source.footer.metadata.row_groups[index]!.total_byte_size), 0);
 
-/**
- * Whether a merge may hold enough rows to write again to be worth worker threads: at least two
- * row groups' worth of items or of data bytes (markers record both; they are read already).
- * Rows copied as bytes never start a worker, whatever this says; JSONL (`jsonl`: a chunk holds
- * some) is always written again.
- */
-function worthSegmentWorkers(chunks: readonly ChunkDirEntry[]): { worth: boolean; jsonl: boolean } {
+/** What the chunks' markers say a merge holds: its items (the ranges), its data files' bytes, and whether any is JSONL. */
+function mergeTotals(chunks: readonly ChunkDirEntry[]): MergeTotals & { jsonl: boolean } {
   let items = 0;
   let bytes = 0;
   let jsonl = false;
@@ -190,8 +185,15 @@ function worthSegmentWorkers(chunks: readonly ChunkDirEntry[]): { worth: boolean
       jsonl ||= file.kind === 'jsonl';
     }
   }
-  return { worth: items >= 2 * ROW_GROUP_ROWS || bytes >= 2 * ROW_GROUP_BYTES, jsonl };
+  return { items, bytes, jsonl };
 }
+
+/**
+ * Whether a merge may hold enough rows to write again to be worth worker threads: at least two
+ * row groups' worth of items or of data bytes. Rows copied as bytes never start a worker,
+ * whatever this says; JSONL is always written again.
+ */
+const worthSegmentWorkers = ({ items, bytes }: MergeTotals) => items >= 2 * ROW_GROUP_ROWS || bytes >= 2 * ROW_GROUP_BYTES;
 
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
 async function writeChunks(
@@ -207,7 +209,6 @@ async function writeChunks(
   const slots: Slot[] = [];
   const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
-  const items = chunks.reduce((sum, chunk) => sum + chunk.range.end - chunk.range.start + 1, 0);
   const gathered = new GatheredRows(
     out,
     job,
@@ -216,7 +217,7 @@ async function writeChunks(
       slots.push({ encoded: group });
       group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
     },
-    items,
+    mergeTotals(chunks),
   );
   try {
     let row = 0;
@@ -258,7 +259,9 @@ async function writeChunks(
 }
 
 export async function writeMergedFile(request: WriteRequest): Promise<WrittenFile> {
-  const { worth, jsonl } = worthSegmentWorkers(request.chunks);
+  const totals = mergeTotals(request.chunks);
+  const worth = worthSegmentWorkers(totals);
+  const { jsonl } = totals;
   // JSONL is written again whole: its workers start now, loading their modules while the schema is inferred.
   const earlyWorkers = worth && jsonl ? openSegmentPool() : undefined;
   // Those workers infer the files' schemas too, several at a time, while the main thread notes them in order.
