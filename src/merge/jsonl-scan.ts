@@ -74,11 +74,12 @@ export class JsonlRowScanner {
 
   /**
    * Appends the row in bytes[start, end) to `leaves` and returns true, or returns false with
-   * nothing appended: the line is for JSON.parse to read. bytes[end] must be the line's newline
-   * or past the buffer (as forEachLine gives lines): the scanner may look one byte past a line,
-   * and a newline there matches nothing it reads.
+   * nothing appended: the line is for JSON.parse to read. Without `leaves` only the columns'
+   * types are noted (schema inference). bytes[end] must be the line's newline or past the
+   * buffer (as forEachLine gives lines): the scanner may look one byte past a line, and a
+   * newline there matches nothing it reads.
    */
-  scan(bytes: Buffer, start: number, end: number, leaves: readonly TypedLeaf[], mayNoteTypes: boolean): boolean {
+  scan(bytes: Buffer, start: number, end: number, leaves: readonly TypedLeaf[] | undefined, mayNoteTypes: boolean): boolean {
     this.bytes = bytes;
     this.at = start;
     this.end = end;
@@ -89,17 +90,18 @@ export class JsonlRowScanner {
     const { columns, marks } = this;
     for (let c = 0; c < columns.length; c++) {
       if (this.seenInRow[c] !== this.row) continue;
-      const into = leaves[columns[c]!.leaf]!;
       const mark = marks[c]!;
+      columns[c]!.seen = mark.seen;
+      const into = leaves?.[columns[c]!.leaf];
+      if (!into) continue;
       into.definitionLevels.truncate(mark.definitions);
       into.repetitionLevels.truncate(mark.repetitions);
       into.values.truncate(mark.values);
-      columns[c]!.seen = mark.seen;
     }
     return false;
   }
 
-  private readRow(leaves: readonly TypedLeaf[]): boolean {
+  private readRow(leaves: readonly TypedLeaf[] | undefined): boolean {
     const { bytes, columns } = this;
     this.skipSpace();
     if (bytes[this.at] !== 0x7b) return false;
@@ -114,11 +116,13 @@ export class JsonlRowScanner {
         if (column < 0 || this.seenInRow[column] === this.row) return false;
         // The column's marks go with its being reached: a decline from here on restores it to them.
         const scanned = columns[column]!;
-        const into = leaves[scanned.leaf]!;
+        const into = leaves?.[scanned.leaf];
         const mark = this.marks[column]!;
-        mark.definitions = into.definitionLevels.length;
-        mark.repetitions = into.repetitionLevels.length;
-        mark.values = into.values.count;
+        if (into) {
+          mark.definitions = into.definitionLevels.length;
+          mark.repetitions = into.repetitionLevels.length;
+          mark.values = into.values.count;
+        }
         mark.seen = scanned.seen;
         this.seenInRow[column] = this.row;
         expected = column + 1;
@@ -135,7 +139,7 @@ export class JsonlRowScanner {
     this.skipSpace();
     if (this.at < this.end) return false;
     // Keys the row lacks: null, as JSON.parse's path leaves them.
-    for (let c = 0; c < columns.length; c++) {
+    for (let c = 0; leaves && c < columns.length; c++) {
       if (this.seenInRow[c] === this.row) continue;
       const into = leaves[columns[c]!.leaf]!;
       if (columns[c]!.list) into.repetitionLevels.push(0);
@@ -207,9 +211,10 @@ export class JsonlRowScanner {
     return true;
   }
 
-  private readScalarColumn(column: number, into: TypedLeaf): boolean {
+  private readScalarColumn(column: number, into: TypedLeaf | undefined): boolean {
     const value = this.readScalar();
     if (value === DECLINED || !this.keepsTypes(column, scalarType(value))) return false;
+    if (!into) return true;
     if (value === null) {
       into.definitionLevels.push(0);
       return true;
@@ -218,13 +223,13 @@ export class JsonlRowScanner {
     return this.pushValue(into, value);
   }
 
-  private readList(column: number, into: TypedLeaf): boolean {
+  private readList(column: number, into: TypedLeaf | undefined): boolean {
     const { bytes } = this;
     if (bytes[this.at] !== 0x5b) {
       const value = this.readScalar();
       if (value !== null || !this.keepsTypes(column, 'null')) return false;
-      into.repetitionLevels.push(0);
-      into.definitionLevels.push(0);
+      into?.repetitionLevels.push(0);
+      into?.definitionLevels.push(0);
       return true;
     }
     this.at++;
@@ -232,8 +237,8 @@ export class JsonlRowScanner {
     if (bytes[this.at] === 0x5d) {
       this.at++;
       if (!this.keepsTypes(column, listOf('null'))) return false;
-      into.repetitionLevels.push(0);
-      into.definitionLevels.push(1);
+      into?.repetitionLevels.push(0);
+      into?.definitionLevels.push(1);
       return true;
     }
     let element: ScalarType | undefined = 'null';
@@ -242,11 +247,13 @@ export class JsonlRowScanner {
       if (value === DECLINED) return false;
       element = mergeTypes(element, scalarType(value)) as ScalarType | undefined;
       if (element === undefined) return false;
-      into.repetitionLevels.push(k === 0 ? 0 : 1);
-      if (value === null) into.definitionLevels.push(2);
-      else {
-        into.definitionLevels.push(3);
-        if (!this.pushValue(into, value)) return false;
+      if (into) {
+        into.repetitionLevels.push(k === 0 ? 0 : 1);
+        if (value === null) into.definitionLevels.push(2);
+        else {
+          into.definitionLevels.push(3);
+          if (!this.pushValue(into, value)) return false;
+        }
       }
       const item = this.nextItem(0x5d);
       if (item > 0) break;

@@ -143,17 +143,30 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
   let bytesRead = 0;
+  // Rows of the keys seen so far are read by the byte scanner, types only; a row it declines (a
+  // new key, an object, a bad line) is parsed, and the scanner then takes the columns as they are.
+  let columns: ScannedColumn[] = [];
+  let scanner: JsonlRowScanner | undefined;
   const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
-    // Checked before the line is decoded: past the sample, a huge row is not read for nothing.
+    // Checked before the line is read: past the sample, a huge row is not read for nothing.
     if (sampled && !inSample(rows, bytesRead)) return false;
+    if (scanner?.scan(bytes, start, end, undefined, true)) {
+      rows++;
+      bytesRead += end - start;
+      return;
+    }
     const text = bytes.toString('utf8', start, end);
     if (isBlank(text)) return;
     const record = parseRow(source.file, text, line);
     rows++;
     bytesRead += end - start;
+    for (const column of columns) types.set(column.name, column.seen!);
     for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
+    columns = [...types].map(([name, type]) => ({ name, leaf: -1, list: typeof type === 'object', seen: type }));
+    scanner = new JsonlRowScanner(columns);
   };
   await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
+  for (const column of columns) types.set(column.name, column.seen!);
   const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
 }

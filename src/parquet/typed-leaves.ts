@@ -38,6 +38,8 @@ export const typedLeavesFit = (leaves: readonly LeafColumn[]): boolean => leaves
 const INITIAL_VALUES = 1024;
 /** Values sampled to judge whether a dictionary pays (hyparquet-writer samples as many). */
 const DICTIONARY_SAMPLE = 1000;
+/** A sampled text longer than twice this is told apart by its length and this many bytes at each end. */
+const SAMPLE_KEY_ENDS = 64;
 
 /** bytes[start, end) as latin1 (one character per byte), by Buffer's own decoder: toString('latin1') without its argument checks. */
 export function latin1Slice(bytes: Buffer, start: number, end: number): string {
@@ -170,13 +172,23 @@ export class PresentValues {
       : (i: number) => (numbers[i] === 0 && 1 / numbers[i]! < 0 ? '-0' : numbers[i]!);
     const width = WIDTH[kind];
     const sizeOf = text ? (i: number) => this.ends[i]! - startOf(i) : () => width;
+    // The sample tells long texts apart by their length and ends alone, not a copy of each: it only
+    // decides whether to try, and the build below compares whole values.
+    const sampleKeyOf = text
+      ? (i: number) => {
+          const from = startOf(i) + 4;
+          const to = this.ends[i]!;
+          if (to - from <= 2 * SAMPLE_KEY_ENDS) return keyOf(i);
+          return `${to - from}:${latin1Slice(bytes, from, from + SAMPLE_KEY_ENDS)}${latin1Slice(bytes, to - SAMPLE_KEY_ENDS, to)}`;
+        }
+      : keyOf;
     const sampled = Math.min(count, DICTIONARY_SAMPLE);
     const inSample = new Set<string | number>();
     let sampleBytes = 0;
     let sampleDistinctBytes = 0;
     for (let k = 0; k < sampled; k++) {
       const i = sampled === 1 ? 0 : Math.floor((k * (count - 1)) / (sampled - 1));
-      const key = keyOf(i);
+      const key = sampleKeyOf(i);
       sampleBytes += sizeOf(i);
       if (!inSample.has(key)) {
         inSample.add(key);
