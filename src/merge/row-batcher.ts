@@ -101,13 +101,13 @@ export class RowBatcher {
 
   /** The leaf columns rows are appended to, one row at a time; each row appended is then counted by leafRowsAdded. */
   leafColumns(): readonly LeafValues[] {
-    if (this.rows > 0 && !this.leaves) this.flush();
+    if (!this.leaves) this.flush();
     return (this.leaves ??= emptyLeaves(this.targetLeaves.length));
   }
 
   /** As leafColumns, the leaves typed (only where typedLeavesFit); rows appended are counted by leafRowsAdded. */
   typedLeafColumns(): readonly TypedLeaf[] {
-    if (this.rows > 0 && !this.typed) this.flush();
+    if (!this.typed) this.flush();
     return (this.typed ??= emptyTypedLeaves(this.targetLeaves));
   }
 
@@ -123,7 +123,12 @@ export class RowBatcher {
 
   /** Writes what is gathered as one row group (before a copied row group, and at the end). */
   flush(): void {
-    if (this.rows === 0) return;
+    if (this.rows === 0) {
+      // Nothing gathered, whichever way: the next rows may come another way.
+      this.leaves = undefined;
+      this.typed = undefined;
+      return;
+    }
     if (this.leaves || this.typed) {
       if (this.leaves) writeLeafRowGroup(this.writer, this.targetLeaves, this.leaves, this.rows);
       else writeTypedRowGroup(this.writer, this.targetLeaves, this.typed!, this.rows);
