@@ -25,7 +25,7 @@ export interface WorkerExecutorOptions {
   readonly killGraceMs: number;
   readonly readyTimeoutMs: number;
   readonly maxChunks: number | undefined;
-  /** Each chunk's log and the worker log are capped at this size, as in process mode; unset: no cap. */
+  /** Each chunk's log and the worker log are capped at this size, as in process mode. */
   readonly maxLogBytes: number;
 }
 

@@ -58,14 +58,14 @@ export class GatheredRows {
   private poolTried = false;
   /** Segments handed to workers, oldest first: placed in this order. */
   private readonly inFlight: Promise<EncodedSegment>[] = [];
-  /** When a segment is handed over: a row group's worth, or less where that leaves each worker two segments at least. */
   /** When a segment is handed over (segmentLimitFor). */
   private readonly segmentLimit: RowGroupLimit;
 
   /**
    * Writes the file's opening magic into `out` (the merged file, still empty); `place` is told
    * of each row group in the file, in file order. `workers` gives the worker pool at the first
-   * piece (undefined: this merge has too little to write again to be worth the workers' start).
+   * piece (undefined: this merge has too little to write again to be worth the workers' start);
+   * whoever gives it closes it.
    * `totals`: what the merge holds, which sizes its segments (segmentLimitFor).
    */
   constructor(
@@ -104,10 +104,6 @@ export class GatheredRows {
     this.placeHere();
     await this.handOver();
     while (this.inFlight.length > 0) this.placeSegment(await this.inFlight.shift()!);
-  }
-
-  close(): void {
-    this.pool?.close();
   }
 
   private placeHere(): void {

@@ -162,8 +162,15 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
     bytesRead += end - start;
     for (const column of columns) types.set(column.name, column.seen!);
     for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
-    columns = [...types].map(([name, type]) => ({ name, leaf: -1, list: typeof type === 'object', seen: type }));
-    scanner = new JsonlRowScanner(columns);
+    // The scanner is made again only for new columns or a column turned list; otherwise it takes the types noted.
+    const sameColumns = columns.length === types.size && columns.every(({ name, list }) => list === (typeof types.get(name) === 'object'));
+    if (sameColumns) for (const column of columns) column.seen = types.get(column.name);
+    else {
+      columns = [...types].map(([name, type]) => ({ name, leaf: -1, list: typeof type === 'object', seen: type }));
+      scanner = new JsonlRowScanner(columns);
+    }
+    // A column of objects or mixed lists declines every row: the scanner would only cost.
+    if (columns.some(({ seen }) => seen === 'json')) scanner = undefined;
   };
   await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
   for (const column of columns) types.set(column.name, column.seen!);

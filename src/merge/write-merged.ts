@@ -203,7 +203,7 @@ async function writeChunks(
   job: SegmentJob,
   chunks: readonly ChunkDirEntry[],
   resolve: Resolve,
-  workers: () => SegmentPool | undefined,
+  { workers, totals }: Parallelism,
 ) {
   const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
@@ -217,44 +217,40 @@ async function writeChunks(
       slots.push({ encoded: group });
       group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
     },
-    mergeTotals(chunks),
+    totals,
   );
-  try {
-    let row = 0;
-    const letTimersRun = eventLoopTurns();
-    for (const entry of chunks) {
-      await letTimersRun();
-      const { chunk, sources, rows } = resolve(entry);
-      for (const source of sources) {
-        if (source.kind === 'jsonl') {
-          await gathered.add({ kind: 'jsonl', source }, source.rows, source.bytes);
-        } else if (!layout.sameAsTarget(source.tree) || source.rowSlice) {
-          const share = source.rowSlice ? source.rowSlice.rows / Math.max(1, parquetRows({ ...source, rowSlice: undefined })) : 1;
-          await gathered.add({ kind: 'convert', source }, parquetRows(source), uncompressedBytes(source) * share);
-        } else {
-          for (const groupIndex of source.rowGroups) {
-            const group = source.footer.metadata.row_groups[groupIndex]!;
-            const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
-            if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
-              // The target's own shape: gathered at the leaf level, never assembled into rows.
-              await gathered.add({ kind: 'leaves', source, group: groupIndex }, Number(group.num_rows), Number(group.total_byte_size));
-              continue;
-            }
-            // Rows gathered so far come first: the file stays in index order.
-            await gathered.drain();
-            for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
-            creators.add(source.footer.metadata.created_by);
+  let row = 0;
+  const letTimersRun = eventLoopTurns();
+  for (const entry of chunks) {
+    await letTimersRun();
+    const { chunk, sources, rows } = resolve(entry);
+    for (const source of sources) {
+      if (source.kind === 'jsonl') {
+        await gathered.add({ kind: 'jsonl', source }, source.rows, source.bytes);
+      } else if (!layout.sameAsTarget(source.tree) || source.rowSlice) {
+        const share = source.rowSlice ? source.rowSlice.rows / Math.max(1, parquetRows({ ...source, rowSlice: undefined })) : 1;
+        await gathered.add({ kind: 'convert', source }, parquetRows(source), uncompressedBytes(source) * share);
+      } else {
+        for (const groupIndex of source.rowGroups) {
+          const group = source.footer.metadata.row_groups[groupIndex]!;
+          const compressed = group.columns.reduce((sum, column) => sum + Number(column.meta_data!.total_compressed_size), 0);
+          if (layout.coalesce && !worthCopying(Number(group.num_rows), compressed)) {
+            // The target's own shape: gathered at the leaf level, never assembled into rows.
+            await gathered.add({ kind: 'leaves', source, group: groupIndex }, Number(group.num_rows), Number(group.total_byte_size));
+            continue;
           }
+          // Rows gathered so far come first: the file stays in index order.
+          await gathered.drain();
+          for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
+          creators.add(source.footer.metadata.created_by);
         }
       }
-      const { start, end } = chunk.range;
-      recorded.push({ name: chunk.name, start, end, finishedAt: markerOf(chunk).finishedAt, firstRow: row, rows });
-      row += rows;
     }
-    await gathered.drain();
-  } finally {
-    gathered.close();
+    const { start, end } = chunk.range;
+    recorded.push({ name: chunk.name, start, end, finishedAt: markerOf(chunk).finishedAt, firstRow: row, rows });
+    row += rows;
   }
+  await gathered.drain();
   return { slots, recorded, creators, pageIndexes };
 }
 
@@ -262,25 +258,36 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const totals = mergeTotals(request.chunks);
   const worth = worthSegmentWorkers(totals);
   const { jsonl } = totals;
-  // JSONL is written again whole: its workers start now, loading their modules while the schema is inferred.
-  const earlyWorkers = worth && jsonl ? openSegmentPool() : undefined;
-  // Those workers infer the files' schemas too, several at a time, while the main thread notes them in order.
-  const infer = earlyWorkers
-    ? { run: (source: JsonlSource) => inferOn(earlyWorkers, source), ahead: INFERRED_AHEAD }
+  // JSONL is written again whole: its workers start now, loading their modules while the schema is
+  // inferred; otherwise at the first piece written again (rows copied as bytes never start them).
+  let pool = worth && jsonl ? openSegmentPool() : undefined;
+  let asked = pool !== undefined;
+  const workers = () => {
+    if (!asked) pool = worth ? openSegmentPool() : undefined;
+    asked = true;
+    return pool;
+  };
+  // Early workers infer the files' schemas too, several at a time, while the main thread notes them in order.
+  const early = pool;
+  const infer = early
+    ? { run: (source: JsonlSource) => inferOn(early, source), ahead: INFERRED_AHEAD }
     : { run: inferJsonlSchema, ahead: 0 };
   try {
-    return await writeWithWorkers(request, () => earlyWorkers ?? (worth ? openSegmentPool() : undefined), infer);
+    return await writeWithWorkers(request, { workers, infer, totals });
   } finally {
-    earlyWorkers?.close();
+    pool?.close();
   }
 }
 
-async function writeWithWorkers(
-  request: WriteRequest,
-  workers: () => SegmentPool | undefined,
-  infer: { run: Infer; ahead: number },
-): Promise<WrittenFile> {
-  const layout = await layoutOf(request.chunks, request.schemasOf, request.keepRowGroups ?? false, infer);
+/** How a merge spreads its work: the segment workers (asked for at the first piece), the schema inference, and what sizes the segments. */
+interface Parallelism {
+  readonly workers: () => SegmentPool | undefined;
+  readonly infer: { run: Infer; ahead: number };
+  readonly totals: MergeTotals;
+}
+
+async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): Promise<WrittenFile> {
+  const layout = await layoutOf(request.chunks, request.schemasOf, request.keepRowGroups ?? false, parallel.infer);
   const targetSchema = flattenFields(layout.target);
   const finalPath = path.join(request.outputDir, mergedFileName(request.target));
   const tempPath = tempNameFor(finalPath);
@@ -298,7 +305,7 @@ async function writeWithWorkers(
       job,
       request.chunks,
       request.resolve,
-      workers,
+      parallel,
     );
     writeIndexes(out, pageIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.

@@ -12,6 +12,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 
 type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIndex']>;
 import { addRowGroup, type WrittenChunk } from './leaf-columns.js';
+import { bitWidthFor } from './levels.js';
 import type { LeafColumn } from './schema.js';
 import type { PresentValues, TypedLeaf } from './typed-leaves.js';
 
@@ -52,8 +53,6 @@ function pagesOf(leaf: TypedLeaf, slots: number, maxDefinition: number): Page[] 
   pages.push({ slotStart, slotEnd: slots, valueStart, valueEnd: value });
   return pages;
 }
-
-const bitWidthOf = (maxLevel: number) => Math.ceil(Math.log2(maxLevel + 1));
 
 /** A column chunk's values as indexes into its dictionary page, and how many bits each index takes. */
 interface DictionaryIndexes {
@@ -103,12 +102,12 @@ function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLe
     const repetitions = leaf.repetitionLevels.view().subarray(slotStart, slotEnd);
     rows = 0;
     for (let i = 0; i < repetitions.length; i++) if (repetitions[i] === 0) rows++;
-    repetitionBytes = writeRleBitPackedHybrid(levels, repetitions as unknown as number[], bitWidthOf(maxRepetition));
+    repetitionBytes = writeRleBitPackedHybrid(levels, repetitions as unknown as number[], bitWidthFor(maxRepetition));
   }
   let definitionBytes = 0;
   if (maxDefinition > 0) {
     const definitions = leaf.definitionLevels.view().subarray(slotStart, slotEnd);
-    definitionBytes = writeRleBitPackedHybrid(levels, definitions as unknown as number[], bitWidthOf(maxDefinition));
+    definitionBytes = writeRleBitPackedHybrid(levels, definitions as unknown as number[], bitWidthFor(maxDefinition));
   }
   const values = dictionary ? indexBytes(dictionary, valueStart, valueEnd) : leaf.values.plain(valueStart, valueEnd);
   const compressed = stored(parquet, values);
@@ -152,7 +151,7 @@ function writeTypedColumn(
   let indexes: DictionaryIndexes | undefined;
   if (dictionary) {
     uncompressed += writeDictionaryPage(parquet, dictionary.values);
-    indexes = { indexes: dictionary.indexes, bitWidth: Math.max(1, Math.ceil(Math.log2(dictionary.values.count))) };
+    indexes = { indexes: dictionary.indexes, bitWidth: Math.max(1, bitWidthFor(dictionary.values.count - 1)) };
   }
   const dataStart = parquet.writer.offset;
   let firstRow = 0;

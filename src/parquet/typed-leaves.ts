@@ -3,7 +3,7 @@
  * arrays, strings as length-prefixed UTF-8 in one growing buffer. Nothing is held as a boxed
  * JavaScript value, so a row group of a million values leaves the garbage collector little to
  * trace, and its pages are slices of these buffers (typed-column-writer.ts), not re-encoded.
- * Only the plain physical types JSONL values take are kept this way (typedLeafFits); others
+ * Only the plain physical types JSONL values take are kept this way (typedLeavesFit); others
  * (decimals, INT96, fixed-length bytes) are gathered as values by leaf-columns.ts.
  */
 import type { SchemaElement } from 'hyparquet';
