@@ -8,6 +8,7 @@
  */
 import type { SchemaElement } from 'hyparquet';
 import { LevelList } from './leaf-columns.js';
+import { bitWidthFor } from './levels.js';
 import type { LeafColumn } from './schema.js';
 
 /** `null`: an all-null column (INT32 annotated NULL), which takes no value. */
@@ -157,7 +158,8 @@ export class PresentValues {
    * The values as a dictionary (the distinct values in first-seen order, as values of this
    * kind) and each value's index in it, where that pays, as hyparquet-writer judges it: a sample
    * spread over the values shows repeats (distinct bytes at most 90% of the sampled), and the
-   * distinct values come to at most half the values' bytes (the build stops once past that).
+   * distinct values with their bit-packed indexes come to at most half the values' PLAIN bytes
+   * (the build stops once the distinct values alone are past that).
    * Booleans never (PLAIN packs them into bits already).
    */
   dictionary(): { values: PresentValues; indexes: Int32Array } | undefined {
@@ -214,6 +216,9 @@ export class PresentValues {
       }
       indexes[i] = index;
     }
+    // As hyparquet-writer: the dictionary and its bit-packed indexes together at most half the PLAIN bytes.
+    const indexBytes = Math.ceil((count * Math.max(1, bitWidthFor(distinct.count - 1))) / 8);
+    if (distinctBytes + indexBytes > limit) return undefined;
     return { values: distinct, indexes };
   }
 
