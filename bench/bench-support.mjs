@@ -10,8 +10,9 @@ export const repoRoot = path.resolve(benchDir, '..');
 export const dist = path.join(repoRoot, 'dist');
 export const launcherBin = path.join(dist, 'launcher', 'main.js');
 
+/** An option's value; given twice, the last wins (`npm run bench:x -- --files 16` over the script's own `--files 4`). */
 export function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
+  const at = process.argv.lastIndexOf(`--${name}`);
   return at >= 0 ? process.argv[at + 1] : fallback;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * JSONL conversion, linear in bytes whatever the row size. Two committed runs of JSONL chunks
+ * JSONL conversion, linear in bytes whatever the row size. Three committed runs of JSONL chunks
  * (what the Python helper writes without pyarrow), each merged by `merge-chunks` (the whole
  * process, start to exit), rounds alternating, medians:
  *   - many rows: --files files of --rows rows of about 200 bytes (index, text, score, list of 8 floats);

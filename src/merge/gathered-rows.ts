@@ -3,7 +3,7 @@
  * In a merge with much to write again (decided before it starts), they are cut into segments
  * of about a row group (segment.ts), encoded on worker threads several at a time
  * (segment-pool.ts), and placed in order as they come back; a piece larger than a row group is
- * encoded here all the same, so no segment's bytes grow past a row group's. Otherwise they are
+ * encoded here all the same, so no segment grows past about two row groups. Otherwise they are
  * encoded here, straight into the file, in row groups of the batcher's usual size.
  */
 import type { OutputFile } from '../parquet/index.js';
@@ -39,7 +39,7 @@ const SEGMENT_MIN = { rows: ROW_GROUP_ROWS / 4, bytes: ROW_GROUP_BYTES / 4 };
 /**
  * When a segment is handed over: a row group's worth, or less where the merge holds fewer than
  * SEGMENTS_AT_LEAST of those. It depends on the chunks alone, never on the cores, so the merged
- * file's row groups are the same on any machine.
+ * file's row groups are the same on any machine with segment workers (two cores or more).
  */
 export function segmentLimitFor({ items, bytes }: MergeTotals): RowGroupLimit {
   const share = (total: number, most: number, least: number) => Math.min(most, Math.max(least, Math.ceil(total / SEGMENTS_AT_LEAST)));

@@ -13,7 +13,7 @@ import type { EncodedSegment, SegmentJob, WirePiece } from './segment.js';
 import { rebuilt } from './worker-errors.js';
 
 const WORKER = distPath('merge', 'segment-worker.js');
-/** Each worker holds a segment of up to a row group (32 MiB of data, several times that as values). */
+/** Each worker holds a segment of up to about two row groups (32 MiB of data each, more as values). */
 const MAX_WORKERS = 4;
 
 /**
