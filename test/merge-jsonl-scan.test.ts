@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
 import { JsonlRowScanner } from '../src/merge/jsonl-scan.js';
+import { listOf } from '../src/merge/jsonl-types.js';
 import { emptyTypedLeaves } from '../src/parquet/index.js';
 import type { LeafColumn } from '../src/parquet/schema.js';
 import { commitChunk, makeRun, plain, readRows, removeDir, tempDir } from './merge-helpers.js';
@@ -222,5 +223,25 @@ describe('the scanner declines what only the JSON.parse path may judge', () => {
     expect(scanner.scan(...line('{}'), leaves, false)).toBe(true);
     expect(scanner.scan(...line('{"a" 1}'), leaves, false)).toBe(false);
     expect([leaves[0]!.definitionLevels.length, leaves[0]!.values.count]).toEqual([2, 1]);
+  });
+  it('a list of ints meeting a fraction part way: the row taken back whole, the values before it with it', () => {
+    const element = { name: 'element', type: 'INT64', repetition_type: 'OPTIONAL' } as const;
+    const leaves = emptyTypedLeaves([
+      {
+        path: ['a', 'list', 'element'],
+        elements: [{ name: 'schema' }, { name: 'a', repetition_type: 'OPTIONAL' }, { name: 'list', repetition_type: 'REPEATED' }, element],
+        element,
+        maxRepetition: 1,
+        maxDefinition: 3,
+      },
+    ]);
+    const scanner = new JsonlRowScanner([{ name: 'a', leaf: 0, list: true, seen: listOf('int') }]);
+    expect(scanner.scan(...line('{"a": [1, 2]}'), leaves, false)).toBe(true);
+    expect(scanner.scan(...line('{"a": [3, 4.5, 6]}'), leaves, false)).toBe(false);
+    expect(scanner.scan(...line('{"a": [7 , null,8]}'), leaves, false)).toBe(true);
+    const { definitionLevels, repetitionLevels, values } = leaves[0]!;
+    expect([...definitionLevels.view()]).toEqual([3, 3, 3, 2, 3]);
+    expect([...repetitionLevels.view()]).toEqual([0, 1, 0, 1, 1]);
+    expect(Buffer.from(values.plain(0, values.count)).equals(Buffer.from(BigInt64Array.from([1n, 2n, 7n, 8n]).buffer))).toBe(true);
   });
 });

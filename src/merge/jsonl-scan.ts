@@ -34,6 +34,8 @@ const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const MANTISSA_BEFORE_DIGIT = (2 ** 53 - 10) / 10;
 
 const DECLINED = Symbol('declined');
+const FLOAT_LIST = listOf('float');
+const INT_LIST = listOf('int');
 
 /** Bytes a string's scan stops at (1): its closing quote, an escape, a control byte, or non-ASCII. */
 const STRING_STOPS = Uint8Array.from({ length: 256 }, (_, byte) =>
@@ -51,6 +53,8 @@ export class JsonlRowScanner {
   private end = 0;
   private textFrom = 0;
   private textTo = 0;
+  /** The value of the number scanNumber read last. */
+  private number = 0;
   private readonly names: (Uint8Array | undefined)[];
   private readonly plainNames: boolean[];
   /** The row each column was last seen in, to decline a key given twice. */
@@ -224,6 +228,7 @@ export class JsonlRowScanner {
   }
 
   private readList(column: number, into: TypedLeaf | undefined): boolean {
+    if (into !== undefined && this.readNumberList(column, into)) return true;
     const { bytes } = this;
     if (bytes[this.at] !== 0x5b) {
       const value = this.readScalar();
@@ -260,6 +265,48 @@ export class JsonlRowScanner {
       if (item < 0) return false;
     }
     return this.keepsTypes(column, listOf(element));
+  }
+
+  /**
+   * The usual value of a column of number lists, read in one loop without the general path's
+   * per-item calls and type checks: a non-empty list of numbers the column's type already holds
+   * (floats, or safe integers in a column of ints) into a store of numbers. Returns false with
+   * nothing appended for anything else (an empty list, null items, other values), which the
+   * general path then reads.
+   */
+  private readNumberList(column: number, into: TypedLeaf): boolean {
+    const { seen } = this.columns[column]!;
+    const { values, definitionLevels, repetitionLevels } = into;
+    const { kind } = values;
+    if ((seen !== FLOAT_LIST && seen !== INT_LIST) || (kind !== 'double' && kind !== 'float' && kind !== 'int64')) return false;
+    const safeIntegers = seen === INT_LIST || kind === 'int64';
+    const { bytes, end } = this;
+    let at = this.at;
+    if (bytes[at] !== 0x5b) return false;
+    at++;
+    while (at < end && isSpace(bytes[at]!)) at++;
+    const mark = this.marks[column]!;
+    for (let k = 0; ; k++) {
+      const next = this.scanNumber(at);
+      const value = this.number;
+      if (next < 0 || (safeIntegers && !Number.isSafeInteger(value))) break;
+      repetitionLevels.push(k === 0 ? 0 : 1);
+      definitionLevels.push(3);
+      values.pushNumber(value);
+      at = next;
+      while (at < end && isSpace(bytes[at]!)) at++;
+      const separator = bytes[at++];
+      if (separator === 0x5d) {
+        this.at = at;
+        return true;
+      }
+      if (separator !== 0x2c) break;
+      while (at < end && isSpace(bytes[at]!)) at++;
+    }
+    definitionLevels.truncate(mark.definitions);
+    repetitionLevels.truncate(mark.repetitions);
+    values.truncate(mark.values);
+    return false;
   }
 
   private pushValue(into: TypedLeaf, value: Exclude<Scalar, null>): boolean {
@@ -337,9 +384,19 @@ export class JsonlRowScanner {
 
   /** A number in JSON's grammar, valued as JSON.parse values it; DECLINED where the text is not one. */
   private readNumber(): number | typeof DECLINED {
+    const end = this.scanNumber(this.at);
+    if (end < 0) return DECLINED;
+    this.at = end;
+    return this.number;
+  }
+
+  /**
+   * The number literal at `start` (JSON's grammar), valued as JSON.parse values it and left in
+   * this.number; returns where it ends, or -1 where the text there is not a number.
+   */
+  private scanNumber(start: number): number {
     // Digit loops need no bound check: past the line is a newline or undefined, and neither is a digit.
     const { bytes } = this;
-    const start = this.at;
     let at = start;
     const negative = bytes[at] === 0x2d;
     if (negative) at++;
@@ -353,10 +410,10 @@ export class JsonlRowScanner {
         if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
         mantissa = mantissa * 10 + digit;
       }
-    } else return DECLINED;
+    } else return -1;
     if (bytes[at] === 0x2e) {
       digit = bytes[++at]! - 0x30;
-      if (!(digit >= 0 && digit <= 9)) return DECLINED;
+      if (!(digit >= 0 && digit <= 9)) return -1;
       for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
         if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
         mantissa = mantissa * 10 + digit;
@@ -368,7 +425,7 @@ export class JsonlRowScanner {
       let sign = 1;
       if (bytes[at] === 0x2b || bytes[at] === 0x2d) sign = bytes[at++] === 0x2d ? -1 : 1;
       digit = bytes[at]! - 0x30;
-      if (!(digit >= 0 && digit <= 9)) return DECLINED;
+      if (!(digit >= 0 && digit <= 9)) return -1;
       let exponent = 0;
       for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
         // An exponent past this is beyond any double either way; capped, it is left to Number().
@@ -377,8 +434,7 @@ export class JsonlRowScanner {
       }
       scale += sign * exponent;
     }
-    if (at > this.end) return DECLINED;
-    this.at = at;
+    if (at > this.end) return -1;
     let value: number;
     if (exact && scale === 0) value = mantissa;
     else if (exact && scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
@@ -387,7 +443,8 @@ export class JsonlRowScanner {
       const from = negative ? start + 1 : start;
       value = exactDecimal(bytes, from, at) ?? Number(latin1Slice(bytes, from, at));
     }
-    return negative ? -value : value;
+    this.number = negative ? -value : value;
+    return at;
   }
 }
 

@@ -104,7 +104,8 @@ export class PresentValues {
     }
   }
 
-  private pushNumber(value: number): void {
+  /** A value of a numeric kind, unchecked (as push takes it once checked; booleans as 0 or 1). */
+  pushNumber(value: number): void {
     if (this.count === this.numbers.length) {
       const bigger = new Float64Array(this.numbers.length * 2);
       bigger.set(this.numbers);
