@@ -61,6 +61,23 @@ describe('bundled commands and their code cache', () => {
     expect(result.all).toMatch(/nowhere/);
   });
 
+  it("a merge's worker threads run bundled too, and a worker writes its bundle's cache once it has loaded", async () => {
+    const workerBundle = path.join(dir, 'dist', 'merge', 'segment-worker.bundle.cjs');
+    copyFileSync(path.join(repoRoot, 'dist', 'merge', 'segment-worker.bundle.cjs'), workerBundle);
+    const workerCache = `${workerBundle}.${process.version}-${process.arch}.v8-cache`;
+    // The worker answers a request it cannot serve with an error reply: it loaded and runs.
+    const script = [
+      "import { Worker } from 'node:worker_threads';",
+      `const worker = new Worker(${JSON.stringify(`import { runBundle } from ${JSON.stringify(loader)}; runBundle(${JSON.stringify(workerBundle)});`)}, { eval: true });`,
+      "worker.once('message', (reply) => { console.log(JSON.stringify(reply).slice(0, 300)); void worker.terminate(); });",
+      "worker.postMessage({ id: 1, request: { kind: 'infer', source: { file: '/nowhere/rows.jsonl' } } });",
+    ].join('\n');
+    const result = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/nowhere/);
+    expect(statSync(workerCache).size).toBeGreaterThan(0);
+  });
+
   it('the generated command runs from an install path with a space in it', async () => {
     const spaced = path.join(dir, 'with space');
     for (const file of ['merge/main.js', 'merge/main.bundle.cjs', 'core/bundle-loader.js', 'core/atomic-file.js']) {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 import { writeTempFileFor } from './atomic-file.js';
 
 /** The parameters the bundle's code sees, as CommonJS modules do, plus its own URL for import.meta.url. */
@@ -44,11 +45,12 @@ export function runBundle(bundleFile: string): void {
     filename: bundleFile,
     cachedData,
   });
-  if (cachedData === undefined || script.cachedDataRejected) {
-    // After the run, the cache also holds the functions it compiled, not just the top level.
-    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
-  }
+  const rebuild = cachedData === undefined || script.cachedDataRejected;
+  // After a command's run, the cache also holds the functions it compiled, not just the top level.
+  // A worker thread is ended without its process' exit event: its bundle's cache is written once it has loaded.
+  if (rebuild && isMainThread) process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
   const module = { exports: {} };
   const run = script.runInThisContext() as (...parameters: unknown[]) => void;
   run(module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile), pathToFileURL(bundleFile).href);
+  if (rebuild && !isMainThread) writeCache(cacheFile, script.createCachedData());
 }
