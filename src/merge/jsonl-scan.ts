@@ -216,6 +216,7 @@ export class JsonlRowScanner {
   }
 
   private readScalarColumn(column: number, into: TypedLeaf | undefined): boolean {
+    if (into !== undefined && this.readUsualScalar(column, into)) return true;
     const value = this.readScalar();
     if (value === DECLINED || !this.keepsTypes(column, scalarType(value))) return false;
     if (!into) return true;
@@ -265,6 +266,42 @@ export class JsonlRowScanner {
       if (item < 0) return false;
     }
     return this.keepsTypes(column, listOf(element));
+  }
+
+  /**
+   * The usual value of a text or number column, without the general path's type checks: text
+   * into a text column, or a number the column's type already holds (any number in a column of
+   * floats, a safe integer in one of ints) into a store of numbers. Returns false with nothing
+   * read for anything else, which the general path then reads (and declines, where this could
+   * not read a string).
+   */
+  private readUsualScalar(column: number, into: TypedLeaf): boolean {
+    const { seen } = this.columns[column]!;
+    const { values } = into;
+    const { kind } = values;
+    const first = this.bytes[this.at]!;
+    if (first === QUOTE) {
+      if (seen !== 'string' || kind !== 'text') return false;
+      const start = this.at;
+      const value = this.readString();
+      if (value === DECLINED) {
+        this.at = start;
+        return false;
+      }
+      into.definitionLevels.push(1);
+      if (value === TEXT_BYTES) values.pushUtf8(this.bytes, this.textFrom, this.textTo);
+      else values.pushText(value as string);
+      return true;
+    }
+    if (!(first === 0x2d || isDigit(first)) || (seen !== 'float' && seen !== 'int')) return false;
+    if (kind !== 'double' && kind !== 'float' && kind !== 'int64') return false;
+    const end = this.scanNumber(this.at);
+    const value = this.number;
+    if (end < 0 || ((seen === 'int' || kind === 'int64') && !Number.isSafeInteger(value))) return false;
+    this.at = end;
+    into.definitionLevels.push(1);
+    values.pushNumber(value);
+    return true;
   }
 
   /**
