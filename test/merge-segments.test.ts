@@ -114,9 +114,16 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     const [withWorkers] = await mergeCommitted({ outputDir: dir });
     expect(requested(run, 'encode')).toBe(3);
     expect(groupRows(withWorkers!.file)).toEqual([100_002, 100_002, 50_001]);
+    // 150,003 items, between one and two row groups' worth: still worth the workers, a segment a file.
+    jsonlRun(3);
+    const [between] = await mergeCommitted({ outputDir: dir });
+    expect(requested(run, 'encode')).toBe(6);
+    expect(groupRows(between!.file)).toEqual([50_001, 50_001, 50_001]);
+    // Without workers (one core, or no thread to be had), the batcher here cuts at a row group's size.
+    vi.spyOn(WorkerPool, 'open').mockReturnValue(undefined);
     jsonlRun(3);
     const [here] = await mergeCommitted({ outputDir: dir });
-    expect(requested(run, 'encode')).toBe(3);
+    expect(requested(run, 'encode')).toBe(6);
     expect(groupRows(here!.file)).toEqual([100_000, 50_003]);
   });
 

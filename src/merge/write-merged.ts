@@ -189,11 +189,11 @@ function mergeTotals(chunks: readonly ChunkDirEntry[]): MergeTotals & { jsonl: b
 }
 
 /**
- * Whether a merge may hold enough rows to write again to be worth worker threads: at least two
- * row groups' worth of items or of data bytes. Rows copied as bytes never start a worker,
- * whatever this says; JSONL is always written again.
+ * Whether a merge may hold enough rows to write again to be worth worker threads (their start,
+ * bundled, is about 60 ms): at least a row group's worth of items or of data bytes. Rows copied
+ * as bytes never start a worker, whatever this says; JSONL is always written again.
  */
-const worthSegmentWorkers = ({ items, bytes }: MergeTotals) => items >= 2 * ROW_GROUP_ROWS || bytes >= 2 * ROW_GROUP_BYTES;
+const worthSegmentWorkers = ({ items, bytes }: MergeTotals) => items >= ROW_GROUP_ROWS || bytes >= ROW_GROUP_BYTES;
 
 /** Every chunk's rows, in index order: big row groups copied as bytes, the rest gathered into row groups of sensible size. */
 async function writeChunks(
