@@ -224,6 +224,51 @@ describe('the scanner declines what only the JSON.parse path may judge', () => {
     expect(scanner.scan(...line('{"a" 1}'), leaves, false)).toBe(false);
     expect([leaves[0]!.definitionLevels.length, leaves[0]!.values.count]).toEqual([2, 1]);
   });
+  it('long strings, read a word at a time: every stop byte found at every offset and alignment, only the line read', () => {
+    const element = { name: 't', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' } as const;
+    const plainRun = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(3);
+    // Each is put at every offset of a long plain run; the line is decoded by JSON.parse to compare (or refused by it).
+    // A raw 0xff (malformed UTF-8) too: JSON.parse of the decoded line reads it as U+FFFD, and so must the scanner.
+    const stops = ['"', '\\n', '\\"', '\\u00e9', 'é', '€', '\t', '\u0001', '\u007f', '\u0080', '\u00ff', Buffer.from([0xff])];
+    let cases = 0;
+    for (const stop of stops) {
+      for (let offset = 0; offset < 9; offset++) {
+        for (let shift = 0; shift < 4; shift++) {
+          const line = Buffer.concat([
+            Buffer.from(`{"t":"${plainRun.slice(0, 40 + offset)}`),
+            Buffer.from(stop),
+            Buffer.from(`${plainRun.slice(0, 40)}"}`),
+          ]);
+          const lineText = line.toString();
+          // A buffer whose line starts `shift` bytes in, with bytes past the line that must not be read as its own.
+          const bytes = Buffer.concat([Buffer.alloc(shift, 0x41), line, Buffer.from('\n"}"}xxxx')]);
+          const start = shift;
+          const end = shift + line.length;
+          const leaves = emptyTypedLeaves([
+            { path: ['t'], elements: [{ name: 'schema' }, element], element, maxRepetition: 0, maxDefinition: 1 },
+          ]);
+          const scanner = new JsonlRowScanner([{ name: 't', leaf: 0, list: false, seen: 'string' }]);
+          let expected: string | undefined;
+          try {
+            expected = (JSON.parse(lineText) as { t: string }).t;
+          } catch {
+            expected = undefined;
+          }
+          const taken = scanner.scan(bytes, start, end, leaves, false);
+          if (expected === undefined) expect(taken, lineText).toBe(false);
+          else {
+            expect(taken, lineText).toBe(true);
+            const { values } = leaves[0]!;
+            // The stored bytes, not their decoding: a raw 0xff kept as it is would decode to U+FFFD too.
+            expect(Buffer.from(values.plain(0, 1)).subarray(4).equals(Buffer.from(expected)), lineText).toBe(true);
+          }
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(stops.length * 9 * 4);
+  });
+
   it('a list of ints meeting a fraction part way: the row taken back whole, the values before it with it', () => {
     const element = { name: 'element', type: 'INT64', repetition_type: 'OPTIONAL' } as const;
     const leaves = emptyTypedLeaves([

@@ -53,6 +53,9 @@ export class JsonlRowScanner {
   private end = 0;
   private textFrom = 0;
   private textTo = 0;
+  /** 32-bit words over the buffer `bytes` views (plainRunEnd), made again for another buffer. */
+  private wordBuffer: ArrayBufferLike | undefined;
+  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   /** The value of the number scanNumber read last. */
   private number = 0;
   private readonly names: (Uint8Array | undefined)[];
@@ -390,6 +393,7 @@ export class JsonlRowScanner {
       // Plain runs go on without a branch per kind of byte (past the line, undefined stops them too);
       // once a non-ASCII byte is seen, the rest are let through (the whole string is checked as UTF-8).
       const stops = ascii ? STRING_STOPS : STRING_STOPS_PAST_ASCII;
+      to = this.plainRunEnd(to, ascii);
       while (stops[bytes[to]!] === 0) to++;
       if (to >= end) return DECLINED;
       const byte = bytes[to]!;
@@ -417,6 +421,37 @@ export class JsonlRowScanner {
     } catch {
       return DECLINED;
     }
+  }
+
+  /**
+   * At least as far as the plain run from `at` goes (no quote, backslash or control byte, and
+   * no non-ASCII byte while `ascii`), whole aligned words of it at a time: where a word may
+   * hold a stop (the tests below are exact for "some byte of the word is"), the byte loop takes
+   * over from that word's start. Only the line's own bytes are read.
+   */
+  private plainRunEnd(at: number, ascii: boolean): number {
+    const { bytes } = this;
+    if (bytes.buffer !== this.wordBuffer) {
+      this.wordBuffer = bytes.buffer;
+      this.words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+    }
+    const { words } = this;
+    const offset = bytes.byteOffset;
+    // The bytes before the first whole word, one at a time (a newline or the buffer's end stops them too).
+    let word = (offset + at + 3) >>> 2;
+    const stops = ascii ? STRING_STOPS : STRING_STOPS_PAST_ASCII;
+    for (const aligned = word * 4 - offset; at < aligned; at++) if (stops[bytes[at]!] !== 0) return at;
+    const last = (offset + this.end) >>> 2;
+    const highBits = ascii ? 0x80808080 : 0;
+    for (; word < last; word++) {
+      const w = words[word]!;
+      const quote = w ^ 0x22222222;
+      const backslash = w ^ 0x5c5c5c5c;
+      // A byte under 0x20 (x - 0x20 borrows into its top bit), a zero byte after the xors, or a high bit while ascii.
+      const stop = ((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash);
+      if (((stop & 0x80808080) | (w & highBits)) !== 0) break;
+    }
+    return word * 4 - offset;
   }
 
   /** A number in JSON's grammar, valued as JSON.parse values it; DECLINED where the text is not one. */
