@@ -11,7 +11,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { latin1Slice, type TypedLeaf } from '../parquet/index.js';
-import { exactDecimal } from './decimal.js';
+import { decimalValue } from './decimal.js';
 import { listOf, mergeTypes, type JsonType, type ScalarType } from './jsonl-types.js';
 
 /** A column as the scanner reads it: the JSONL shape jsonl.ts gives it (an optional scalar, or an optional list of optional scalars). */
@@ -468,27 +468,36 @@ export class JsonlRowScanner {
    */
   private scanNumber(start: number): number {
     // Digit loops need no bound check: past the line is a newline or undefined, and neither is a digit.
+    // The digits go into an exact mantissa while it stays under 2^53, the rest into `extra`.
     const { bytes } = this;
     let at = start;
     const negative = bytes[at] === 0x2d;
     if (negative) at++;
     let mantissa = 0;
-    let exact = true;
+    let extra = 0;
+    let extraDigits = 0;
     let scale = 0;
+    let exponentKept = true;
     let digit = bytes[at]! - 0x30;
     if (digit === 0) at++;
     else if (digit > 0 && digit <= 9) {
       for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
-        if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
-        mantissa = mantissa * 10 + digit;
+        if (mantissa <= MANTISSA_BEFORE_DIGIT) mantissa = mantissa * 10 + digit;
+        else {
+          extra = extra * 10 + digit;
+          extraDigits++;
+        }
       }
     } else return -1;
     if (bytes[at] === 0x2e) {
       digit = bytes[++at]! - 0x30;
       if (!(digit >= 0 && digit <= 9)) return -1;
       for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
-        if (mantissa > MANTISSA_BEFORE_DIGIT) exact = false;
-        mantissa = mantissa * 10 + digit;
+        if (mantissa <= MANTISSA_BEFORE_DIGIT) mantissa = mantissa * 10 + digit;
+        else {
+          extra = extra * 10 + digit;
+          extraDigits++;
+        }
         scale--;
       }
     }
@@ -502,19 +511,18 @@ export class JsonlRowScanner {
       for (; digit >= 0 && digit <= 9; digit = bytes[++at]! - 0x30) {
         // An exponent past this is beyond any double either way; capped, it is left to Number().
         if (exponent < 1e6) exponent = exponent * 10 + digit;
-        else exact = false;
+        else exponentKept = false;
       }
       scale += sign * exponent;
     }
     if (at > this.end) return -1;
-    let value: number;
-    if (exact && scale === 0) value = mantissa;
-    else if (exact && scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
-    else if (exact && scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
-    else {
-      const from = negative ? start + 1 : start;
-      value = exactDecimal(bytes, from, at) ?? Number(latin1Slice(bytes, from, at));
-    }
+    let value: number | undefined;
+    if (extraDigits === 0 && exponentKept) {
+      if (scale === 0) value = mantissa;
+      else if (scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
+      else if (scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
+    } else if (exponentKept) value = decimalValue(mantissa, extra, extraDigits, scale);
+    value ??= Number(latin1Slice(bytes, negative ? start + 1 : start, at));
     this.number = negative ? -value : value;
     return at;
   }
