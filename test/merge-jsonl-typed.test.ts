@@ -3,6 +3,8 @@
  * column writer (parquet/typed-column-writer.ts): values, nulls, lists, page splits and the
  * statistics readers prune row groups by, read back by hyparquet and by DuckDB.
  */
+import { readFileSync } from 'node:fs';
+import { readOffsetIndex } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCommitted } from '../src/merge/index.js';
 import { commitChunk, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
@@ -69,6 +71,17 @@ describe('JSONL gathered typed', () => {
     const vecChunk = readMetadata(file).row_groups[0]!.columns.find((column) => column.meta_data?.path_in_schema[0] === 'vec')!;
     expect(Number(vecChunk.meta_data!.total_uncompressed_size)).toBeGreaterThan(1 << 20);
     expect(vecChunk.offset_index_offset).toBeDefined();
+    // Each page's first row, as the offset index gives it: from 0, rising, within the rows (a list column's pages count rows, not values).
+    const bytes = readFileSync(file);
+    for (const chunk of [textChunk, vecChunk]) {
+      const at = Number(chunk.offset_index_offset);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + at, chunk.offset_index_length!);
+      const firstRows = readOffsetIndex({ view, offset: 0 }).page_locations.map((location) => Number(location.first_row_index));
+      expect(firstRows.length).toBeGreaterThan(1);
+      expect(firstRows[0]).toBe(0);
+      for (let k = 1; k < firstRows.length; k++) expect(firstRows[k]!).toBeGreaterThan(firstRows[k - 1]!);
+      expect(firstRows.at(-1)!).toBeLessThan(ROWS);
+    }
   });
 
   it('statistics: min, max and null counts of every column are those of the values', async () => {

@@ -25,6 +25,8 @@ interface Page {
   readonly slotEnd: number;
   readonly valueStart: number;
   readonly valueEnd: number;
+  /** Rows starting in the page (all of its rows: a page starts at a row). */
+  readonly rows: number;
 }
 
 /** Pages of about PAGE_BYTES of values, each starting at a row (repetition level 0), as data page v2 requires. */
@@ -38,19 +40,23 @@ function pagesOf(leaf: TypedLeaf, slots: number, maxDefinition: number): Page[] 
   let valueStart = 0;
   let pageStartByte = 0;
   let value = 0;
+  let rows = 0;
   for (let slot = 0; slot < slots; slot++) {
-    if (slot > slotStart && (!repeated || repetitions[slot] === 0) && value > valueStart) {
+    const rowStart = !repeated || repetitions[slot] === 0;
+    if (rowStart && slot > slotStart && value > valueStart) {
       if (values.endByte(value - 1) - pageStartByte >= PAGE_BYTES) {
-        pages.push({ slotStart, slotEnd: slot, valueStart, valueEnd: value });
+        pages.push({ slotStart, slotEnd: slot, valueStart, valueEnd: value, rows });
         slotStart = slot;
         valueStart = value;
         pageStartByte = values.endByte(value - 1);
+        rows = 0;
       }
     }
+    if (rowStart) rows++;
     if (maxDefinition === 0 || definitions[slot] === maxDefinition) value++;
   }
   if (value !== values.count) throw new Error(`levels say ${value} values are present, ${values.count} were gathered`);
-  pages.push({ slotStart, slotEnd: slots, valueStart, valueEnd: value });
+  pages.push({ slotStart, slotEnd: slots, valueStart, valueEnd: value, rows });
   return pages;
 }
 
@@ -97,11 +103,8 @@ function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLe
   const { slotStart, slotEnd, valueStart, valueEnd } = page;
   const levels = new ByteWriter();
   let repetitionBytes = 0;
-  let rows = slotEnd - slotStart;
   if (maxRepetition > 0) {
     const repetitions = leaf.repetitionLevels.view().subarray(slotStart, slotEnd);
-    rows = 0;
-    for (let i = 0; i < repetitions.length; i++) if (repetitions[i] === 0) rows++;
     repetitionBytes = writeRleBitPackedHybrid(levels, repetitions as unknown as number[], bitWidthFor(maxRepetition));
   }
   let definitionBytes = 0;
@@ -120,7 +123,7 @@ function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLe
     data_page_header_v2: {
       num_values: slotEnd - slotStart,
       num_nulls: slotEnd - slotStart - (valueEnd - valueStart),
-      num_rows: rows,
+      num_rows: page.rows,
       encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN',
       definition_levels_byte_length: definitionBytes,
       repetition_levels_byte_length: repetitionBytes,
@@ -155,14 +158,12 @@ function writeTypedColumn(
   }
   const dataStart = parquet.writer.offset;
   let firstRow = 0;
-  const repetitions = leaf.repetitionLevels.view();
   for (const page of pages) {
     const offset = parquet.writer.offset;
     uncompressed += writePage(parquet, leafColumn, leaf, page, indexes);
     const location = { offset: BigInt(offset), compressed_page_size: parquet.writer.offset - offset, first_row_index: BigInt(firstRow) };
     locations.push(location);
-    if (maxRepetition === 0) firstRow += page.slotEnd - page.slotStart;
-    else for (let i = page.slotStart; i < page.slotEnd; i++) if (repetitions[i] === 0) firstRow++;
+    firstRow += page.rows;
   }
   const stats = parquet.statistics;
   const chunk: WrittenChunk = {
