@@ -48,7 +48,7 @@ describe('merge-chunks', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^data\/phase1_0\/dataset_gpu0_\d{8}T\d{6}Z\.parquet {2}50 rows {2}\(fast path\)\ndata\/phase1_0\/dataset_gpu1_\d{8}T\d{6}Z\.parquet {2}50 rows {2}\(fast path\)\n$/,
+      /^data\/phase1_0\/dataset_gpu0_\d{8}T\d{6}Z\.parquet {2}50 rows {2}\(coalesced path\)\ndata\/phase1_0\/dataset_gpu1_\d{8}T\d{6}Z\.parquet {2}50 rows {2}\(coalesced path\)\n$/,
     );
     expect(mergeChunks('--phase', '1', '--device', 'gpu1').stdout).toMatch(/dataset_gpu1_.*50 rows {2}\(unchanged\)/);
   });

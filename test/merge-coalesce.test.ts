@@ -67,7 +67,7 @@ describe('small row groups are gathered', () => {
       sources.push(`${chunk}/o.parquet`);
     }
     const [all] = await mergeCommitted({ outputDir: dir, all: true });
-    expect(all).toMatchObject({ rows: 1500, path: 'fast' });
+    expect(all).toMatchObject({ rows: 1500, path: 'coalesced' });
     const metadata = readMetadata(all!.file);
     expect(metadata.row_groups.map((group) => Number(group.num_rows))).toEqual([1500]);
     expect(schemaShape(all!.file)).toEqual(schemaShape(sources[0]!));

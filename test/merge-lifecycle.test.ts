@@ -34,7 +34,7 @@ describe('merge lifecycle', () => {
     await mergeCommitted({ outputDir: dir, deleteChunks: true });
     commitChunk(dir, 'gpu0', range(10), [{ name: 'o.parquet', content: chunkData(10, 'redone') }]);
     const [outcome] = await mergeCommitted({ outputDir: dir });
-    expect(outcome).toMatchObject({ unchanged: false, rows: 30, path: 'fast' });
+    expect(outcome).toMatchObject({ unchanged: false, rows: 30, path: 'coalesced' });
     const tags = (await readRows(outcome!.file)).map((row) => `${row.index}:${row.tag}`);
     expect(tags.filter((_, i) => i % 10 === 0)).toEqual(['0:first', '10:redone', '20:first']);
     expect(readdirSync(dir).filter((name) => name.startsWith('dataset_'))).toEqual([path.basename(outcome!.file)]);

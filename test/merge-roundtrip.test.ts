@@ -23,13 +23,13 @@ function commitAll(): void {
 
 const mergedFiles = () => readdirSync(dir).filter((name) => name.startsWith('dataset_'));
 
-describe('fast path: identical pyarrow schemas are copied byte for byte', () => {
+describe('identical pyarrow schemas: big row groups copied byte for byte, small ones gathered', () => {
   it('merges each device in index order, value for value', async () => {
     commitAll();
     const outcomes = await mergeCommitted({ outputDir: dir });
     expect(outcomes.map((o) => [o.device, o.rows, o.path])).toEqual([
-      ['gpu0', 80, 'fast'],
-      ['gpu1', 50, 'fast'],
+      ['gpu0', 80, 'coalesced'],
+      ['gpu1', 50, 'coalesced'],
     ]);
     const gpu0 = outcomes[0]!.file;
     expect(path.basename(gpu0)).toMatch(/^dataset_gpu0_\d{8}T\d{6}Z\.parquet$/);
@@ -78,7 +78,7 @@ describe('fast path: identical pyarrow schemas are copied byte for byte', () => 
     commitChunk(dir, 'gpu0', { start: 0, end: 9 }, [{ name: 'a.parquet', from: fixture('pandas_chunk.parquet') }]);
     commitChunk(dir, 'gpu0', { start: 10, end: 19 }, [{ name: 'a.parquet', from: fixture('pandas_chunk.parquet') }]);
     const [outcome] = await mergeCommitted({ outputDir: dir });
-    expect(outcome).toMatchObject({ rows: 20, path: 'fast' });
+    expect(outcome).toMatchObject({ rows: 20, path: 'coalesced' });
     expect(readMetadata(outcome!.file).key_value_metadata!.some((pair) => pair.key === 'pandas')).toBe(true);
     expect(readFileSync(outcome!.file).subarray(0, 4).toString()).toBe('PAR1');
   });

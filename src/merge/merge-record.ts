@@ -31,7 +31,12 @@ const recordedChunkSchema = z.object({
   rows: z.number().int().nonnegative(),
 });
 
-const paths = z.enum(['fast', 'mixed', 'jsonl']);
+/**
+ * How the rows got into the file: `fast`, every row group copied as bytes; `coalesced`, the
+ * chunks' schemas as the target's but small row groups written again together; `mixed`, some
+ * chunks converted to the target's schema; `jsonl`, every row converted from JSONL.
+ */
+const paths = z.enum(['fast', 'coalesced', 'mixed', 'jsonl']);
 
 const mergeRecordV1 = z.object({
   version: z.literal(1),

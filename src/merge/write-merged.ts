@@ -315,11 +315,13 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
     );
     const encodedRaw = (converted.field_4 ?? []) as RawThrift[];
     let nextEncoded = 0;
+    // Schemas as the target's, yet small row groups written again: not every byte copied.
+    const mergePath = layout.path === 'fast' && encodedRaw.length > 0 ? 'coalesced' : layout.path;
     const record: MergeRecord = {
       version: 2,
       target: request.target,
       fingerprint: request.fingerprint,
-      path: layout.path,
+      path: mergePath,
       chunks: recorded,
     };
     const inherited = (layout.twin?.footer.metadata.key_value_metadata ?? []).filter(
@@ -344,7 +346,7 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
     await synced;
     renameSync(tempPath, finalPath);
     fsyncDir(request.outputDir);
-    return { file: finalPath, rows, path: layout.path };
+    return { file: finalPath, rows, path: mergePath };
   } catch (error) {
     // The file is being removed for `error`: whether its sync also failed no longer matters.
     await synced?.catch(() => undefined);
