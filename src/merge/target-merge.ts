@@ -54,7 +54,7 @@ export async function mergeTarget(job: TargetJob): Promise<TargetOutcome> {
   if (current) {
     // Deleting chunk data on the word of an existing file: read it back first, as after a write.
     const rows = deleteChunks
-      ? await verifyMergedFile({ file: current.file, shownAs: current.file, chunks: current.record.chunks, indexColumn })
+      ? verifyMergedFile({ file: current.file, shownAs: current.file, chunks: current.record.chunks, indexColumn })
       : Number(current.footer.metadata.num_rows);
     outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.summary.path };
   } else {

@@ -17,7 +17,7 @@ export interface VerifyRequest {
   readonly indexColumn?: string;
 }
 
-export async function verifyMergedFile(request: VerifyRequest): Promise<number> {
+export function verifyMergedFile(request: VerifyRequest): number {
   const { metadata } = readParquetFooter(request.file);
   const expected = request.chunks.reduce((sum, chunk) => sum + chunk.rows, 0);
   if (Number(metadata.num_rows) !== expected) {
@@ -33,13 +33,13 @@ export async function verifyMergedFile(request: VerifyRequest): Promise<number> 
       );
     row += chunk.rows;
   }
-  if (request.indexColumn !== undefined) await verifyIndexes(request, metadata);
+  if (request.indexColumn !== undefined) verifyIndexes(request, metadata);
   return expected;
 }
 
 type Metadata = ReturnType<typeof readParquetFooter>['metadata'];
 
-async function verifyIndexes(request: VerifyRequest, metadata: Metadata): Promise<void> {
+function verifyIndexes(request: VerifyRequest, metadata: Metadata): void {
   const column = request.indexColumn!;
   const element = metadata.schema.find((candidate, index) => index > 0 && candidate.name === column && !candidate.num_children);
   if (!element || !['INT32', 'INT64'].includes(element.type ?? '')) {

@@ -342,7 +342,7 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
     // The fsync overlaps the read-back; the rename waits for both.
     synced = out.syncInBackground();
     await pool?.settle();
-    const rows = await verifyMergedFile({ file: tempPath, shownAs: finalPath, chunks: recorded, indexColumn: request.indexColumn });
+    const rows = verifyMergedFile({ file: tempPath, shownAs: finalPath, chunks: recorded, indexColumn: request.indexColumn });
     await synced;
     renameSync(tempPath, finalPath);
     fsyncDir(request.outputDir);
