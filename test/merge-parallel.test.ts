@@ -5,7 +5,8 @@
  */
 import { readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WorkerPool } from '../src/core/worker-pool.js';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
 import { PARALLEL_MIN_CHUNKS, parallelTargets } from '../src/merge/target-pool.js';
@@ -45,7 +46,11 @@ describe('targets merged side by side', () => {
   });
 
   it('every index exactly once, in order, in each device file', async () => {
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
     const outcomes = await mergeCommitted({ outputDir: dir });
+    // Each target went to a worker thread of one pool.
+    expect(run.mock.calls.map(([job]) => (job as TargetJob).target.name)).toEqual(['gpu0', 'gpu1']);
+    run.mockRestore();
     expect(outcomes.map((outcome) => outcome.device)).toEqual(['gpu0', 'gpu1']);
     for (const [device, outcome] of outcomes.entries()) {
       const rows = await readRows(outcome.file);

@@ -5,10 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { distPath } from '../core/package-root.js';
+import { WorkerPool } from '../core/worker-pool.js';
 import { alreadyMerged, mergeTarget, type TargetJob, type TargetOutcome } from './target-merge.js';
-import type { TargetWorkerReply } from './target-worker.js';
 import { rebuilt } from './worker-errors.js';
 
 const WORKER = distPath('merge', 'target-worker.js');
@@ -24,25 +23,6 @@ export function parallelTargets(jobs: readonly TargetJob[], cores = availablePar
   return Math.min(cores, jobs.length, MAX_PARALLEL_TARGETS);
 }
 
-function inWorker(job: TargetJob): Promise<TargetOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: job });
-    let settled = false;
-    worker.once('message', (reply: TargetWorkerReply) => {
-      settled = true;
-      if ('outcome' in reply) resolve(reply.outcome);
-      else reject(rebuilt(reply.error));
-    });
-    worker.once('error', (error) => {
-      settled = true;
-      reject(new Error(`the merge of ${job.target.name} failed on its worker thread: ${error.message}`));
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`the merge of ${job.target.name} ended without a result (worker exit code ${code})`));
-    });
-  });
-}
-
 /**
  * Merges every job under its lock (taken just before, released just after), at most
  * parallelTargets() at a time. The outcomes are in the jobs' order. On a failure no further
@@ -51,8 +31,14 @@ function inWorker(job: TargetJob): Promise<TargetOutcome> {
 export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: TargetJob) => () => void): Promise<TargetOutcome[]> {
   // A no-op (the file already holds these chunks) is not worth a worker's start.
   const writes = jobs.filter((job) => !alreadyMerged(job));
-  const width = parallelTargets(writes);
-  const run = (job: TargetJob) => (width > 1 && writes.includes(job) ? inWorker(job) : mergeTarget(job));
+  const wanted = parallelTargets(writes);
+  const pool =
+    wanted > 1
+      ? WorkerPool.open<TargetJob, TargetOutcome>(WORKER, wanted, { describe: 'target merge worker thread', rebuild: rebuilt })
+      : undefined;
+  // Without workers (none to be had), one target at a time here.
+  const width = pool ? wanted : 1;
+  const run = (job: TargetJob) => (pool && writes.includes(job) ? pool.run(job) : mergeTarget(job));
   const outcomes: (TargetOutcome | undefined)[] = new Array(jobs.length);
   const failures: (unknown | undefined)[] = new Array(jobs.length);
   let next = 0;
@@ -72,7 +58,11 @@ export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: Targe
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, width) }, lane));
+  try {
+    await Promise.all(Array.from({ length: width }, lane));
+  } finally {
+    pool?.close();
+  }
   const first = failures.findIndex((failure) => failure !== undefined);
   if (first >= 0) throw failures[first];
   return outcomes as TargetOutcome[];
