@@ -83,28 +83,25 @@ export function soundMarkerOf(entry: ChunkDirEntry): Marker | undefined {
   }
 }
 
-/** The names in `dir`; none when it does not exist. */
-function namesIn(dir: string): string[] {
+/** What `list` reads of a folder; nothing when the folder does not exist. */
+function unlessMissing<T>(list: () => T[]): T[] {
   try {
-    return readdirSync(dir);
+    return list();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
 }
 
+/** The names in `dir`; none when it does not exist. */
+const namesIn = (dir: string): string[] => unlessMissing(() => readdirSync(dir));
+
 /** The device folders. Dot-entries are the runner's own (a temp file): never a device. */
-function deviceFoldersIn(root: string): string[] {
-  try {
-    return readdirSync(root, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
+const deviceFoldersIn = (root: string): string[] =>
+  unlessMissing(() => readdirSync(root, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
 
 const isDirectory = (dir: string) => statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
 
