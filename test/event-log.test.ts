@@ -27,7 +27,7 @@ describe('the event log', () => {
     const failures: string[] = [];
     const logger = openEventLog('/dev/full', (message) => failures.push(message));
     for (let i = 0; i < 3; i++) logEvent(logger, { type: 'warning', message: `event ${i}` });
-    logger.info({ event: 'summary' }, 'summary');
+    logger.line('info', { event: 'summary' }, 'summary');
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/^cannot write the event log \/dev\/full \(.*(ENOSPC|no space).*\); the run goes on without it$/i);
   });

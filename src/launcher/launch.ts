@@ -109,7 +109,7 @@ async function runAttached(
   const model = new ProgressModel(startedAt, itemCount(prepared.identity));
   model.setSkippedItems(itemCount(prepared.identity) - before.missingRanges.reduce((sum, r) => sum + itemCount(r), 0));
   const { logger, file: logFile } = openLogFile(prepared.outputDir, 'launcher', (message) => err(`launcher: ${message}`));
-  logger.info({ event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
+  logger.line('info', { event: 'launch', identity: prepared.identity, devices: prepared.devices.map((d) => d.name) }, 'launch');
 
   // Written before anything else, so a lost run.json comes back even when there is nothing to do.
   recordRun(prepared, backend.hostCount);
@@ -180,7 +180,7 @@ async function runAttached(
     resumeCommand,
     logFile,
   });
-  logger.info({ event: 'summary', missing: after.missingRanges, failed: model.failed.length }, lines.join(' | '));
+  logger.line('info', { event: 'summary', missing: after.missingRanges, failed: model.failed.length }, lines.join(' | '));
   if (options.json)
     report(options, {
       type: 'summary',

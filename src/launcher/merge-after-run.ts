@@ -1,5 +1,5 @@
 /** The merge at the end of a checkpointed run whose every chunk is committed. */
-import type { Logger } from 'pino';
+import type { EventLog } from './event-log.js';
 import type { PreparedLaunch } from './prepare.js';
 import { errorMessage } from '../core/errors.js';
 import { hintCommand } from '../core/rerun-hint.js';
@@ -7,7 +7,7 @@ import type { DiskState } from '../core/scan.js';
 import type { MergedFile } from './summary.js';
 
 /** `disk`: the output dir as just scanned, when nothing can have changed since. */
-export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger, disk?: DiskState): Promise<MergedFile[]> {
+export async function mergeAfterRun(launch: PreparedLaunch, logger: EventLog, disk?: DiskState): Promise<MergedFile[]> {
   // Loaded here, not at start: a resume with nothing to do, or --no-merge, never pays for the Parquet code.
   const { mergeCommitted } = await import('../merge/index.js');
   const outcomes = await mergeCommitted({
@@ -16,7 +16,7 @@ export async function mergeAfterRun(launch: PreparedLaunch, logger: Logger, disk
     indexColumn: launch.phase.indexColumn,
     deleteChunks: launch.loaded.config.deleteChunksAfterMerge,
   });
-  for (const outcome of outcomes) logger.info({ event: 'merged', ...outcome }, `merged ${outcome.file} (${outcome.rows} rows)`);
+  for (const outcome of outcomes) logger.line('info', { event: 'merged', ...outcome }, `merged ${outcome.file} (${outcome.rows} rows)`);
   return outcomes.map(({ file, rows, unchanged }) => ({ file, rows, unchanged }));
 }
 
@@ -26,12 +26,12 @@ export interface MergeResult {
   readonly error: string | undefined;
 }
 
-export async function tryMergeAfterRun(launch: PreparedLaunch, logger: Logger, disk?: DiskState): Promise<MergeResult> {
+export async function tryMergeAfterRun(launch: PreparedLaunch, logger: EventLog, disk?: DiskState): Promise<MergeResult> {
   try {
     return { merged: await mergeAfterRun(launch, logger, disk), error: undefined };
   } catch (error) {
     const message = `merge failed: ${errorMessage(error)}; the chunks stay committed: fix the cause, then run ${hintCommand('merge-chunks', ['--phase', launch.identity.phase], launch.where)}`;
-    logger.error({ event: 'merge-failed' }, message);
+    logger.line('error', { event: 'merge-failed' }, message);
     return { merged: [], error: message };
   }
 }
