@@ -3,7 +3,7 @@
  * skipping through the thrift (compact protocol) to FileMetaData's field 2 without building the
  * row groups. Thousands of small chunk files usually share one or two schemas.
  */
-import { readVarInt } from 'hyparquet/src/thrift.js';
+import { readVarInt, readZigZag } from 'hyparquet/src/thrift.js';
 
 const STOP = 0;
 // The compact protocol's types a footer holds (it has no maps or sets).
@@ -64,10 +64,8 @@ function skipStruct(reader: Reader, onField: (id: number, type: number) => boole
     const type = header & 0x0f;
     if (type === STOP) return false;
     const delta = header >> 4;
-    if (delta === 0) {
-      const zigzag = readVarInt(reader);
-      id = (zigzag >>> 1) ^ -(zigzag & 1);
-    } else id += delta;
+    if (delta === 0) id = readZigZag(reader);
+    else id += delta;
     if (onField(id, type)) return true;
     skipValue(reader, type, false);
   }
