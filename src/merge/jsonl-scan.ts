@@ -167,6 +167,8 @@ export class JsonlRowScanner {
 
   private skipSpace(): void {
     const { bytes, end } = this;
+    // Compact JSON has none: one look, no loop.
+    if (bytes[this.at]! > 0x20) return;
     while (this.at < end && isSpace(bytes[this.at]!)) this.at++;
   }
 
