@@ -46,10 +46,13 @@ describe('targets merged side by side', () => {
   });
 
   it('every index exactly once, in order, in each device file', async () => {
+    const open = vi.spyOn(WorkerPool, 'open');
     const run = vi.spyOn(WorkerPool.prototype, 'run');
     const outcomes = await mergeCommitted({ outputDir: dir });
-    // Each target went to a worker thread of one pool.
+    // Each target went to a worker thread of its own: one that dies fails its own target alone.
+    expect(open.mock.calls.map(([, size]) => size)).toEqual([1, 1]);
     expect(run.mock.calls.map(([job]) => (job as TargetJob).target.name)).toEqual(['gpu0', 'gpu1']);
+    open.mockRestore();
     run.mockRestore();
     expect(outcomes.map((outcome) => outcome.device)).toEqual(['gpu0', 'gpu1']);
     for (const [device, outcome] of outcomes.entries()) {

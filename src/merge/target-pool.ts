@@ -24,6 +24,24 @@ export function parallelTargets(jobs: readonly TargetJob[], cores = availablePar
 }
 
 /**
+ * A target merged on a worker thread of its own (through the shared pool's protocol): a worker
+ * that dies fails its own target alone, while the others finish under their locks. Where no
+ * thread can be had, the target is merged here.
+ */
+async function inWorker(job: TargetJob): Promise<TargetOutcome> {
+  const pool = WorkerPool.open<TargetJob, TargetOutcome>(WORKER, 1, {
+    describe: `worker thread merging ${job.target.name}`,
+    rebuild: rebuilt,
+  });
+  if (!pool) return mergeTarget(job);
+  try {
+    return await pool.run(job);
+  } finally {
+    pool.close();
+  }
+}
+
+/**
  * Merges every job under its lock (taken just before, released just after), at most
  * parallelTargets() at a time. The outcomes are in the jobs' order. On a failure no further
  * target is started; those running finish, and the first failure in the jobs' order is thrown.
@@ -31,14 +49,8 @@ export function parallelTargets(jobs: readonly TargetJob[], cores = availablePar
 export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: TargetJob) => () => void): Promise<TargetOutcome[]> {
   // A no-op (the file already holds these chunks) is not worth a worker's start.
   const writes = jobs.filter((job) => !alreadyMerged(job));
-  const wanted = parallelTargets(writes);
-  const pool =
-    wanted > 1
-      ? WorkerPool.open<TargetJob, TargetOutcome>(WORKER, wanted, { describe: 'target merge worker thread', rebuild: rebuilt })
-      : undefined;
-  // Without workers (none to be had), one target at a time here.
-  const width = pool ? wanted : 1;
-  const run = (job: TargetJob) => (pool && writes.includes(job) ? pool.run(job) : mergeTarget(job));
+  const width = parallelTargets(writes);
+  const run = (job: TargetJob) => (width > 1 && writes.includes(job) ? inWorker(job) : mergeTarget(job));
   const outcomes: (TargetOutcome | undefined)[] = new Array(jobs.length);
   const failures: (unknown | undefined)[] = new Array(jobs.length);
   let next = 0;
@@ -58,11 +70,7 @@ export async function mergeTargets(jobs: readonly TargetJob[], lock: (job: Targe
       }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: width }, lane));
-  } finally {
-    pool?.close();
-  }
+  await Promise.all(Array.from({ length: width }, lane));
   const first = failures.findIndex((failure) => failure !== undefined);
   if (first >= 0) throw failures[first];
   return outcomes as TargetOutcome[];
