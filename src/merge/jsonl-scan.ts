@@ -435,15 +435,16 @@ export class JsonlRowScanner {
     const { bytes } = this;
     if (bytes.buffer !== this.wordBuffer) {
       this.wordBuffer = bytes.buffer;
-      this.words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+      // Divisions, not shifts: a buffer past 4 GiB (a joined line of that size) keeps its word indexes.
+      this.words = new Uint32Array(bytes.buffer, 0, Math.floor(bytes.buffer.byteLength / 4));
     }
     const { words } = this;
     const offset = bytes.byteOffset;
     // The bytes before the first whole word, one at a time (a newline or the buffer's end stops them too).
-    let word = (offset + at + 3) >>> 2;
+    let word = Math.floor((offset + at + 3) / 4);
     const stops = ascii ? STRING_STOPS : STRING_STOPS_PAST_ASCII;
     for (const aligned = word * 4 - offset; at < aligned; at++) if (stops[bytes[at]!] !== 0) return at;
-    const last = (offset + this.end) >>> 2;
+    const last = Math.floor((offset + this.end) / 4);
     const highBits = ascii ? 0x80808080 : 0;
     for (; word < last; word++) {
       const w = words[word]!;
