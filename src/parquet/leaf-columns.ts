@@ -21,6 +21,7 @@ import { checkPageBounds, checkPagePayload, checkPlainSizeFromHeader } from './p
 import type { ParquetSource } from './parquet-source.js';
 import { leafColumnsOf, type LeafColumn } from './schema.js';
 import { SourceFile } from './source-file.js';
+import { withRoom } from './grow.js';
 
 /** Keep values as stored, so they are written back exactly. */
 export const RAW_PARSERS = {
@@ -37,11 +38,7 @@ export class LevelList {
   length = 0;
 
   push(level: number): void {
-    if (this.length === this.levels.length) {
-      const bigger = new Uint16Array(this.levels.length * 2);
-      bigger.set(this.levels);
-      this.levels = bigger;
-    }
+    if (this.length === this.levels.length) this.levels = withRoom(this.levels, this.length, this.length + 1);
     this.levels[this.length++] = level;
   }
 

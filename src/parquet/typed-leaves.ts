@@ -7,6 +7,7 @@
  * (decimals, INT96, fixed-length bytes) are gathered as values by leaf-columns.ts.
  */
 import type { SchemaElement } from 'hyparquet';
+import { withRoom } from './grow.js';
 import { LevelList } from './leaf-columns.js';
 import { bitWidthFor } from './levels.js';
 import type { LeafColumn } from './schema.js';
@@ -106,27 +107,14 @@ export class PresentValues {
 
   /** A value of a numeric kind, unchecked (as push takes it once checked; booleans as 0 or 1). */
   pushNumber(value: number): void {
-    if (this.count === this.numbers.length) {
-      const bigger = new Float64Array(this.numbers.length * 2);
-      bigger.set(this.numbers);
-      this.numbers = bigger;
-    }
+    if (this.count === this.numbers.length) this.numbers = withRoom(this.numbers, this.count, this.count + 1);
     this.numbers[this.count++] = value;
   }
 
   /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
   private textRoom(bytes: number): number {
-    const room = this.bytesLength + 4 + bytes;
-    if (room > this.bytes.length) {
-      const bigger = new Uint8Array(Math.max(room, this.bytes.length * 2));
-      bigger.set(this.bytes.subarray(0, this.bytesLength));
-      this.bytes = bigger;
-    }
-    if (this.count === this.ends.length) {
-      const bigger = new Uint32Array(this.ends.length * 2);
-      bigger.set(this.ends);
-      this.ends = bigger;
-    }
+    this.bytes = withRoom(this.bytes, this.bytesLength, this.bytesLength + 4 + bytes);
+    if (this.count === this.ends.length) this.ends = withRoom(this.ends, this.count, this.count + 1);
     return this.bytesLength;
   }
 
