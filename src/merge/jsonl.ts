@@ -1,88 +1,22 @@
 /**
  * JSONL chunk outputs (what the Python helper writes without pyarrow): column types inferred
- * over the files of the merge, then rows converted and written a row group at a time.
+ * over the files of the merge (jsonl-infer.ts), then rows converted and written a row group at a
+ * time (here).
  *
  * Inference reads only each file's first rows when the source says so (typesFrom 'first rows'):
  * the write pass then checks every later row against the types those first rows gave, and throws
  * JsonlTypesMissed on the first that does not fit, so the merge is redone with every row read.
- * Either way the file's types are those of all its rows; the common case parses each line once.
+ * Either way the file's types are those of all its rows; in the common case each line past the
+ * sample is read once, by the byte scanner (jsonl-scan.ts), and none by JSON.parse.
  */
-import { open } from 'node:fs/promises';
-import type { SchemaElement } from 'hyparquet';
-import { DataError, errorMessage } from '../core/errors.js';
+import { DataError } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
 import { storeKindOf, type LeafColumn, type LeafValues, type TypedLeaf } from '../parquet/index.js';
+import { forEachLine, inSample, isBlank, parseRow } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
-import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
-
-const READ_BLOCK = 1 << 20;
-
-/**
- * Calls `visit` with each line of the file as bytes[start, end) (its newline left out) and its
- * 1-based number, in time linear in the file's bytes whatever the line length: lines within a
- * read block are views of it, and a line split over reads is kept as a list of pieces, joined
- * once when its newline arrives. Each block is awaited, so timers (the merge lock's renewal) keep
- * running during a long file. `visit` returning false stops the reading.
- */
-async function forEachLine(
-  file: string,
-  visit: (bytes: Buffer, start: number, end: number, line: number) => boolean | void,
-  blockSize = READ_BLOCK,
-): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    const pieces: Buffer[] = [];
-    let line = 0;
-    for (;;) {
-      // A fresh block each read: pieces keep views of the previous one.
-      const block = Buffer.allocUnsafe(blockSize);
-      const { bytesRead } = await handle.read(block, 0, blockSize, null);
-      if (bytesRead === 0) break;
-      const read = block.subarray(0, bytesRead);
-      let from = 0;
-      for (let newline = read.indexOf(0x0a); newline >= 0; newline = read.indexOf(0x0a, from)) {
-        if (pieces.length > 0) {
-          const joined = Buffer.concat([...pieces.splice(0), read.subarray(0, newline)]);
-          if (visit(joined, 0, joined.length, ++line) === false) return;
-        } else if (visit(read, from, newline, ++line) === false) return;
-        from = newline + 1;
-      }
-      if (from < bytesRead) pieces.push(read.subarray(from));
-    }
-    if (pieces.length > 0) {
-      const joined = Buffer.concat(pieces);
-      visit(joined, 0, joined.length, ++line);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-const isBlank = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
-
-/** The row a line holds, or a DataError naming the file and line. */
-function parseRow(file: string, text: string, line: number): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
-  return value as Record<string, unknown>;
-}
-
-/** The rows of a file whose types inference reads when only the first rows are read. */
-const SAMPLE_ROWS = 500;
-const SAMPLE_BYTES = 1 << 20;
-/** Even rows of many MB: one row alone (an integral first value in a float column) would too often cost the merge a second pass. */
-const SAMPLE_MIN_ROWS = 10;
-const inSample = (rows: number, bytes: number) => rows < SAMPLE_MIN_ROWS || (rows < SAMPLE_ROWS && bytes < SAMPLE_BYTES);
-/** Reads while sampling: the first rows are usually far fewer bytes than a full read block. */
-const SAMPLE_BLOCK = 64 << 10;
+import { describeType, mergeTypes, typeOfValue } from './jsonl-types.js';
 
 /** The sampled types of a file missed a later row: redo the merge reading every row's types. */
 export class JsonlTypesMissed extends Error {
@@ -90,92 +24,6 @@ export class JsonlTypesMissed extends Error {
     super(message);
     this.name = 'JsonlTypesMissed';
   }
-}
-
-/** Adds a value's type to its column's; a DataError names the line when the two conflict. */
-function noteType(types: Map<string, JsonType>, key: string, type: JsonType, file: string, line: number): void {
-  const seen = types.get(key);
-  if (seen === undefined) {
-    types.set(key, type);
-    return;
-  }
-  const merged = mergeTypes(seen, type);
-  if (merged === undefined) {
-    throw new DataError(
-      `${file} line ${line}: column "${key}" is ${describeType(type)} here but ${describeType(seen)} on earlier lines; a column must keep one type`,
-    );
-  }
-  if (merged !== seen) types.set(key, merged);
-}
-
-function leafElement(name: string, type: ScalarType): SchemaElement {
-  const base = { name, repetition_type: 'OPTIONAL' as const };
-  switch (type) {
-    case 'null':
-      return { ...base, type: 'INT32', logical_type: { type: 'NULL' } };
-    case 'bool':
-      return { ...base, type: 'BOOLEAN' };
-    case 'int':
-      return { ...base, type: 'INT64' };
-    case 'float':
-      return { ...base, type: 'DOUBLE' };
-    case 'string':
-      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
-    case 'json':
-      return { ...base, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } };
-  }
-}
-
-/** Lists in the standard three-level layout pyarrow writes, so they unify with Parquet chunks. */
-function fieldFor(name: string, type: JsonType, origin: string): Field {
-  if (typeof type !== 'object') return { element: leafElement(name, type), children: [], origin };
-  const element = fieldFor('element', type.list, origin);
-  return {
-    element: { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', logical_type: { type: 'LIST' } },
-    children: [{ element: { name: 'list', repetition_type: 'REPEATED' }, children: [element], origin }],
-    origin,
-  };
-}
-
-/** One pass over a JSONL file (or its first rows; see the top): its columns (first-seen order) as a schema tree. */
-export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
-  const types = new Map<string, JsonType>();
-  const sampled = source.typesFrom === 'first rows';
-  let rows = 0;
-  let bytesRead = 0;
-  // Rows of the keys seen so far are read by the byte scanner, types only; a row it declines (a
-  // new key, an object, a bad line) is parsed, and the scanner then takes the columns as they are.
-  let columns: ScannedColumn[] = [];
-  let scanner: JsonlRowScanner | undefined;
-  const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
-    // Checked before the line is read: past the sample, a huge row is not read for nothing.
-    if (sampled && !inSample(rows, bytesRead)) return false;
-    if (scanner?.scan(bytes, start, end, undefined, true)) {
-      rows++;
-      bytesRead += end - start;
-      return;
-    }
-    const text = bytes.toString('utf8', start, end);
-    if (isBlank(text)) return;
-    const record = parseRow(source.file, text, line);
-    rows++;
-    bytesRead += end - start;
-    for (const column of columns) types.set(column.name, column.seen!);
-    for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
-    // The scanner is made again only for new columns or a column turned list; otherwise it takes the types noted.
-    const sameColumns = columns.length === types.size && columns.every(({ name, list }) => list === (typeof types.get(name) === 'object'));
-    if (sameColumns) for (const column of columns) column.seen = types.get(column.name);
-    else {
-      columns = [...types].map(([name, type]) => ({ name, leaf: -1, list: typeof type === 'object', seen: type }));
-      scanner = new JsonlRowScanner(columns);
-    }
-    // A column of objects or mixed lists declines every row: the scanner would only cost.
-    if (columns.some(({ seen }) => seen === 'json')) scanner = undefined;
-  };
-  await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
-  for (const column of columns) types.set(column.name, column.seen!);
-  const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
-  return { element: { name: 'schema' }, children, origin: source.file };
 }
 
 type Convert = (value: unknown) => unknown;

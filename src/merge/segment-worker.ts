@@ -1,7 +1,7 @@
 /** A worker thread encoding segments (segment.ts): one segment's job and pieces at a time in, its bytes and row groups out; or a JSONL file's schema inferred. */
 import { serveRequests } from '../core/worker-pool.js';
 import type { Field } from '../parquet/index.js';
-import { inferJsonlSchema } from './jsonl.js';
+import { inferJsonlSchema } from './jsonl-infer.js';
 import { encodeSegment, pieceFromWire, type EncodedSegment, type WirePiece } from './segment.js';
 import type { SegmentRequest } from './segment-pool.js';
 

@@ -30,7 +30,7 @@ import {
 } from '../parquet/index.js';
 import { GatheredRows, type MergeTotals } from './gathered-rows.js';
 import type { SegmentJob } from './segment.js';
-import { inferJsonlSchema } from './jsonl.js';
+import { inferJsonlSchema } from './jsonl-infer.js';
 import { inferOn, openSegmentPool, type SegmentPool } from './segment-pool.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';

@@ -1,0 +1,75 @@
+/**
+ * A JSONL file's lines as bytes, in time linear in its bytes whatever the line length, and the
+ * rules both passes over it share: a blank line, a line's row, and the first rows the types are
+ * taken from when only those are read (typesFrom 'first rows', see jsonl.ts).
+ */
+import { open } from 'node:fs/promises';
+import { DataError, errorMessage } from '../core/errors.js';
+
+/** Bytes read at a time from a JSONL file. */
+export const READ_BLOCK = 1 << 20;
+
+/**
+ * Calls `visit` with each line of the file as bytes[start, end) (its newline left out) and its
+ * 1-based number, in time linear in the file's bytes whatever the line length: lines within a
+ * read block are views of it, and a line split over reads is kept as a list of pieces, joined
+ * once when its newline arrives. Each block is awaited, so timers (the merge lock's renewal) keep
+ * running during a long file. `visit` returning false stops the reading.
+ */
+export async function forEachLine(
+  file: string,
+  visit: (bytes: Buffer, start: number, end: number, line: number) => boolean | void,
+  blockSize = READ_BLOCK,
+): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    const pieces: Buffer[] = [];
+    let line = 0;
+    for (;;) {
+      // A fresh block each read: pieces keep views of the previous one.
+      const block = Buffer.allocUnsafe(blockSize);
+      const { bytesRead } = await handle.read(block, 0, blockSize, null);
+      if (bytesRead === 0) break;
+      const read = block.subarray(0, bytesRead);
+      let from = 0;
+      for (let newline = read.indexOf(0x0a); newline >= 0; newline = read.indexOf(0x0a, from)) {
+        if (pieces.length > 0) {
+          const joined = Buffer.concat([...pieces.splice(0), read.subarray(0, newline)]);
+          if (visit(joined, 0, joined.length, ++line) === false) return;
+        } else if (visit(read, from, newline, ++line) === false) return;
+        from = newline + 1;
+      }
+      if (from < bytesRead) pieces.push(read.subarray(from));
+    }
+    if (pieces.length > 0) {
+      const joined = Buffer.concat(pieces);
+      visit(joined, 0, joined.length, ++line);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+export const isBlank = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
+
+/** The row a line holds, or a DataError naming the file and line. */
+export function parseRow(file: string, text: string, line: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DataError(`${file} line ${line} is not valid JSON (${errorMessage(error)})`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new DataError(`${file} line ${line} is not a JSON object; each line must be one row`);
+  return value as Record<string, unknown>;
+}
+
+/** The rows of a file whose types inference reads when only the first rows are read. */
+const SAMPLE_ROWS = 500;
+const SAMPLE_BYTES = 1 << 20;
+/** Even rows of many MB: one row alone (an integral first value in a float column) would too often cost the merge a second pass. */
+const SAMPLE_MIN_ROWS = 10;
+export const inSample = (rows: number, bytes: number) => rows < SAMPLE_MIN_ROWS || (rows < SAMPLE_ROWS && bytes < SAMPLE_BYTES);
+/** Reads while sampling: the first rows are usually far fewer bytes than a full read block. */
+export const SAMPLE_BLOCK = 64 << 10;
