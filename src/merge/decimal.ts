@@ -13,7 +13,8 @@
  */
 
 const TWO_TO_27_PLUS_1 = 134217729;
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Powers of ten a double holds exactly (10^22 is the last): a decimal under 2^53 scaled by one of them rounds once. */
+export const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** Digits past an exact mantissa (under 2^53) taken here: M stays under 2^80, its parts exact integers. */
 const EXTRA_DIGITS_AT_MOST = 8;
 /** How near half an ulp the remainder may come before the rounding is not certain (the error of r is about 2^-50 of an ulp). */

@@ -7,15 +7,13 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { latin1Slice } from '../parquet/index.js';
-import { decimalValue } from './decimal.js';
+import { decimalValue, POWERS_OF_TEN } from './decimal.js';
 
 export const QUOTE = 0x22;
 export const BACKSLASH = 0x5c;
 export const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
 export const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
 
-/** Powers of ten a double holds exactly: a decimal of at most 2^53 scaled by one of them rounds once, as JSON.parse rounds. */
-const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** A mantissa up to this takes one more digit and stays under 2^53, exact. */
 const MANTISSA_BEFORE_DIGIT = (2 ** 53 - 10) / 10;
 
@@ -217,8 +215,8 @@ export abstract class JsonTokenReader {
     let value: number | undefined;
     if (extraDigits === 0 && exponentKept) {
       if (scale === 0) value = mantissa;
-      else if (scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
-      else if (scale > 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
+      else if (scale < 0 && scale >= -22) value = mantissa / POWERS_OF_TEN[-scale]!;
+      else if (scale > 0 && scale <= 22) value = mantissa * POWERS_OF_TEN[scale]!;
     } else if (exponentKept) value = decimalValue(mantissa, extra, extraDigits, scale);
     value ??= Number(latin1Slice(bytes, negative ? start + 1 : start, at));
     this.number = negative ? -value : value;

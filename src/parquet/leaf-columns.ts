@@ -23,6 +23,9 @@ import { leafColumnsOf, type LeafColumn } from './schema.js';
 import { SourceFile } from './source-file.js';
 import { withRoom } from './grow.js';
 
+/** A written row group's pages: about this many bytes of values each (typed columns' too). */
+export const PAGE_BYTES = 1 << 20;
+
 /** Keep values as stored, so they are written back exactly. */
 export const RAW_PARSERS = {
   timestampFromMilliseconds: (value: bigint) => value,
@@ -290,7 +293,7 @@ export function writeLeafRowGroup(
         compressors: writer.compressors,
         stats: writer.statistics,
         statisticsTruncateLength: writer.statisticsTruncateLength,
-        pageSize: 1 << 20,
+        pageSize: PAGE_BYTES,
         columnIndex: false,
         offsetIndex: true,
       },

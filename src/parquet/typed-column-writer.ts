@@ -3,7 +3,10 @@
  * slices of the gathered buffers (PLAIN), or their indexes in a dictionary page where one pays
  * (a column of few distinct values: labels, buckets, rounded scores), levels run-length encoded
  * by hyparquet-writer's own encoder, the column chunk metadata and offset index as
- * hyparquet-writer's writeColumn makes them.
+ * hyparquet-writer's writeColumn makes them. Its page cuts, dictionary rule and statistics are
+ * redone here (and in typed-leaves.ts) on purpose: hyparquet-writer's (0.17.0, pinned) take
+ * JavaScript values, which is what the typed buffers avoid. One difference: a dictionary of one
+ * value gets indexes of bit width 1, where hyparquet-writer writes width 0; readers take both.
  */
 import type { ParquetWriter } from 'hyparquet-writer';
 import { ByteWriter } from 'hyparquet-writer';
@@ -11,13 +14,10 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 
 type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIndex']>;
-import { addRowGroup, type WrittenChunk } from './leaf-columns.js';
+import { addRowGroup, PAGE_BYTES, type WrittenChunk } from './leaf-columns.js';
 import { bitWidthFor } from './levels.js';
 import type { LeafColumn } from './schema.js';
 import type { PresentValues, TypedLeaf } from './typed-leaves.js';
-
-/** As writeLeafRowGroup's pages: about this many bytes of values each. */
-const PAGE_BYTES = 1 << 20;
 
 interface Page {
   /** Value slots [slotStart, slotEnd) and present values [valueStart, valueEnd). */
