@@ -2,7 +2,7 @@
  * Runs a command's bundle (one CommonJS file, see scripts/bundle-commands.mjs) through V8's code
  * cache: compiling the bundle is most of a command's start after node's own, and the cache
  * skips it. The cache sits beside the bundle; when it is missing or V8 rejects it (another node
- * version or flags), it is rewritten as the command exits.
+ * version or flags), it is rewritten as the command exits (a worker thread's, once it has loaded).
  */
 import { readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';

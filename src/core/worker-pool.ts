@@ -14,7 +14,7 @@ export interface ReportedError {
   readonly message: string;
 }
 
-export function reported(error: unknown): ReportedError {
+function reported(error: unknown): ReportedError {
   const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
   return { name, message };
 }

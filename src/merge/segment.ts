@@ -1,6 +1,6 @@
 /**
  * The rows a merge writes again (small row groups gathered, converted chunks, JSONL), cut into
- * segments of about a row group each, in index order. A segment is encoded on its own into
+ * segments (a row group's worth, less where the merge holds few: segmentLimitFor), in index order. A segment is encoded on its own into
  * bytes and row groups whose offsets count from the segment's start, so segments can be encoded
  * side by side on worker threads (segment-pool.ts) and then placed into the merged file in order.
  */

@@ -1,7 +1,7 @@
 /**
  * Reads a freshly written merged file back before it replaces anything: the row counts the
  * chunk markers promised, and, when the phase names an index column, every index of the
- * merged chunks exactly once (read one row group of that one column at a time).
+ * merged chunks exactly once (that one column's pages decoded one at a time).
  */
 import { fieldTree, forEachDataPage, leafColumnsOf, readParquetFooter, SourceFile } from '../parquet/index.js';
 import { DataError, errorMessage } from '../core/errors.js';
@@ -41,8 +41,8 @@ type Metadata = ReturnType<typeof readParquetFooter>['metadata'];
 
 function verifyIndexes(request: VerifyRequest, metadata: Metadata): void {
   const column = request.indexColumn!;
-  const element = metadata.schema.find((candidate, index) => index > 0 && candidate.name === column && !candidate.num_children);
-  if (!element || !['INT32', 'INT64'].includes(element.type ?? '')) {
+  const leaf = leafColumnsOf(fieldTree(metadata.schema, request.shownAs)).list.find(({ path }) => path.length === 1 && path[0] === column);
+  if (!leaf || !['INT32', 'INT64'].includes(leaf.element.type ?? '')) {
     throw new DataError(
       `the index column "${column}" (indexColumn in the config) is not an integer column of the merged data; columns: ${metadata.schema
         .slice(1)
@@ -50,19 +50,16 @@ function verifyIndexes(request: VerifyRequest, metadata: Metadata): void {
         .join(', ')}`,
     );
   }
+  if (leaf.maxRepetition > 0)
+    throw new DataError(
+      `the index column "${column}" (indexColumn in the config) is a repeated column of the merged data; it must hold one index a row`,
+    );
   const ranges: ChunkRange[] = request.chunks.map((chunk) => ({ start: chunk.start, end: chunk.end }));
   const low = ranges.reduce((min, range) => Math.min(min, range.start), Infinity);
   const high = ranges.reduce((max, range) => Math.max(max, range.end), -Infinity);
   // 0: not an index of these chunks; 1: expected, not seen yet; 2: seen.
   const state = new Uint8Array(high - low + 1);
   for (const range of ranges) state.fill(1, range.start - low, range.end - low + 1);
-  const leaf = leafColumnsOf(fieldTree(metadata.schema, request.shownAs)).list.find(
-    ({ path, maxRepetition }) => path.length === 1 && path[0] === column && maxRepetition === 0,
-  );
-  if (!leaf)
-    throw new DataError(
-      `the index column "${column}" (indexColumn in the config) is not a top-level, unrepeated column of the merged data`,
-    );
   const problems: string[] = [];
   const input = new SourceFile(request.file);
   try {

@@ -69,7 +69,8 @@ interface Layout {
   readonly target: Field;
   /** Sources of this schema (one tree per distinct schema) have exactly the target's columns and types. */
   readonly sameAsTarget: (tree: Field) => boolean;
-  readonly path: MergePath;
+  /** Every source is JSONL (converted), or every one is Parquet of the target's schema. */
+  readonly sources: 'jsonl' | 'target schema' | 'mixed';
   /** A copied source with exactly the target's schema: lends its footer's schema and key-values (ARROW:schema). */
   readonly twin: ParquetSource | undefined;
   /** Whether small row groups may be decoded and gathered into bigger ones. */
@@ -156,13 +157,16 @@ async function layoutOf(
   // Refuse before writing anything.
   for (const [tree, source] of firstOfTree) if (!sameAsTarget(tree) || sliced.has(tree)) checkReencodable(source);
   const parquetTrees = [...firstOfTree.keys()];
-  const jsonlOnly = parquetTrees.length === 0;
-  const allCopied = trees.size === parquetTrees.length && parquetTrees.every(sameAsTarget);
-  const path: MergePath = allCopied ? 'fast' : jsonlOnly ? 'jsonl' : 'mixed';
+  const sources =
+    parquetTrees.length === 0
+      ? 'jsonl'
+      : trees.size === parquetTrees.length && parquetTrees.every(sameAsTarget)
+        ? 'target schema'
+        : 'mixed';
   const twin = [...firstOfTree.values()].find((source) => sameAsTarget(source.tree) && sameLeafOrder(source.tree, target));
   // Small row groups are gathered only where every column can be written again exactly.
   const coalesce = !keepRowGroups && parquetTrees.every((tree) => sourceReencodeProblem(tree) === undefined);
-  return { target, sameAsTarget, path, twin, coalesce };
+  return { target, sameAsTarget, sources, twin, coalesce };
 }
 
 type Slot = { raw: RawThrift } | { encoded: RowGroup };
@@ -260,15 +264,11 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   const { jsonl } = totals;
   // JSONL is written again whole: its workers start now, loading their modules while the schema is
   // inferred; otherwise at the first piece written again (rows copied as bytes never start them).
-  let pool = worth && jsonl ? openSegmentPool() : undefined;
-  let asked = pool !== undefined;
-  const workers = () => {
-    if (!asked) pool = worth ? openSegmentPool() : undefined;
-    asked = true;
-    return pool;
-  };
+  const early = worth && jsonl ? openSegmentPool() : undefined;
+  let pool = early;
+  // Asked once, by the gathered rows' first piece.
+  const workers = () => (pool ??= worth ? openSegmentPool() : undefined);
   // Early workers infer the files' schemas too, several at a time, while the main thread notes them in order.
-  const early = pool;
   const infer = early
     ? { run: (source: JsonlSource) => inferOn(early, source), ahead: INFERRED_AHEAD }
     : { run: inferJsonlSchema, ahead: 0 };
@@ -315,8 +315,8 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
     );
     const encodedRaw = (converted.field_4 ?? []) as RawThrift[];
     let nextEncoded = 0;
-    // Schemas as the target's, yet small row groups written again: not every byte copied.
-    const mergePath = layout.path === 'fast' && encodedRaw.length > 0 ? 'coalesced' : layout.path;
+    // Of the target's schema, every byte copied ('fast') or some rows written again (small row groups, slices).
+    const mergePath: MergePath = layout.sources !== 'target schema' ? layout.sources : encodedRaw.length > 0 ? 'coalesced' : 'fast';
     const record: MergeRecord = {
       version: 2,
       target: request.target,
