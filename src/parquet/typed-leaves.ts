@@ -113,7 +113,8 @@ export class PresentValues {
 
   /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
   private textRoom(bytes: number): number {
-    this.bytes = withRoom(this.bytes, this.bytesLength, this.bytesLength + 4 + bytes);
+    // Checked here, not only in withRoom: it serves four array kinds, so a call per value is not inlined.
+    if (this.bytesLength + 4 + bytes > this.bytes.length) this.bytes = withRoom(this.bytes, this.bytesLength, this.bytesLength + 4 + bytes);
     if (this.count === this.ends.length) this.ends = withRoom(this.ends, this.count, this.count + 1);
     return this.bytesLength;
   }
