@@ -191,6 +191,29 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     ]);
   });
 
+  it('a column null at first and then a list, a list of ints joined by floats, a key first seen part way: typed as every row says, columns in first-seen order', async () => {
+    makeRun(dir, { start: 0, end: 5, frequency: 6, indexColumn: 'index' });
+    const rows = [
+      { index: 0, emb: null },
+      { index: 1, emb: null },
+      { index: 2, emb: [1, 2] },
+      { index: 3, emb: [0.5], late: 'x' },
+      { index: 4, emb: [], late: null },
+      { index: 5, emb: [3], late: 'y' },
+    ];
+    commitChunk(dir, 'cpu0', { start: 0, end: 5 }, [{ name: 'rows.jsonl', content: jsonl(rows) }]);
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    const schema = readMetadata(outcome!.file).schema.slice(1);
+    expect(schema.map((element) => [element.name, element.type ?? element.converted_type])).toEqual([
+      ['index', 'INT64'],
+      ['emb', 'LIST'],
+      ['list', undefined],
+      ['element', 'DOUBLE'],
+      ['late', 'BYTE_ARRAY'],
+    ]);
+    expect((await readRows(outcome!.file)).map(plain)).toEqual(rows.map((row) => ({ late: null, ...row })));
+  });
+
   // Inference reads each file's first 500 rows (or 1 MiB, but at least 10 rows); the write pass checks the rest against them.
   it('a row past the first rows inference reads that widens a column, adds one, or types a null-only one: every row comes through as if all were read', async () => {
     makeRun(dir, { start: 0, end: 1199, frequency: 1200, indexColumn: 'index' });

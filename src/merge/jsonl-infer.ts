@@ -9,23 +9,20 @@ import type { Field } from '../parquet/index.js';
 import type { JsonlSource } from './chunk-sources.js';
 import { forEachLine, inSample, isBlank, parseRow, READ_BLOCK, SAMPLE_BLOCK } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
-import { describeType, mergeTypes, typeOfValue, type JsonType, type ScalarType } from './jsonl-types.js';
+import { describeType, typeOfValue, typesWith, type JsonType, type ScalarType } from './jsonl-types.js';
 
 /** Adds a value's type to its column's; a DataError names the line when the two conflict. */
-function noteType(types: Map<string, JsonType>, key: string, type: JsonType, file: string, line: number): void {
-  const seen = types.get(key);
-  if (seen === undefined) {
-    types.set(key, type);
-    return;
-  }
-  const merged = mergeTypes(seen, type);
+function noteType(column: ScannedColumn, type: JsonType, file: string, line: number): void {
+  const merged = typesWith(column.seen, type);
   if (merged === undefined) {
     throw new DataError(
-      `${file} line ${line}: column "${key}" is ${describeType(type)} here but ${describeType(seen)} on earlier lines; a column must keep one type`,
+      `${file} line ${line}: column "${column.name}" is ${describeType(type)} here but ${describeType(column.seen!)} on earlier lines; a column must keep one type`,
     );
   }
-  if (merged !== seen) types.set(key, merged);
+  column.seen = merged;
 }
+
+const isList = (type: JsonType | undefined) => typeof type === 'object';
 
 function leafElement(name: string, type: ScalarType): SchemaElement {
   const base = { name, repetition_type: 'OPTIONAL' as const };
@@ -58,13 +55,14 @@ function fieldFor(name: string, type: JsonType, origin: string): Field {
 
 /** One pass over a JSONL file (or its first rows; see the top): its columns (first-seen order) as a schema tree. */
 export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
-  const types = new Map<string, JsonType>();
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
   let bytesRead = 0;
-  // Rows of the keys seen so far are read by the byte scanner, types only; a row it declines (a
-  // new key, an object, a bad line) is parsed, and the scanner then takes the columns as they are.
+  // The columns in first-seen order, each with its types so far: one store, which the byte scanner
+  // reads rows of the keys seen so far into (types only) and the JSON.parse path notes the rows
+  // it declines into (a new key, an object, a bad line).
   let columns: ScannedColumn[] = [];
+  const named = new Map<string, ScannedColumn>();
   let scanner: JsonlRowScanner | undefined;
   const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
     // Checked before the line is read: past the sample, a huge row is not read for nothing.
@@ -79,20 +77,28 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
     const record = parseRow(source.file, text, line);
     rows++;
     bytesRead += end - start;
-    for (const column of columns) types.set(column.name, column.seen!);
-    for (const key in record) noteType(types, key, typeOfValue(record[key]), source.file, line);
-    // The scanner is made again only for new columns or a column turned list; otherwise it takes the types noted.
-    const sameColumns = columns.length === types.size && columns.every(({ name, list }) => list === (typeof types.get(name) === 'object'));
-    if (sameColumns) for (const column of columns) column.seen = types.get(column.name);
-    else {
-      columns = [...types].map(([name, type]) => ({ name, leaf: -1, list: typeof type === 'object', seen: type }));
+    let reshaped = false;
+    for (const key in record) {
+      const type = typeOfValue(record[key]);
+      const column = named.get(key);
+      if (column) noteType(column, type, source.file, line);
+      else {
+        const added = { name: key, leaf: -1, list: isList(type), seen: type };
+        columns.push(added);
+        named.set(key, added);
+      }
+      reshaped ||= !column || column.list !== isList(column.seen);
+    }
+    // The scanner is made again only for new columns or a column turned list; otherwise it reads the types noted.
+    if (reshaped) {
+      columns = columns.map(({ name, seen }) => ({ name, leaf: -1, list: isList(seen), seen }));
+      for (const column of columns) named.set(column.name, column);
       scanner = new JsonlRowScanner(columns);
     }
     // A column of objects or mixed lists declines every row: the scanner would only cost.
     if (columns.some(({ seen }) => seen === 'json')) scanner = undefined;
   };
   await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
-  for (const column of columns) types.set(column.name, column.seen!);
-  const children = [...types].map(([name, type]) => fieldFor(name, type, source.file));
+  const children = columns.map(({ name, seen }) => fieldFor(name, seen!, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
 }

@@ -11,7 +11,7 @@
  */
 import type { TypedLeaf } from '../parquet/index.js';
 import { BACKSLASH, DECLINED, isDigit, isSpace, JsonTokenReader, QUOTE, TEXT_BYTES, type Scalar } from './jsonl-tokens.js';
-import { listOf, mergeTypes, type JsonType, type ScalarType } from './jsonl-types.js';
+import { listOf, mergeTypes, typesWith, type JsonType, type ScalarType } from './jsonl-types.js';
 
 /** A column as the scanner reads it: the JSONL shape jsonl.ts gives it (an optional scalar, or an optional list of optional scalars). */
 export interface ScannedColumn {
@@ -165,7 +165,7 @@ export class JsonlRowScanner extends JsonTokenReader {
     const scanned = this.columns[column]!;
     const { seen } = scanned;
     if (seen === type) return true;
-    const merged = seen === undefined ? type : mergeTypes(seen, type);
+    const merged = typesWith(seen, type);
     if (merged === seen) return true;
     if (merged === undefined || !this.mayNoteTypes) return false;
     scanned.seen = merged;

@@ -24,6 +24,14 @@ export function mergeTypes(a: JsonType, b: JsonType): JsonType | undefined {
   return undefined;
 }
 
+/**
+ * A column's types once it holds a value of `type` as well: as they were, widened (a first
+ * type, ints joined by floats, a list's elements), or undefined where the two cannot be one
+ * column. Inference, the byte scanner and the JSON.parse write path all note types by it.
+ */
+export const typesWith = (seen: JsonType | undefined, type: JsonType): JsonType | undefined =>
+  seen === undefined ? type : mergeTypes(seen, type);
+
 /** The type of a value JSON.parse made: a list of scalars of one type (ints and floats mix), else 'json' for lists. */
 export function typeOfValue(value: unknown): JsonType {
   if (value === null || value === undefined) return 'null';

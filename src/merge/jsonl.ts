@@ -16,7 +16,7 @@ import type { RowBatcher } from './row-batcher.js';
 import { storeKindOf, type LeafColumn, type LeafValues, type TypedLeaf } from '../parquet/index.js';
 import { forEachLine, inSample, isBlank, parseRow } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
-import { describeType, mergeTypes, typeOfValue } from './jsonl-types.js';
+import { describeType, typeOfValue, typesWith } from './jsonl-types.js';
 
 /** The sampled types of a file missed a later row: redo the merge reading every row's types. */
 export class JsonlTypesMissed extends Error {
@@ -227,7 +227,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
       const type = typeOfValue(value);
       if (type !== column.seen) {
         // As inference would note it: a key first seen past the first rows, even as null, is a miss.
-        const merged = column.seen === undefined ? type : mergeTypes(column.seen, type);
+        const merged = typesWith(column.seen, type);
         if (merged !== column.seen) {
           if (!inferred) throw new JsonlTypesMissed(`${source.file} line ${line}: column "${column.name}" is ${describeType(type)}`);
           if (merged === undefined) throw changed(line, `has ${describeType(type)} in column "${column.name}"`);
