@@ -189,6 +189,20 @@ describe('status model from disk facts', () => {
     expect(report.totals.pending).toBe(4);
   });
 
+  it('counts only chunks of the plan: a range committed under another checkpoint frequency is neither committed nor in the rate', () => {
+    const outputDir = newRun();
+    commit(outputDir, 'gpu0', { start: 0, end: 19 }, '2026-11-26T11:58:00.000Z');
+    commit(outputDir, 'gpu1', { start: 20, end: 29 }, '2026-11-26T11:59:00.000Z');
+    const report = statusOf(outputDir, []);
+    expect(report.totals).toMatchObject({ committed: 1, itemsCommitted: 20, pending: 4 });
+    expect(report.devices.map((device) => [device.name, device.committed])).toEqual([
+      ['gpu0', 1],
+      ['gpu1', 0],
+    ]);
+    // gpu0's 20 items since its chunk started (committed 2 minutes before NOW, after 59 minutes of work): gpu1's 10 are not counted.
+    expect(report.itemsPerSecond).toBeCloseTo(20 / (120 + 59 * 60), 4);
+  });
+
   it('counts a chunk committed in two device folders once, and lists the extra copy', () => {
     const outputDir = newRun();
     commit(outputDir, 'gpu0', { start: 0, end: 19 }, '2026-11-26T11:00:00.000Z');

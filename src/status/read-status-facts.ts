@@ -8,7 +8,7 @@ import { hostOfDeviceFolder } from '../core/host-id.js';
 import { lastLines } from '../core/log-tail.js';
 import { chunkIndexOf, itemCount, nameWidthFor, parseChunkName } from '../core/plan.js';
 import type { RunFile } from '../core/run-file.js';
-import { scanDisk, soundMarkerOf, type CommittedEntry, type DiskState } from '../core/scan.js';
+import { scanDisk, soundMarkerOf, type CommittedEntry } from '../core/scan.js';
 import { readLatestProgress } from '../chunk-runner/progress-tail.js';
 import { mergedFilesIn } from '../merge/merged-file-names.js';
 import { readFailedRecord } from '../core/failed-record.js';
@@ -51,11 +51,10 @@ function mergedFiles(outputDir: string): MergedFileFacts[] {
  * the first of them started: its age plus its duration, from its marker. Ages are on the
  * filesystem's clock, so a host whose clock is off does not skew the rate.
  */
-function commitFacts(outputDir: string, run: RunFile, disk: DiskState): Map<string, DeviceCommitFacts> {
+function commitFacts(outputDir: string, committedInPlan: readonly CommittedEntry[]): Map<string, DeviceCommitFacts> {
   const nowOnDisk = filesystemNow(chunksRoot(outputDir));
   const byDevice = new Map<string, { first: CommittedEntry; items: number; oldest: CommittedEntry | undefined }>();
-  for (const entry of disk.committed.values()) {
-    if (chunkIndexOf(run, entry.range) === undefined) continue;
+  for (const entry of committedInPlan) {
     let device = byDevice.get(entry.device);
     if (!device) byDevice.set(entry.device, (device = { first: entry, items: 0, oldest: undefined }));
     else if (entry.range.start < device.first.range.start) device.first = entry;
@@ -103,5 +102,15 @@ export function readStatusFacts(outputDir: string, run: RunFile): StatusFacts {
     failedDirs.push({ entry, record, logs, logTail: lastLog ? lastLines(lastLog, FAILED_LOG_TAIL_LINES) : [] });
   }
 
-  return { outputDir, run, disk, claims, failedDirs, merged: mergedFiles(outputDir), commits: commitFacts(outputDir, run, disk) };
+  const committedInPlan = [...disk.committed.values()].filter((entry) => chunkIndexOf(run, entry.range) !== undefined);
+  return {
+    outputDir,
+    run,
+    disk,
+    committedInPlan,
+    claims,
+    failedDirs,
+    merged: mergedFiles(outputDir),
+    commits: commitFacts(outputDir, committedInPlan),
+  };
 }

@@ -8,7 +8,7 @@ import { claimState } from '../core/claim-rules.js';
 import { chunkCount, chunkIndexOf, chunkName, itemCount, nameWidthFor, parseChunkName, type ChunkRange } from '../core/plan.js';
 import { describeSpans, gridIndexesOf, spansExcept, spansLength } from '../core/chunk-spans.js';
 import type { RunFile } from '../core/run-file.js';
-import { rangeKey, type ChunkDirEntry, type DiskState } from '../core/scan.js';
+import { rangeKey, type ChunkDirEntry, type CommittedEntry, type DiskState } from '../core/scan.js';
 import type { FailedRecord } from '../core/failed-record.js';
 import { hostOfDeviceFolder } from '../core/host-id.js';
 
@@ -60,6 +60,8 @@ export interface StatusFacts {
   readonly outputDir: string;
   readonly run: RunFile;
   readonly disk: DiskState;
+  /** The committed chunks that are chunks of run.json's plan (another run's ranges left in the folder are not). */
+  readonly committedInPlan: readonly CommittedEntry[];
   readonly claims: readonly ClaimFacts[];
   readonly failedDirs: readonly FailedDirFacts[];
   readonly merged: readonly MergedFileFacts[];
@@ -288,7 +290,7 @@ export function buildStatus(facts: StatusFacts, here: Liveness, now = Date.now()
     if (!earlier || (chunk.failedAt ?? '') > (earlier.failedAt ?? '')) failed.set(name, chunk);
   }
 
-  const committedInPlan = [...disk.committed.values()].filter((entry) => chunkIndexOf(run, entry.range) !== undefined);
+  const { committedInPlan } = facts;
   const notPending = gridIndexesOf(run, [
     ...committedInPlan.map((entry) => entry.range),
     ...[...running.values(), ...failed.values()].map((chunk) => ({ start: chunk.start, end: chunk.end })),
