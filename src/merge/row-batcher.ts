@@ -117,6 +117,11 @@ export class RowBatcher {
     if (this.reached(this.rows, this.bytes)) this.flush();
   }
 
+  /** Whether adding `rows` rows of `bytes` bytes to those gathered reaches a row group's worth (then written as they are counted). */
+  wouldReach(rows: number, bytes: number): boolean {
+    return this.reached(this.rows + rows, this.bytes + bytes);
+  }
+
   private reached(rows: number, bytes: number): boolean {
     return rowGroupReached(rows, bytes, this.limit);
   }

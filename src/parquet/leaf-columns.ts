@@ -45,6 +45,13 @@ export class LevelList {
     this.levels[this.length++] = level;
   }
 
+  /** Levels read elsewhere (the JSONL WebAssembly row reader), appended as they are. */
+  append(levels: Uint16Array): void {
+    if (this.length + levels.length > this.levels.length) this.levels = withRoom(this.levels, this.length, this.length + levels.length);
+    this.levels.set(levels, this.length);
+    this.length += levels.length;
+  }
+
   /** Drops the levels past the first `length` (a row taken back). */
   truncate(length: number): void {
     this.length = length;

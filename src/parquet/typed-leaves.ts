@@ -111,6 +111,28 @@ export class PresentValues {
     this.numbers[this.count++] = value;
   }
 
+  /** Numbers read elsewhere (the JSONL WebAssembly row reader), checked there as push checks them, appended as they are. */
+  appendNumbers(numbers: Float64Array): void {
+    const needed = this.count + numbers.length;
+    if (needed > this.numbers.length) this.numbers = withRoom(this.numbers, this.count, needed);
+    this.numbers.set(numbers, this.count);
+    this.count = needed;
+  }
+
+  /**
+   * Text values read elsewhere, as pushUtf8 stores them: `bytes` holds each value's length
+   * prefix and bytes, `ends` where each value ends counted from the start of `bytes`.
+   */
+  appendText(bytes: Uint8Array, ends: Uint32Array): void {
+    const start = this.bytesLength;
+    if (start + bytes.length > this.bytes.length) this.bytes = withRoom(this.bytes, start, start + bytes.length);
+    this.bytes.set(bytes, start);
+    if (this.count + ends.length > this.ends.length) this.ends = withRoom(this.ends, this.count, this.count + ends.length);
+    for (let i = 0; i < ends.length; i++) this.ends[this.count + i] = start + ends[i]!;
+    this.count += ends.length;
+    this.bytesLength = start + bytes.length;
+  }
+
   /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
   private textRoom(bytes: number): number {
     // Checked here, not only in withRoom: it serves four array kinds, so a call per value is not inlined.
