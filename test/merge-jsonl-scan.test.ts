@@ -4,14 +4,16 @@
  * UTF-8, lists with nulls, odd whitespace, repeated keys) are compared with JSON.parse's values
  * of the same lines, and lines it must decline are still merged or refused as before.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
+import { fastRowsTaken, setFastRowsMode } from '../src/merge/jsonl-fast-rows.js';
 import { JsonlRowScanner } from '../src/merge/jsonl-scan.js';
 import { listOf } from '../src/merge/jsonl-types.js';
 import { emptyTypedLeaves } from '../src/parquet/index.js';
 import type { LeafColumn } from '../src/parquet/schema.js';
-import { commitChunk, makeRun, plain, readRows, removeDir, tempDir } from './merge-helpers.js';
+import { commitChunk, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 import { seededRandom } from './support/faults.js';
 
 let dir: string;
@@ -72,7 +74,8 @@ interface GeneratedLine {
   bytes: Buffer;
 }
 
-function generatedLine(next: () => number, index: number): GeneratedLine {
+/** `inOrder`: the keys in one order and no booleans, the row the WebAssembly reader takes when its values are usual. */
+function generatedLine(next: () => number, index: number, inOrder = false): GeneratedLine {
   const s = space;
   const fields: string[] = [`"index"${s(next)}:${s(next)}${index}`];
   fields.push(`"x":${s(next)}${next() < 0.1 ? 'null' : numberLiteral(next)}`);
@@ -82,10 +85,10 @@ function generatedLine(next: () => number, index: number): GeneratedLine {
       ? 'null'
       : `[${Array.from({ length: Math.floor(next() * 5) }, () => (next() < 0.15 ? 'null' : numberLiteral(next))).join(`,${s(next)}`)}]`;
   fields.push(`"l":${s(next)}${list}`);
-  fields.push(`"b":${s(next)}${pick(next, ['true', 'false', 'null'])}`);
+  if (!inOrder) fields.push(`"b":${s(next)}${pick(next, ['true', 'false', 'null'])}`);
   if (next() < 0.1) fields.pop(); // a key left out: null
   // Keys in any order.
-  for (let i = fields.length - 1; i > 1; i--) {
+  for (let i = fields.length - 1; i > 1 && !inOrder; i--) {
     const j = 1 + Math.floor(next() * i);
     [fields[i], fields[j]] = [fields[j]!, fields[i]!];
   }
@@ -288,5 +291,106 @@ describe('the scanner declines what only the JSON.parse path may judge', () => {
     expect([...definitionLevels.view()]).toEqual([3, 3, 3, 2, 3]);
     expect([...repetitionLevels.view()]).toEqual([0, 1, 0, 1, 1]);
     expect(Buffer.from(values.plain(0, values.count)).equals(Buffer.from(BigInt64Array.from([1n, 2n, 7n, 8n]).buffer))).toBe(true);
+  });
+});
+
+describe('the WebAssembly row reader takes what the byte scanner takes, valued the same', () => {
+  afterEach(() => setFastRowsMode('auto'));
+
+  const mergedBytes = async () => {
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    const bytes = readFileSync(outcome!.file);
+    rmSync(outcome!.file);
+    return { outcome: outcome!, bytes };
+  };
+
+  /**
+   * Two merged files hold the same: every value (-0 told from 0), and per column chunk the same
+   * pages' worth of uncompressed bytes, encodings and statistics. Not the same bytes: the snappy
+   * compressor keeps its match table between calls, so the same page may compress differently.
+   */
+  const expectSameContent = async (a: Awaited<ReturnType<typeof mergedBytes>>, b: Awaited<ReturnType<typeof mergedBytes>>) => {
+    const described = async ({ outcome, bytes }: Awaited<ReturnType<typeof mergedBytes>>) => {
+      writeFileSync(outcome.file, bytes);
+      const chunks = readMetadata(outcome.file).row_groups.map((group) =>
+        group.columns.map(({ meta_data: meta }) => [
+          meta!.path_in_schema,
+          meta!.num_values,
+          meta!.total_uncompressed_size,
+          meta!.encodings,
+          meta!.statistics,
+        ]),
+      );
+      const rows = await readRows(outcome.file);
+      rmSync(outcome.file);
+      const exact = (_key: string, value: unknown) =>
+        typeof value === 'bigint'
+          ? `${value}n`
+          : Object.is(value, -0)
+            ? '-0'
+            : value instanceof Uint8Array
+              ? Buffer.from(value).toString('hex')
+              : value;
+      return JSON.stringify({ chunks, rows }, exact);
+    };
+    expect(await described(b)).toBe(await described(a));
+  };
+
+  it('3,000 generated lines in key order: numbers exact to the bit, most rows taken by it, and the same file without it', async () => {
+    const next = seededRandom(20261130);
+    const rows = 3000;
+    makeRun(dir, { start: 0, end: rows - 1, frequency: 1000, indexColumn: 'index' });
+    const lines: Buffer[] = [];
+    for (let start = 0; start < rows; start += 1000) {
+      const chunkLines = Array.from({ length: 1000 }, (_, k) => generatedLine(next, start + k, true).bytes);
+      lines.push(...chunkLines);
+      const content = Buffer.concat(chunkLines.flatMap((line) => [line, Buffer.from('\n')]));
+      commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content }]);
+    }
+    setFastRowsMode('every line');
+    const takenBefore = fastRowsTaken();
+    const withReader = await mergedBytes();
+    const taken = fastRowsTaken() - takenBefore;
+    // Escapes, non-ASCII text, keys left out and numbers that need Number() are declined; the rest is its.
+    expect(taken).toBeGreaterThan(rows * 0.2);
+    expect(taken).toBeLessThan(rows);
+    writeFileSync(withReader.outcome.file, withReader.bytes);
+    const values = (await readRows(withReader.outcome.file)).map(plain) as Record<string, unknown>[];
+    lines.forEach((line, i) => {
+      const { b: _b, ...expected } = parsedRow(line);
+      const got = values[i]!;
+      expect({ line: line.toString(), row: got }).toEqual({ line: line.toString(), row: expected });
+      if (typeof expected.x === 'number') expect(Object.is(got.x, expected.x), line.toString()).toBe(true);
+    });
+    rmSync(withReader.outcome.file);
+    setFastRowsMode('off');
+    const takenOff = fastRowsTaken();
+    const without = await mergedBytes();
+    expect(fastRowsTaken()).toBe(takenOff);
+    await expectSameContent(withReader, without);
+  });
+
+  it('rows past its regions (a 2 MB text, a list of 300,000 numbers) and a type change part way are read by the byte scanner, the rows around them by it', async () => {
+    const rows = [
+      ...Array.from({ length: 5 }, (_, i) => ({ index: i, t: `row ${i}`, l: [i, i + 0.5] })),
+      // A float in a column of ints so far: the byte scanner widens it (a row inference read), and the reader follows.
+      { index: 5, t: 'widened', l: [0.25], n: 1.5 },
+      ...Array.from({ length: 34 }, (_, i) => ({ index: 6 + i, t: `row ${6 + i}`, l: [i], n: i })),
+      { index: 40, t: 'x'.repeat(2_000_000), l: [1] },
+      { index: 41, t: 'after', l: Array.from({ length: 300_000 }, (_, k) => k / 4) },
+      ...Array.from({ length: 58 }, (_, i) => ({ index: 42 + i, t: i % 3 ? null : `end ${i}`, l: i % 2 ? null : [] })),
+    ].map((row) => ({ n: 1, ...row }));
+    makeRun(dir, { start: 0, end: 99, frequency: 100, indexColumn: 'index' });
+    commitChunk(dir, 'cpu0', { start: 0, end: 99 }, [{ name: 'rows.jsonl', content: rows.map((row) => JSON.stringify(row)).join('\n') }]);
+    setFastRowsMode('every line');
+    const takenBefore = fastRowsTaken();
+    const withReader = await mergedBytes();
+    // The first row sets the types; the two big rows and the widening row are the byte scanner's.
+    expect(fastRowsTaken() - takenBefore).toBe(rows.length - 4);
+    writeFileSync(withReader.outcome.file, withReader.bytes);
+    expect((await readRows(withReader.outcome.file)).map(plain)).toEqual(rows);
+    rmSync(withReader.outcome.file);
+    setFastRowsMode('off');
+    await expectSameContent(withReader, await mergedBytes());
   });
 });

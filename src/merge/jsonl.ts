@@ -16,6 +16,7 @@ import type { RowBatcher } from './row-batcher.js';
 import { storeKindOf, type LeafColumn, type LeafValues, type TypedLeaf } from '../parquet/index.js';
 import { forEachLine, inSample, isBlank, parseRow } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
+import { FastRows } from './jsonl-fast-rows.js';
 import { describeType, typeOfValue, typesWith } from './jsonl-types.js';
 
 /** The sampled types of a file missed a later row: redo the merge reading every row's types. */
@@ -194,6 +195,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     return { name, shred, leaf: leafIndexes[0] ?? -1, list: field.children.length > 0, seen: undefined };
   });
   const scanner = scanning ? new JsonlRowScanner(columns) : undefined;
+  const fast = scanner && FastRows.open(columns, batcher.targetLeaves, batcher);
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
   let bytesRead = 0;
@@ -201,7 +203,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     new DataError(
       `${source.file} line ${line} ${what}, which its first read did not see: it changed during the merge; run the merge again`,
     );
-  await forEachLine(source.file, (bytes, start, end, line) => {
+  const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
     if (scanner?.scan(bytes, start, end, batcher.typedLeafColumns(), !sampled || inSample(rows, bytesRead))) {
       rows++;
       bytesRead += end - start;
@@ -246,7 +248,23 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     rows++;
     bytesRead += end - start;
     batcher.leafRowsAdded(1, end - start);
-  });
+  };
+  try {
+    await forEachLine(source.file, (bytes, start, end, line) => {
+      if (fast?.read(bytes, start, end)) {
+        rows++;
+        bytesRead += end - start;
+        return;
+      }
+      // The rows the module took go first; the line read here may change the types it may take.
+      fast?.drain();
+      readLine(bytes, start, end, line);
+      fast?.retype();
+    });
+    fast?.drain();
+  } finally {
+    fast?.close();
+  }
   if (rows !== source.rows) {
     throw new DataError(`${source.file} has ${rows} rows, its marker recorded ${source.rows}: it changed since the chunk was committed`);
   }

@@ -1,0 +1,352 @@
+// AssemblyScript (compiled to dist/wasm/jsonl-rows.wasm by `npm run build`), driven by
+// src/merge/jsonl-fast-rows.ts: the usual JSONL row read from its bytes into per-column regions
+// of this module's memory, laid out as the typed leaves hold values (f64 numbers, u16 levels,
+// text as a u32 length and its bytes with u32 ends), for the JS side to append to the leaves in
+// bulk. It reads what the JS byte scanner (jsonl-scan.ts) reads on its fast paths, valued the
+// same way, and declines everything else, which the JS scanner then reads: a row of the
+// columns' keys in their order, each present once; numbers exact without Number(); plain ASCII
+// text; null; lists of numbers and nulls. It never changes a column's types: a value that
+// would (a float in a column of ints so far, a value in a column of nulls so far) declines.
+
+// A column's descriptor: COLUMN_WORDS u32 words, filled by the JS side.
+const KIND = 0; // INT, NUMBER, TEXT, NULLS, ABSENT or NOTHING below
+const LIST = 1; // 1: an optional list of optional elements; 0: an optional scalar
+const KEY = 2; // the key as the line holds it: its quotes and name
+const KEY_LENGTH = 3;
+const VALUES = 4; // next free byte of the values region (f64 numbers, or text)
+const VALUES_END = 5;
+const DEFINITIONS = 6; // u16 definition levels
+const DEFINITIONS_END = 7;
+const REPETITIONS = 8; // u16 repetition levels (lists)
+const REPETITIONS_END = 9;
+const ENDS = 10; // u32 text ends
+const ENDS_END = 11;
+const VALUES_START = 12; // text ends count from the values region's start
+const MARKS = 13; // 13-16: the four cursors as the row found them, for a row taken back
+const COLUMN_WORDS = 17;
+
+/** Safe integers (a column of ints so far), or lists of them. */
+const INT = 0;
+/** Any number (a column of floats so far), or lists of them. */
+const NUMBER = 1;
+/** Text. */
+const TEXT = 2;
+/** Null; for a list column also an empty list and null items (a column of such lists so far, or of lists this module does not read). */
+const NULLS = 3;
+/** Null only (a column of nulls so far, or of values this module does not read). */
+const ABSENT = 4;
+/** Nothing, not even null (a column none of the file's rows has had so far: its first value sets its types). */
+const NOTHING = 5;
+
+export const DECLINED: i32 = 0;
+export const ACCEPTED: i32 = 1;
+/** A region would overflow: the JS side empties them into the leaves and asks again. */
+export const FULL: i32 = 2;
+
+let columns: usize = 0;
+let columnCount: i32 = 0;
+let full = false;
+/** The value of the number scanNumber read last. */
+let number: f64 = 0;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function describe(at: usize, count: i32): void {
+  columns = at;
+  columnCount = count;
+}
+
+@inline function word(column: usize, index: i32): usize {
+  return <usize>load<u32>(column + (<usize>index << 2));
+}
+
+@inline function setWord(column: usize, index: i32, value: usize): void {
+  store<u32>(column + (<usize>index << 2), <u32>value);
+}
+
+const POWERS_OF_TEN: StaticArray<f64> = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
+/** A mantissa up to this takes one more digit and stays under 2^53. */
+const MANTISSA_BEFORE_DIGIT: u64 = 900719925474098;
+
+// decimal.ts's decimalValue, the same arithmetic; NaN where it gives undefined.
+@inline function twoProductError(a: f64, b: f64, product: f64): f64 {
+  const aSplit = 134217729.0 * a;
+  const aHigh = aSplit - (aSplit - a);
+  const aLow = a - aHigh;
+  const bSplit = 134217729.0 * b;
+  const bHigh = bSplit - (bSplit - b);
+  const bLow = b - bHigh;
+  return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+
+function decimalValue(mantissa: f64, extra: f64, extraDigits: i32, scale: i32): f64 {
+  if (extraDigits > 8 || scale >= 0 || scale < -22) return NaN;
+  if (mantissa == 0 && extra == 0) return 0;
+  const power = unchecked(POWERS_OF_TEN[extraDigits]);
+  const product = mantissa * power;
+  const low = twoProductError(mantissa, power, product) + extra;
+  const mHigh = product + low;
+  const added = mHigh - product;
+  const mLow = product - (mHigh - added) + (low - added);
+  const divisor = unchecked(POWERS_OF_TEN[-scale]);
+  const q = mHigh / divisor;
+  const p = q * divisor;
+  const remainder = mHigh - p - twoProductError(q, divisor, p) + mLow;
+  const bits = reinterpret<u64>(q);
+  if ((bits & 0xfffffffffffff) == 0) return NaN;
+  const ulp = reinterpret<f64>(bits + 1) - q;
+  const offset = Math.abs(remainder / divisor) / ulp;
+  if (Math.abs(offset - 0.5) < 1e-9 || offset > 1.5) return NaN;
+  return q + remainder / divisor;
+}
+
+let mantissa: u64 = 0;
+let extra: u64 = 0;
+let extraDigits: i32 = 0;
+
+@inline function digits(at: usize): usize {
+  let digit = <u32>load<u8>(at) - 0x30;
+  for (; digit <= 9; digit = <u32>load<u8>(++at) - 0x30) {
+    if (mantissa <= MANTISSA_BEFORE_DIGIT) mantissa = mantissa * 10 + <u64>digit;
+    else {
+      extra = extra * 10 + <u64>digit;
+      extraDigits++;
+    }
+  }
+  return at;
+}
+
+/** A number literal at `at` valued as jsonl-tokens.ts' scanNumber values it without Number(), left in `number`; 0 where it cannot. */
+function scanNumber(at: usize): usize {
+  const negative = load<u8>(at) == 0x2d;
+  if (negative) at++;
+  mantissa = 0;
+  extra = 0;
+  extraDigits = 0;
+  let scale: i32 = 0;
+  let digit = <u32>load<u8>(at) - 0x30;
+  if (digit == 0) at++;
+  else if (digit <= 9) at = digits(at);
+  else return 0;
+  if (load<u8>(at) == 0x2e) {
+    at++;
+    if (<u32>load<u8>(at) - 0x30 > 9) return 0;
+    const from = at;
+    at = digits(at);
+    scale = -<i32>(at - from);
+  }
+  let next = load<u8>(at);
+  if (next == 0x65 || next == 0x45) {
+    at++;
+    next = load<u8>(at);
+    let sign: i32 = 1;
+    if (next == 0x2b || next == 0x2d) {
+      if (next == 0x2d) sign = -1;
+      at++;
+    }
+    digit = <u32>load<u8>(at) - 0x30;
+    if (digit > 9) return 0;
+    let exponent: i32 = 0;
+    for (; digit <= 9; digit = <u32>load<u8>(++at) - 0x30) {
+      // Past this the JS scanner asks Number().
+      if (exponent >= 1000000) return 0;
+      exponent = exponent * 10 + <i32>digit;
+    }
+    scale += sign * exponent;
+  }
+  let value: f64;
+  if (extraDigits == 0) {
+    const exact = <f64>mantissa;
+    if (scale == 0) value = exact;
+    else if (scale < 0 && scale >= -22) value = exact / unchecked(POWERS_OF_TEN[-scale]);
+    else if (scale > 0 && scale <= 22) value = exact * unchecked(POWERS_OF_TEN[scale]);
+    else return 0;
+  } else {
+    value = decimalValue(<f64>mantissa, <f64>extra, extraDigits, scale);
+    if (isNaN(value)) return 0;
+  }
+  number = negative ? -value : value;
+  return at;
+}
+
+@inline function skipSpace(at: usize): usize {
+  let byte = load<u8>(at);
+  while (byte == 0x20 || byte == 0x09 || byte == 0x0d) byte = load<u8>(++at);
+  return at;
+}
+
+@inline function isNull(at: usize): bool {
+  return load<u32>(at) == 0x6c6c756e; // "null"
+}
+
+/** Whether a column of `kind` takes the number: a safe integer in a column of ints, any number in one of numbers. */
+@inline function takesNumber(kind: usize, value: f64): bool {
+  if (kind == NUMBER) return true;
+  return kind == INT && Math.trunc(value) == value && Math.abs(value) <= 9007199254740991.0;
+}
+
+@inline function pushLevel(column: usize, cursor: i32, end: i32, level: u16): bool {
+  const at = word(column, cursor);
+  if (at + 2 > word(column, end)) {
+    full = true;
+    return false;
+  }
+  store<u16>(at, level);
+  setWord(column, cursor, at + 2);
+  return true;
+}
+
+@inline function pushNumber(column: usize, value: f64): bool {
+  const at = word(column, VALUES);
+  if (at + 8 > word(column, VALUES_END)) {
+    full = true;
+    return false;
+  }
+  store<f64>(at, value);
+  setWord(column, VALUES, at + 8);
+  return true;
+}
+
+/** Plain ASCII text at `at` (its opening quote) stored with its length; returns past its closing quote, or 0. */
+function readText(at: usize, column: usize): usize {
+  const out = word(column, VALUES);
+  const outEnd = word(column, VALUES_END);
+  const from = at + 1;
+  let to = from;
+  // 16 bytes at a time, each stored as it is checked: a quote, a backslash, a control byte or a high bit stops it.
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  const space = i8x16.splat(0x20);
+  for (;;) {
+    if (out + 4 + (to - from) + 16 > outEnd) {
+      full = true;
+      return 0;
+    }
+    const bytes = v128.load(to);
+    v128.store(out + 4 + (to - from), bytes);
+    const stops = v128.or(v128.or(i8x16.eq(bytes, quote), i8x16.eq(bytes, backslash)), i8x16.lt_s(bytes, space));
+    const mask = i8x16.bitmask(stops);
+    if (mask != 0) {
+      to += <usize>ctz(mask);
+      break;
+    }
+    to += 16;
+  }
+  if (load<u8>(to) != 0x22) return 0;
+  const ends = word(column, ENDS);
+  if (ends + 4 > word(column, ENDS_END)) {
+    full = true;
+    return 0;
+  }
+  const length = to - from;
+  store<u32>(out, <u32>length);
+  const next = out + 4 + length;
+  setWord(column, VALUES, next);
+  store<u32>(ends, <u32>(next - word(column, VALUES_START)));
+  setWord(column, ENDS, ends + 4);
+  return to + 1;
+}
+
+function scalarColumn(at: usize, column: usize): usize {
+  const kind = word(column, KIND);
+  if (kind == NOTHING) return 0;
+  const first = load<u8>(at);
+  if (isNull(at)) return pushLevel(column, DEFINITIONS, DEFINITIONS_END, 0) ? at + 4 : 0;
+  if (kind == TEXT) {
+    if (first != 0x22) return 0;
+    const next = readText(at, column);
+    return next != 0 && pushLevel(column, DEFINITIONS, DEFINITIONS_END, 1) ? next : 0;
+  }
+  if (first != 0x2d && <u32>first - 0x30 > 9) return 0;
+  const next = scanNumber(at);
+  if (next == 0 || !takesNumber(kind, number)) return 0;
+  return pushLevel(column, DEFINITIONS, DEFINITIONS_END, 1) && pushNumber(column, number) ? next : 0;
+}
+
+function listColumn(at: usize, column: usize): usize {
+  const kind = word(column, KIND);
+  if (kind == NOTHING) return 0;
+  if (load<u8>(at) != 0x5b) {
+    if (!isNull(at)) return 0;
+    return pushLevel(column, REPETITIONS, REPETITIONS_END, 0) && pushLevel(column, DEFINITIONS, DEFINITIONS_END, 0) ? at + 4 : 0;
+  }
+  at = skipSpace(at + 1);
+  if (kind == ABSENT) return 0;
+  if (load<u8>(at) == 0x5d) {
+    return pushLevel(column, REPETITIONS, REPETITIONS_END, 0) && pushLevel(column, DEFINITIONS, DEFINITIONS_END, 1) ? at + 1 : 0;
+  }
+  let repetition: u16 = 0;
+  for (;;) {
+    if (!pushLevel(column, REPETITIONS, REPETITIONS_END, repetition)) return 0;
+    if (isNull(at)) {
+      if (!pushLevel(column, DEFINITIONS, DEFINITIONS_END, 2)) return 0;
+      at += 4;
+    } else {
+      const first = load<u8>(at);
+      if (first != 0x2d && <u32>first - 0x30 > 9) return 0;
+      at = scanNumber(at);
+      if (at == 0 || !takesNumber(kind, number)) return 0;
+      if (!pushLevel(column, DEFINITIONS, DEFINITIONS_END, 3) || !pushNumber(column, number)) return 0;
+    }
+    at = skipSpace(at);
+    const separator = load<u8>(at++);
+    if (separator == 0x5d) return at;
+    if (separator != 0x2c) return 0;
+    at = skipSpace(at);
+    repetition = 1;
+  }
+  return 0;
+}
+
+/** Whether the line at [at, end) is a row of the columns, in their order; its values are then in the regions. */
+function readRow(at: usize, end: usize): bool {
+  at = skipSpace(at);
+  if (load<u8>(at) != 0x7b) return false;
+  at = skipSpace(at + 1);
+  for (let c = 0; c < columnCount; c++) {
+    const column = columns + (<usize>(c * COLUMN_WORDS) << 2);
+    const key = word(column, KEY);
+    const keyLength = word(column, KEY_LENGTH);
+    if (at + keyLength > end) return false;
+    for (let i: usize = 0; i < keyLength; i++) if (load<u8>(at + i) != load<u8>(key + i)) return false;
+    at = skipSpace(at + keyLength);
+    if (load<u8>(at) != 0x3a) return false;
+    at = skipSpace(at + 1);
+    at = word(column, LIST) != 0 ? listColumn(at, column) : scalarColumn(at, column);
+    if (at == 0) return false;
+    at = skipSpace(at);
+    const separator = load<u8>(at++);
+    if (separator != (c == columnCount - 1 ? 0x7d : 0x2c)) return false;
+    at = skipSpace(at);
+  }
+  return at == end;
+}
+
+/**
+ * The line at [start, end) of memory (the byte at `end` a newline, with 16 bytes to read past
+ * it): ACCEPTED with its values in the regions, or DECLINED or FULL with nothing of it kept.
+ */
+export function row(start: usize, end: usize): i32 {
+  for (let c = 0; c < columnCount; c++) {
+    const column = columns + (<usize>(c * COLUMN_WORDS) << 2);
+    setWord(column, MARKS, word(column, VALUES));
+    setWord(column, MARKS + 1, word(column, DEFINITIONS));
+    setWord(column, MARKS + 2, word(column, REPETITIONS));
+    setWord(column, MARKS + 3, word(column, ENDS));
+  }
+  full = false;
+  if (readRow(start, end)) return ACCEPTED;
+  for (let c = 0; c < columnCount; c++) {
+    const column = columns + (<usize>(c * COLUMN_WORDS) << 2);
+    setWord(column, VALUES, word(column, MARKS));
+    setWord(column, DEFINITIONS, word(column, MARKS + 1));
+    setWord(column, REPETITIONS, word(column, MARKS + 2));
+    setWord(column, ENDS, word(column, MARKS + 3));
+  }
+  return full ? FULL : DECLINED;
+}

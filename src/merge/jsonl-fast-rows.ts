@@ -1,0 +1,291 @@
+/**
+ * The usual JSONL row read by WebAssembly (assembly/jsonl-rows.ts, built into
+ * dist/wasm/jsonl-rows.wasm): a row of the file's columns in the target's order, with numbers,
+ * plain ASCII text, nulls and lists of numbers, read about four times as fast as the byte
+ * scanner reads it, into regions of the module's memory that are appended to the typed leaves
+ * in bulk. It takes only rows that change no column's types, valued exactly as the byte
+ * scanner values them; every other line is declined, with nothing of it kept, and read by the
+ * byte scanner or JSON.parse as before (jsonl.ts), after the rows taken so far are appended.
+ *
+ * Where the module cannot be had (the TypeScript sources run before a build, or a CPU without
+ * the 128-bit SIMD WebAssembly needs), `open` returns undefined and every line takes the byte
+ * scanner: the same rows, only slower.
+ */
+import { readFileSync } from 'node:fs';
+import { distPath } from '../core/package-root.js';
+import { storeKindOf, type LeafColumn, type StoreKind } from '../parquet/index.js';
+import { READ_BLOCK } from './jsonl-lines.js';
+import type { ScannedColumn } from './jsonl-scan.js';
+import type { JsonType } from './jsonl-types.js';
+import type { RowBatcher } from './row-batcher.js';
+
+interface RowsExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  describe(at: number, count: number): void;
+  row(start: number, end: number): number;
+}
+
+// As assembly/jsonl-rows.ts numbers them.
+const DECLINED = 0;
+const ACCEPTED = 1;
+const FULL = 2;
+const KIND = { int: 0, number: 1, text: 2, nulls: 3, absent: 4, nothing: 5 } as const;
+const WORD = {
+  kind: 0,
+  list: 1,
+  key: 2,
+  keyLength: 3,
+  values: 4,
+  valuesEnd: 5,
+  definitions: 6,
+  definitionsEnd: 7,
+  repetitions: 8,
+  repetitionsEnd: 9,
+  ends: 10,
+  endsEnd: 11,
+  valuesStart: 12,
+} as const;
+const COLUMN_WORDS = 17;
+
+/** Room for a line (a whole read block), the newline put after it and the 16 bytes the module may read past that. */
+const INPUT_BYTES = READ_BLOCK + 64;
+/** The regions' bytes, shared out between the columns (each between the two limits below). */
+const REGION_BUDGET = 8 << 20;
+const REGION_MIN = 16 << 10;
+const REGION_MAX = 1 << 20;
+/** Past this many declines, and more than one in DECLINES_PER_ROW rows, the rest of the file is left to the byte scanner. */
+const DECLINES_TRIED = 64;
+const DECLINES_PER_ROW = 8;
+
+/**
+ * 'auto': the module reads what it can, and leaves a file whose lines it mostly declines to the
+ * byte scanner; 'every line': it is asked for every line whatever it declined; 'off': never.
+ * Tests set the last two to compare the paths.
+ */
+export type FastRowsMode = 'auto' | 'every line' | 'off';
+let mode: FastRowsMode = 'auto';
+/** Rows the module took in this thread so far. */
+let taken = 0;
+
+export function setFastRowsMode(next: FastRowsMode): void {
+  mode = next;
+}
+
+export const fastRowsTaken = () => taken;
+
+const WASM_FILE = distPath('wasm', 'jsonl-rows.wasm');
+let compiled: WebAssembly.Module | null | undefined;
+/** One instance per thread, taken by the file being read and given back after it. */
+let spare: RowsExports | undefined;
+
+function rowsModule(): WebAssembly.Module | undefined {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(readFileSync(WASM_FILE));
+    } catch {
+      // Not built, or not compilable here (see the top): the byte scanner reads every line.
+      compiled = null;
+    }
+  }
+  return compiled ?? undefined;
+}
+
+const align = (at: number) => Math.ceil(at / 64) * 64;
+
+/** What the module may take of a column, given the types the file's rows gave it so far and how the target stores it. */
+function kindOf(seen: JsonType | undefined, list: boolean, store: StoreKind | undefined): number {
+  if (seen === undefined) return KIND.nothing;
+  const numbers = store === 'int64' || store === 'double';
+  if (list) {
+    if (typeof seen !== 'object') return KIND.absent;
+    if (seen.list === 'int' && numbers) return KIND.int;
+    if (seen.list === 'float' && store === 'double') return KIND.number;
+    return KIND.nulls;
+  }
+  if (seen === 'int' && numbers) return KIND.int;
+  if (seen === 'float' && store === 'double') return KIND.number;
+  if (seen === 'string' && store === 'text') return KIND.text;
+  return KIND.absent;
+}
+
+interface Regions {
+  readonly values: number;
+  readonly definitions: number;
+  readonly repetitions: number;
+  readonly ends: number;
+}
+
+export class FastRows {
+  private readonly words: Uint32Array;
+  private readonly bytes: Uint8Array;
+  private readonly regions: Regions[] = [];
+  private readonly descriptors: number;
+  private readonly input: number;
+  /** The buffer whose bytes are in the input region. */
+  private copied: Buffer | undefined;
+  private pendingRows = 0;
+  private pendingBytes = 0;
+  private accepted = 0;
+  private declines = 0;
+  private off = false;
+
+  private constructor(
+    private readonly rows: RowsExports,
+    private readonly columns: readonly ScannedColumn[],
+    private readonly stores: readonly (StoreKind | undefined)[],
+    private readonly batcher: RowBatcher,
+  ) {
+    let top = align(rows.heapBase());
+    this.descriptors = top;
+    top = align(top + columns.length * COLUMN_WORDS * 4);
+    const keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
+    const keyAt = keys.map((key) => {
+      const at = top;
+      top += key.length;
+      return at;
+    });
+    this.input = top = align(top);
+    top = align(top + INPUT_BYTES);
+    // Each column's regions, one after another: values, definition levels, repetition levels (lists), text ends (text).
+    const share = Math.min(REGION_MAX, Math.max(REGION_MIN, Math.floor(REGION_BUDGET / columns.length)));
+    const regionsEnd: number[] = [];
+    columns.forEach((column, c) => {
+      const levels = align(share / 4);
+      const values = top;
+      const definitions = values + share;
+      const repetitions = definitions + levels;
+      const ends = repetitions + (column.list ? levels : 0);
+      top = align(ends + (stores[c] === 'text' ? share / 8 : 0));
+      this.regions.push({ values, definitions, repetitions, ends });
+      regionsEnd.push(top);
+    });
+    const { memory } = rows;
+    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    this.words = new Uint32Array(memory.buffer);
+    this.bytes = new Uint8Array(memory.buffer);
+    keys.forEach((key, c) => this.bytes.set(key, keyAt[c]));
+    columns.forEach((column, c) => {
+      const at = this.descriptor(c);
+      const region = this.regions[c]!;
+      this.words[at + WORD.list] = column.list ? 1 : 0;
+      this.words[at + WORD.key] = keyAt[c]!;
+      this.words[at + WORD.keyLength] = keys[c]!.length;
+      this.words[at + WORD.valuesStart] = region.values;
+      this.words[at + WORD.valuesEnd] = region.definitions;
+      this.words[at + WORD.definitionsEnd] = region.repetitions;
+      this.words[at + WORD.repetitionsEnd] = region.ends;
+      this.words[at + WORD.endsEnd] = regionsEnd[c]!;
+    });
+    rows.describe(this.descriptors, columns.length);
+    this.resetCursors();
+    this.retype();
+  }
+
+  /**
+   * A reader of the rows of `columns` (the byte scanner's, whose types it follows) into
+   * `batcher`'s typed leaves, or undefined where the module cannot be had or a column's name
+   * is not as a line holds it plainly (its quotes, escapes). Give it back by close().
+   */
+  static open(columns: readonly ScannedColumn[], leaves: readonly LeafColumn[], batcher: RowBatcher): FastRows | undefined {
+    if (columns.length === 0 || mode === 'off') return undefined;
+    const plain = (name: string) => JSON.stringify(name) === `"${name}"` && Buffer.from(name).toString() === name;
+    if (!columns.every((column) => plain(column.name))) return undefined;
+    let rows = spare;
+    spare = undefined;
+    if (!rows) {
+      const module = rowsModule();
+      if (!module) return undefined;
+      rows = new WebAssembly.Instance(module, {}).exports as unknown as RowsExports;
+    }
+    const stores = columns.map((column) => storeKindOf(leaves[column.leaf]!.element));
+    return new FastRows(rows, columns, stores, batcher);
+  }
+
+  /**
+   * Takes the line bytes[start, end) (bytes[end] its newline or past the buffer, as forEachLine
+   * gives lines) and returns true, or returns false with nothing of it taken: the caller reads
+   * it, after drain().
+   */
+  read(bytes: Buffer, start: number, end: number): boolean {
+    if (this.off) return false;
+    if (bytes !== this.copied) {
+      if (bytes.length > INPUT_BYTES - 64) return false;
+      this.bytes.set(bytes, this.input);
+      // The module reads up to 16 bytes past a line's newline: a newline, then zeros.
+      this.bytes.fill(0, this.input + bytes.length, this.input + bytes.length + 32);
+      this.bytes[this.input + bytes.length] = 0x0a;
+      this.copied = bytes;
+    }
+    let status = this.rows.row(this.input + start, this.input + end);
+    if (status === FULL && this.pendingRows > 0) {
+      this.drain();
+      status = this.rows.row(this.input + start, this.input + end);
+    }
+    if (status !== ACCEPTED) {
+      if (status === DECLINED && ++this.declines >= DECLINES_TRIED && this.declines * DECLINES_PER_ROW > this.accepted)
+        this.off = mode === 'auto';
+      return false;
+    }
+    this.accepted++;
+    taken++;
+    this.pendingRows++;
+    this.pendingBytes += end - start;
+    // The row group is written at the same row as without the module: its rows must be in the leaves by then.
+    if (this.batcher.wouldReach(this.pendingRows, this.pendingBytes)) this.drain();
+    return true;
+  }
+
+  /** Appends the rows taken so far to the leaves and counts them in the batcher (which may write a row group). */
+  drain(): void {
+    if (this.pendingRows === 0) return;
+    const leaves = this.batcher.typedLeafColumns();
+    const { buffer } = this.rows.memory;
+    this.columns.forEach((column, c) => {
+      const at = this.descriptor(c);
+      const region = this.regions[c]!;
+      const leaf = leaves[column.leaf]!;
+      const count = (cursor: number, start: number, width: number) => (this.words[at + cursor]! - start) / width;
+      leaf.definitionLevels.append(new Uint16Array(buffer, region.definitions, count(WORD.definitions, region.definitions, 2)));
+      if (column.list)
+        leaf.repetitionLevels.append(new Uint16Array(buffer, region.repetitions, count(WORD.repetitions, region.repetitions, 2)));
+      if (this.stores[c] === 'text') {
+        const ends = new Uint32Array(buffer, region.ends, count(WORD.ends, region.ends, 4));
+        leaf.values.appendText(new Uint8Array(buffer, region.values, this.words[at + WORD.values]! - region.values), ends);
+      } else leaf.values.appendNumbers(new Float64Array(buffer, region.values, count(WORD.values, region.values, 8)));
+    });
+    this.resetCursors();
+    const rows = this.pendingRows;
+    const bytes = this.pendingBytes;
+    this.pendingRows = 0;
+    this.pendingBytes = 0;
+    this.batcher.leafRowsAdded(rows, bytes);
+  }
+
+  /** The columns' types may have changed (a line read by the byte scanner or JSON.parse): what the module takes follows them. */
+  retype(): void {
+    this.columns.forEach((column, c) => {
+      this.words[this.descriptor(c) + WORD.kind] = kindOf(column.seen, column.list, this.stores[c]);
+    });
+  }
+
+  /** Done with the file (after drain(), or on a failure): the module's instance serves the next file. */
+  close(): void {
+    this.copied = undefined;
+    spare = this.rows;
+  }
+
+  private descriptor(column: number): number {
+    return (this.descriptors >> 2) + column * COLUMN_WORDS;
+  }
+
+  private resetCursors(): void {
+    this.regions.forEach((region, c) => {
+      const at = this.descriptor(c);
+      this.words[at + WORD.values] = region.values;
+      this.words[at + WORD.definitions] = region.definitions;
+      this.words[at + WORD.repetitions] = region.repetitions;
+      this.words[at + WORD.ends] = region.ends;
+    });
+  }
+}
