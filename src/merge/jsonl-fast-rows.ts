@@ -65,7 +65,7 @@ const DECLINES_PER_ROW = 8;
  */
 export type FastRowsMode = 'auto' | 'every line' | 'off';
 let mode: FastRowsMode = 'auto';
-/** Rows the module took in this thread so far. */
+/** Rows the module took into leaves in this thread so far (inference's not counted). */
 let taken = 0;
 
 export function setFastRowsMode(next: FastRowsMode): void {
@@ -93,20 +93,30 @@ function rowsModule(): WebAssembly.Module | undefined {
 
 const align = (at: number) => Math.ceil(at / 64) * 64;
 
-/** What the module may take of a column, given the types the file's rows gave it so far and how the target stores it. */
-function kindOf(seen: JsonType | undefined, list: boolean, store: StoreKind | undefined): number {
+/**
+ * What the module may take of a column, given the types the file's rows gave it so far and how
+ * the target stores it ('types': no target, only the types are read).
+ */
+function kindOf(seen: JsonType | undefined, list: boolean, store: StoreKind | 'types' | undefined): number {
   if (seen === undefined) return KIND.nothing;
-  const numbers = store === 'int64' || store === 'double';
+  const numbers = store === 'int64' || store === 'double' || store === 'types';
+  const doubles = store === 'double' || store === 'types';
   if (list) {
     if (typeof seen !== 'object') return KIND.absent;
     if (seen.list === 'int' && numbers) return KIND.int;
-    if (seen.list === 'float' && store === 'double') return KIND.number;
+    if (seen.list === 'float' && doubles) return KIND.number;
     return KIND.nulls;
   }
   if (seen === 'int' && numbers) return KIND.int;
-  if (seen === 'float' && store === 'double') return KIND.number;
-  if (seen === 'string' && store === 'text') return KIND.text;
+  if (seen === 'float' && doubles) return KIND.number;
+  if (seen === 'string' && (store === 'text' || store === 'types')) return KIND.text;
   return KIND.absent;
+}
+
+/** Where rows taken go: the target's leaf columns and the batcher gathering them. Without it only the types are read (inference). */
+export interface FastRowsTarget {
+  readonly leaves: readonly LeafColumn[];
+  readonly batcher: RowBatcher;
 }
 
 interface Regions {
@@ -133,8 +143,8 @@ export class FastRows {
   private constructor(
     private readonly rows: RowsExports,
     private readonly columns: readonly ScannedColumn[],
-    private readonly stores: readonly (StoreKind | undefined)[],
-    private readonly batcher: RowBatcher,
+    private readonly stores: readonly (StoreKind | 'types' | undefined)[],
+    private readonly batcher: RowBatcher | undefined,
   ) {
     let top = align(rows.heapBase());
     this.descriptors = top;
@@ -156,7 +166,7 @@ export class FastRows {
       const definitions = values + share;
       const repetitions = definitions + levels;
       const ends = repetitions + (column.list ? levels : 0);
-      top = align(ends + (stores[c] === 'text' ? share / 8 : 0));
+      top = align(ends + (stores[c] === 'text' || stores[c] === 'types' ? share / 8 : 0));
       this.regions.push({ values, definitions, repetitions, ends });
       regionsEnd.push(top);
     });
@@ -183,11 +193,12 @@ export class FastRows {
   }
 
   /**
-   * A reader of the rows of `columns` (the byte scanner's, whose types it follows) into
-   * `batcher`'s typed leaves, or undefined where the module cannot be had or a column's name
-   * is not as a line holds it plainly (its quotes, escapes). Give it back by close().
+   * A reader of the rows of `columns` (the byte scanner's, whose types it follows) into the
+   * target's typed leaves (without one: a row it takes changes no type, which is all inference
+   * needs to know of it), or undefined where the module cannot be had or a column's name is not
+   * as a line holds it plainly (its quotes, escapes). Give it back by close().
    */
-  static open(columns: readonly ScannedColumn[], leaves: readonly LeafColumn[], batcher: RowBatcher): FastRows | undefined {
+  static open(columns: readonly ScannedColumn[], target?: FastRowsTarget): FastRows | undefined {
     if (columns.length === 0 || mode === 'off') return undefined;
     const plain = (name: string) => JSON.stringify(name) === `"${name}"` && Buffer.from(name).toString() === name;
     if (!columns.every((column) => plain(column.name))) return undefined;
@@ -198,8 +209,8 @@ export class FastRows {
       if (!module) return undefined;
       rows = new WebAssembly.Instance(module, {}).exports as unknown as RowsExports;
     }
-    const stores = columns.map((column) => storeKindOf(leaves[column.leaf]!.element));
-    return new FastRows(rows, columns, stores, batcher);
+    const stores = columns.map((column) => (target ? storeKindOf(target.leaves[column.leaf]!.element) : 'types'));
+    return new FastRows(rows, columns, stores, target?.batcher);
   }
 
   /**
@@ -228,17 +239,23 @@ export class FastRows {
       return false;
     }
     this.accepted++;
-    taken++;
+    if (this.batcher) taken++;
     this.pendingRows++;
     this.pendingBytes += end - start;
     // The row group is written at the same row as without the module: its rows must be in the leaves by then.
-    if (this.batcher.wouldReach(this.pendingRows, this.pendingBytes)) this.drain();
+    if (this.batcher?.wouldReach(this.pendingRows, this.pendingBytes)) this.drain();
     return true;
   }
 
-  /** Appends the rows taken so far to the leaves and counts them in the batcher (which may write a row group). */
+  /** Appends the rows taken so far to the leaves and counts them in the batcher (which may write a row group); without one, drops them. */
   drain(): void {
     if (this.pendingRows === 0) return;
+    if (!this.batcher) {
+      this.resetCursors();
+      this.pendingRows = 0;
+      this.pendingBytes = 0;
+      return;
+    }
     const leaves = this.batcher.typedLeafColumns();
     const { buffer } = this.rows.memory;
     this.columns.forEach((column, c) => {

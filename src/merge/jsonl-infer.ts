@@ -7,6 +7,7 @@ import type { SchemaElement } from 'hyparquet';
 import { DataError } from '../core/errors.js';
 import type { Field } from '../parquet/index.js';
 import type { JsonlSource } from './chunk-sources.js';
+import { FastRows } from './jsonl-fast-rows.js';
 import { forEachLine, inSample, isBlank, parseRow, READ_BLOCK, SAMPLE_BLOCK } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
 import { describeType, typeOfValue, typesWith, type JsonType, type ScalarType } from './jsonl-types.js';
@@ -64,12 +65,16 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   let columns: ScannedColumn[] = [];
   const named = new Map<string, ScannedColumn>();
   let scanner: JsonlRowScanner | undefined;
+  // The usual row changes no type: where the WebAssembly reader takes it, nothing is noted.
+  let fast: FastRows | undefined;
   const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
     // Checked before the line is read: past the sample, a huge row is not read for nothing.
     if (sampled && !inSample(rows, bytesRead)) return false;
-    if (scanner?.scan(bytes, start, end, undefined, true)) {
+    if (fast?.read(bytes, start, end) || scanner?.scan(bytes, start, end, undefined, true)) {
       rows++;
       bytesRead += end - start;
+      // The byte scanner may have widened a column (a float in a column of ints so far).
+      fast?.retype();
       return;
     }
     const text = bytes.toString('utf8', start, end);
@@ -94,11 +99,21 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
       columns = columns.map(({ name, seen }) => ({ name, leaf: -1, list: isList(seen), seen }));
       for (const column of columns) named.set(column.name, column);
       scanner = new JsonlRowScanner(columns);
+      fast?.close();
+      fast = FastRows.open(columns);
+    } else fast?.retype();
+    // A column of objects or mixed lists declines every row: the scanners would only cost.
+    if (columns.some(({ seen }) => seen === 'json')) {
+      scanner = undefined;
+      fast?.close();
+      fast = undefined;
     }
-    // A column of objects or mixed lists declines every row: the scanner would only cost.
-    if (columns.some(({ seen }) => seen === 'json')) scanner = undefined;
   };
-  await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
+  try {
+    await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
+  } finally {
+    fast?.close();
+  }
   const children = columns.map(({ name, seen }) => fieldFor(name, seen!, source.file));
   return { element: { name: 'schema' }, children, origin: source.file };
 }

@@ -195,7 +195,7 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     return { name, shred, leaf: leafIndexes[0] ?? -1, list: field.children.length > 0, seen: undefined };
   });
   const scanner = scanning ? new JsonlRowScanner(columns) : undefined;
-  const fast = scanner && FastRows.open(columns, batcher.targetLeaves, batcher);
+  const fast = scanner && FastRows.open(columns, { leaves: batcher.targetLeaves, batcher });
   const sampled = source.typesFrom === 'first rows';
   let rows = 0;
   let bytesRead = 0;
