@@ -8,6 +8,7 @@ import {
   emptyLeaves,
   emptyTypedLeaves,
   leafColumnsOf,
+  reuseTypedLeaves,
   typedLeavesFit,
   writeLeafRowGroup,
   writeTypedRowGroup,
@@ -136,7 +137,11 @@ export class RowBatcher {
     }
     if (this.leaves || this.typed) {
       if (this.leaves) writeLeafRowGroup(this.writer, this.targetLeaves, this.leaves, this.rows);
-      else writeTypedRowGroup(this.writer, this.targetLeaves, this.typed!, this.rows);
+      else {
+        writeTypedRowGroup(this.writer, this.targetLeaves, this.typed!, this.rows);
+        // Written into the writer's own buffer: the leaves' arrays serve the next row group.
+        reuseTypedLeaves(this.typed!);
+      }
       this.leaves = undefined;
       this.typed = undefined;
       this.rows = 0;

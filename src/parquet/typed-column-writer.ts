@@ -41,10 +41,12 @@ function pagesOf(leaf: TypedLeaf, slots: number, maxDefinition: number): Page[] 
   let pageStartByte = 0;
   let value = 0;
   let rows = 0;
+  // Numbers' bytes are counted by their width, without asking the values for each slot.
+  const width = values.fixedWidth;
   for (let slot = 0; slot < slots; slot++) {
     const rowStart = !repeated || repetitions[slot] === 0;
     if (rowStart && slot > slotStart && value > valueStart) {
-      if (values.endByte(value - 1) - pageStartByte >= PAGE_BYTES) {
+      if ((width > 0 ? (value - valueStart) * width : values.endByte(value - 1) - pageStartByte) >= PAGE_BYTES) {
         pages.push({ slotStart, slotEnd: slot, valueStart, valueEnd: value, rows });
         slotStart = slot;
         valueStart = value;

@@ -241,6 +241,11 @@ export class PresentValues {
     if (this.kind === 'text' || this.kind === 'json') this.bytesLength = count === 0 ? 0 : this.ends[count - 1]!;
   }
 
+  /** Bytes per value in PLAIN where every value takes the same (numbers), else 0 (text, booleans). */
+  get fixedWidth(): number {
+    return WIDTH[this.kind];
+  }
+
   /** Where value `index`'s PLAIN bytes end, counted from the first value's (booleans: in bits' worth, rounded down). */
   endByte(index: number): number {
     const { kind } = this;
@@ -354,9 +359,29 @@ export interface TypedLeaf {
   readonly repetitionLevels: LevelList;
 }
 
-export const emptyTypedLeaves = (leaves: readonly LeafColumn[]): TypedLeaf[] =>
-  leaves.map(({ element }) => ({
-    values: new PresentValues(storeKindOf(element)!),
-    definitionLevels: new LevelList(),
-    repetitionLevels: new LevelList(),
-  }));
+/**
+ * The leaves of the row group this thread wrote last, emptied: the next row group of the same
+ * columns takes their room rather than growing new arrays from a few values (copying them at
+ * each doubling, and faulting in fresh pages), in a worker across its segments too. Held until
+ * then: at most one row group's worth, which its writing held anyway.
+ */
+let spare: TypedLeaf[] | undefined;
+
+/** Empty leaves for `leaves`: the spare ones where they are of the same kinds, else new. */
+export function emptyTypedLeaves(leaves: readonly LeafColumn[]): TypedLeaf[] {
+  const kinds = leaves.map(({ element }) => storeKindOf(element)!);
+  const reused = spare;
+  spare = undefined;
+  if (reused && reused.length === kinds.length && reused.every((leaf, i) => leaf.values.kind === kinds[i])) return reused;
+  return kinds.map((kind) => ({ values: new PresentValues(kind), definitionLevels: new LevelList(), repetitionLevels: new LevelList() }));
+}
+
+/** Leaves whose row group is written (nothing refers to their arrays any more): emptied, kept for the next. */
+export function reuseTypedLeaves(leaves: TypedLeaf[]): void {
+  for (const leaf of leaves) {
+    leaf.values.truncate(0);
+    leaf.definitionLevels.truncate(0);
+    leaf.repetitionLevels.truncate(0);
+  }
+  spare = leaves;
+}
