@@ -110,7 +110,7 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
     }
   };
   try {
-    await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK);
+    await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK, sampled);
   } finally {
     fast?.close();
   }

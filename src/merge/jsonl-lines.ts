@@ -3,32 +3,50 @@
  * rules both passes over it share: a blank line, a line's row, and the first rows the types are
  * taken from when only those are read (typesFrom 'first rows', see jsonl.ts).
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { DataError, errorMessage } from '../core/errors.js';
 
 /** Bytes read at a time from a JSONL file. */
 export const READ_BLOCK = 1 << 20;
 
+/** How a file's blocks are read: awaited, or (`sync`) on this thread, for reads too short to hold up its timers. */
+interface BlockReader {
+  read(block: Buffer): Promise<number> | number;
+  close(): Promise<void> | void;
+}
+
+async function openBlocks(file: string, sync: boolean): Promise<BlockReader> {
+  if (sync) {
+    const fd = openSync(file, 'r');
+    return { read: (block) => readSync(fd, block, 0, block.length, null), close: () => closeSync(fd) };
+  }
+  const handle = await open(file, 'r');
+  return { read: async (block) => (await handle.read(block, 0, block.length, null)).bytesRead, close: () => handle.close() };
+}
+
 /**
  * Calls `visit` with each line of the file as bytes[start, end) (its newline left out) and its
  * 1-based number, in time linear in the file's bytes whatever the line length: lines within a
  * read block are views of it, and a line split over reads is kept as a list of pieces, joined
  * once when its newline arrives. Each block is awaited, so timers (the merge lock's renewal) keep
- * running during a long file. `visit` returning false stops the reading.
+ * running during a long file; `sync` reads on this thread instead (a file's first rows: each
+ * wait for a read cost more than the read). `visit` returning false stops the reading.
  */
 export async function forEachLine(
   file: string,
   visit: (bytes: Buffer, start: number, end: number, line: number) => boolean | void,
   blockSize = READ_BLOCK,
+  sync = false,
 ): Promise<void> {
-  const handle = await open(file, 'r');
+  const reader = await openBlocks(file, sync);
   try {
     const pieces: Buffer[] = [];
     let line = 0;
     for (;;) {
       // A fresh block each read: pieces keep views of the previous one.
       const block = Buffer.allocUnsafe(blockSize);
-      const { bytesRead } = await handle.read(block, 0, blockSize, null);
+      const bytesRead = await reader.read(block);
       if (bytesRead === 0) break;
       const read = block.subarray(0, bytesRead);
       let from = 0;
@@ -46,7 +64,7 @@ export async function forEachLine(
       visit(joined, 0, joined.length, ++line);
     }
   } finally {
-    await handle.close();
+    await reader.close();
   }
 }
 
