@@ -268,9 +268,14 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   let pool = early;
   // Asked once, by the gathered rows' first piece.
   const workers = () => (pool ??= worth ? openSegmentPool() : undefined);
-  // Early workers infer the files' schemas too, several at a time, while the main thread notes them in order.
+  // A file's first rows are read here while the workers start (a sample takes less than a round
+  // trip to a worker); files read whole (every row's types) are inferred on the early workers,
+  // several at a time, while the main thread notes them in order.
   const infer = early
-    ? { run: (source: JsonlSource) => inferOn(early, source), ahead: INFERRED_AHEAD }
+    ? {
+        run: (source: JsonlSource) => (source.typesFrom === 'first rows' ? inferJsonlSchema(source) : inferOn(early, source)),
+        ahead: INFERRED_AHEAD,
+      }
     : { run: inferJsonlSchema, ahead: 0 };
   try {
     return await writeWithWorkers(request, { workers, infer, totals });
