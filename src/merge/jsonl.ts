@@ -9,12 +9,13 @@
  * Either way the file's types are those of all its rows; in the common case each line past the
  * sample is read once, by the byte scanner (jsonl-scan.ts), and none by JSON.parse.
  */
+import { isMainThread } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
 import type { JsonlSource } from './chunk-sources.js';
 import type { Field } from '../parquet/index.js';
 import type { RowBatcher } from './row-batcher.js';
 import { storeKindOf, type LeafColumn, type LeafValues, type TypedLeaf } from '../parquet/index.js';
-import { forEachLine, inSample, isBlank, parseRow } from './jsonl-lines.js';
+import { forEachLine, inSample, isBlank, parseRow, READ_BLOCK } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
 import { FastRows } from './jsonl-fast-rows.js';
 import { describeType, typeOfValue, typesWith } from './jsonl-types.js';
@@ -250,17 +251,25 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     batcher.leafRowsAdded(1, end - start);
   };
   try {
-    await forEachLine(source.file, (bytes, start, end, line) => {
-      if (fast?.read(bytes, start, end)) {
-        rows++;
-        bytesRead += end - start;
-        return;
-      }
-      // The rows the module took go first; the line read here may change the types it may take.
-      fast?.drain();
-      readLine(bytes, start, end, line);
-      fast?.retype();
-    });
+    // On a worker thread nothing else waits for the event loop while a segment is encoded (the
+    // merge lock is renewed on the main thread): its blocks are read on the thread, without a
+    // round trip to the I/O threads each.
+    await forEachLine(
+      source.file,
+      (bytes, start, end, line) => {
+        if (fast?.read(bytes, start, end)) {
+          rows++;
+          bytesRead += end - start;
+          return;
+        }
+        // The rows the module took go first; the line read here may change the types it may take.
+        fast?.drain();
+        readLine(bytes, start, end, line);
+        fast?.retype();
+      },
+      READ_BLOCK,
+      !isMainThread,
+    );
     fast?.drain();
   } finally {
     fast?.close();
