@@ -23,7 +23,9 @@ const ENDS = 10; // u32 text ends
 const ENDS_END = 11;
 const VALUES_START = 12; // text ends count from the values region's start
 const MARKS = 13; // 13-16: the four cursors as the row found them, for a row taken back
-const COLUMN_WORDS = 17;
+const LOW = 72; // bytes 72-79 and 80-87: the least and greatest number taken, as numberBounds finds them
+const HIGH = 80;
+const COLUMN_WORDS = 22;
 
 /** Safe integers (a column of ints so far), or lists of them. */
 const INT = 0;
@@ -349,4 +351,18 @@ export function row(start: usize, end: usize): i32 {
     setWord(column, ENDS, word(column, MARKS + 3));
   }
   return full ? FULL : DECLINED;
+}
+
+/** The least and greatest of the numbers a column's region holds, left at its LOW and HIGH (none is NaN). */
+export function numberBounds(column: usize): void {
+  let low = Infinity;
+  let high = -Infinity;
+  const end = word(column, VALUES);
+  for (let at = word(column, VALUES_START); at < end; at += 8) {
+    const value = load<f64>(at);
+    low = min(low, value);
+    high = max(high, value);
+  }
+  store<f64>(column + LOW, low);
+  store<f64>(column + HIGH, high);
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readOffsetIndex } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCommitted } from '../src/merge/index.js';
+import { PresentValues } from '../src/parquet/typed-leaves.js';
 import { commitChunk, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 let duckdb: typeof import('@duckdb/node-api') | undefined;
@@ -234,5 +235,21 @@ describe('JSONL gathered typed', () => {
         connection.closeSync();
       }
     }
+  });
+});
+
+describe('statistics of typed numbers, kept as values come', () => {
+  it('values taken back (a declined row) or a NaN: the bounds are those of the values left', () => {
+    const values = new PresentValues('double');
+    for (const value of [3, -2, 7]) values.pushNumber(value);
+    values.appendNumbers(Float64Array.from([50, -40]), -40, 50);
+    expect(values.statistics()).toMatchObject({ min_value: -40, max_value: 50 });
+    values.truncate(3);
+    expect(values.statistics()).toMatchObject({ min_value: -2, max_value: 7, nan_count: 0n });
+    values.pushNumber(Number.NaN);
+    expect(values.statistics()).toMatchObject({ min_value: -2, max_value: 7, nan_count: 1n });
+    values.truncate(0);
+    values.appendNumbers(Float64Array.from([0, 1]), 0, 1);
+    expect(values.statistics()).toMatchObject({ min_value: -0, max_value: 1, nan_count: 0n });
   });
 });

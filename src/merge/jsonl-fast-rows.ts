@@ -24,6 +24,7 @@ interface RowsExports {
   heapBase(): number;
   describe(at: number, count: number): void;
   row(start: number, end: number): number;
+  numberBounds(column: number): void;
 }
 
 // As assembly/jsonl-rows.ts numbers them.
@@ -46,7 +47,9 @@ const WORD = {
   endsEnd: 11,
   valuesStart: 12,
 } as const;
-const COLUMN_WORDS = 17;
+/** Where numberBounds leaves a column's least number and, after it, its greatest, in bytes from its descriptor. */
+const BOUNDS_BYTE = 72;
+const COLUMN_WORDS = 22;
 
 /** Room for a line (a whole read block), the newline put after it and the 16 bytes the module may read past that. */
 const INPUT_BYTES = READ_BLOCK + 64;
@@ -269,7 +272,13 @@ export class FastRows {
       if (this.stores[c] === 'text') {
         const ends = new Uint32Array(buffer, region.ends, count(WORD.ends, region.ends, 4));
         leaf.values.appendText(new Uint8Array(buffer, region.values, this.words[at + WORD.values]! - region.values), ends);
-      } else leaf.values.appendNumbers(new Float64Array(buffer, region.values, count(WORD.values, region.values, 8)));
+      } else {
+        const numbers = new Float64Array(buffer, region.values, count(WORD.values, region.values, 8));
+        const descriptor = at * 4;
+        this.rows.numberBounds(descriptor);
+        const bounds = new Float64Array(buffer, descriptor + BOUNDS_BYTE, 2);
+        leaf.values.appendNumbers(numbers, bounds[0]!, bounds[1]!);
+      }
     });
     this.resetCursors();
     const rows = this.pendingRows;

@@ -67,6 +67,11 @@ export class PresentValues {
   private bytesLength = 0;
   /** Text: where each value's bytes end (its length prefix included). */
   private ends: Uint32Array;
+  /** Numbers: the least and greatest value so far, kept as they come so statistics need no scan... */
+  private low = Infinity;
+  private high = -Infinity;
+  /** ...while they hold: not once values were taken back, or a NaN came. */
+  private boundsKnown = true;
 
   constructor(readonly kind: StoreKind) {
     const text = kind === 'text' || kind === 'json';
@@ -109,14 +114,22 @@ export class PresentValues {
   pushNumber(value: number): void {
     if (this.count === this.numbers.length) this.numbers = withRoom(this.numbers, this.count, this.count + 1);
     this.numbers[this.count++] = value;
+    if (value < this.low) this.low = value;
+    if (value > this.high) this.high = value;
+    if (value !== value) this.boundsKnown = false;
   }
 
-  /** Numbers read elsewhere (the JSONL WebAssembly row reader), checked there as push checks them, appended as they are. */
-  appendNumbers(numbers: Float64Array): void {
+  /**
+   * Numbers read elsewhere (the JSONL WebAssembly row reader), checked there as push checks
+   * them, appended as they are; `low` and `high` are their least and greatest (none is NaN).
+   */
+  appendNumbers(numbers: Float64Array, low: number, high: number): void {
     const needed = this.count + numbers.length;
     if (needed > this.numbers.length) this.numbers = withRoom(this.numbers, this.count, needed);
     this.numbers.set(numbers, this.count);
     this.count = needed;
+    if (low < this.low) this.low = low;
+    if (high > this.high) this.high = high;
   }
 
   /**
@@ -238,6 +251,12 @@ export class PresentValues {
   truncate(count: number): void {
     if (count === this.count) return;
     this.count = count;
+    // Emptied, the bounds start again; values taken back may have been the bounds: scanned for when asked.
+    this.boundsKnown = count === 0;
+    if (count === 0) {
+      this.low = Infinity;
+      this.high = -Infinity;
+    }
     if (this.kind === 'text' || this.kind === 'json') this.bytesLength = count === 0 ? 0 : this.ends[count - 1]!;
   }
 
@@ -291,16 +310,21 @@ export class PresentValues {
   statistics(): { min_value?: unknown; max_value?: unknown; nan_count?: bigint } {
     const { count, kind } = this;
     if (kind === 'text' || kind === 'json') return count === 0 ? {} : this.textBounds();
-    const values = this.numbers;
-    let min = Infinity;
-    let max = -Infinity;
+    let min = this.low;
+    let max = this.high;
     let nans = 0;
-    for (let i = 0; i < count; i++) {
-      const value = values[i]!;
-      if (value !== value) nans++;
-      else {
-        if (value < min) min = value;
-        if (value > max) max = value;
+    if (!this.boundsKnown) {
+      // Values were taken back (they may have been the bounds), or one is NaN: found again.
+      min = Infinity;
+      max = -Infinity;
+      const values = this.numbers;
+      for (let i = 0; i < count; i++) {
+        const value = values[i]!;
+        if (value !== value) nans++;
+        else {
+          if (value < min) min = value;
+          if (value > max) max = value;
+        }
       }
     }
     const floating = kind === 'float' || kind === 'double';
