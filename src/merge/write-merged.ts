@@ -31,6 +31,7 @@ import {
 import { GatheredRows, type MergeTotals } from './gathered-rows.js';
 import type { SegmentJob } from './segment.js';
 import { inferJsonlSchema } from './jsonl-infer.js';
+import { smallSample } from './jsonl-lines.js';
 import { inferOn, openSegmentPool, type SegmentPool } from './segment-pool.js';
 import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type MergeRecord, type RecordedChunk } from './merge-record.js';
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
@@ -268,14 +269,12 @@ export async function writeMergedFile(request: WriteRequest): Promise<WrittenFil
   let pool = early;
   // Asked once, by the gathered rows' first piece.
   const workers = () => (pool ??= worth ? openSegmentPool() : undefined);
-  // A file's first rows are read here while the workers start (a sample takes less than a round
-  // trip to a worker); files read whole (every row's types) are inferred on the early workers,
-  // several at a time, while the main thread notes them in order.
+  // A file's first rows are read here while the workers start (a sample of about a MiB takes less
+  // than a round trip to a worker); files read whole (every row's types) or whose first rows are
+  // many MB are inferred on the early workers, several at a time, while the main thread notes them in order.
+  const here = (source: JsonlSource) => source.typesFrom === 'first rows' && smallSample(source.rows, source.bytes);
   const infer = early
-    ? {
-        run: (source: JsonlSource) => (source.typesFrom === 'first rows' ? inferJsonlSchema(source) : inferOn(early, source)),
-        ahead: INFERRED_AHEAD,
-      }
+    ? { run: (source: JsonlSource) => (here(source) ? inferJsonlSchema(source) : inferOn(early, source)), ahead: INFERRED_AHEAD }
     : { run: inferJsonlSchema, ahead: 0 };
   try {
     return await writeWithWorkers(request, { workers, infer, totals });
