@@ -4,8 +4,8 @@
 // text as a u32 length and its bytes with u32 ends), for the JS side to append to the leaves in
 // bulk. It reads what the JS byte scanner (jsonl-scan.ts) reads on its fast paths, valued the
 // same way, and declines everything else, which the JS scanner then reads: a row of the
-// columns' keys in their order, each present once; numbers exact without Number(); plain ASCII
-// text; null; lists of numbers and nulls. It never changes a column's types: a value that
+// columns' keys in their order, each present once; numbers exact without Number(); text
+// without escapes in well-formed UTF-8; null; lists of numbers and nulls. It never changes a column's types: a value that
 // would (a float in a column of ints so far, a value in a column of nulls so far) declines.
 
 // A column's descriptor: COLUMN_WORDS u32 words, filled by the JS side.
@@ -214,7 +214,33 @@ function scanNumber(at: usize): usize {
   return true;
 }
 
-/** Plain ASCII text at `at` (its opening quote) stored with its length; returns past its closing quote, or 0. */
+@inline function continuation(at: usize): bool {
+  return (load<u8>(at) & 0xc0) == 0x80;
+}
+
+/**
+ * The length of the well-formed UTF-8 sequence of a character past ASCII at `at` (Unicode's
+ * table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), or 0: Node's isUtf8
+ * takes exactly these.
+ */
+function utf8Length(at: usize): usize {
+  const lead = load<u8>(at);
+  const second = load<u8>(at + 1);
+  if (lead >= 0xc2 && lead <= 0xdf) return continuation(at + 1) ? 2 : 0;
+  if (lead >= 0xe0 && lead <= 0xef) {
+    const low: u8 = lead == 0xe0 ? 0xa0 : 0x80;
+    const high: u8 = lead == 0xed ? 0x9f : 0xbf;
+    return second >= low && second <= high && continuation(at + 2) ? 3 : 0;
+  }
+  if (lead >= 0xf0 && lead <= 0xf4) {
+    const low: u8 = lead == 0xf0 ? 0x90 : 0x80;
+    const high: u8 = lead == 0xf4 ? 0x8f : 0xbf;
+    return second >= low && second <= high && continuation(at + 2) && continuation(at + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/** Text without escapes at `at` (its opening quote), well-formed UTF-8, stored with its length; returns past its closing quote, or 0. */
 function readText(at: usize, column: usize): usize {
   const out = word(column, VALUES);
   const outEnd = word(column, VALUES_END);
@@ -233,11 +259,21 @@ function readText(at: usize, column: usize): usize {
     v128.store(out + 4 + (to - from), bytes);
     const stops = v128.or(v128.or(i8x16.eq(bytes, quote), i8x16.eq(bytes, backslash)), i8x16.lt_s(bytes, space));
     const mask = i8x16.bitmask(stops);
-    if (mask != 0) {
-      to += <usize>ctz(mask);
-      break;
+    if (mask == 0) {
+      to += 16;
+      continue;
     }
-    to += 16;
+    to += <usize>ctz(mask);
+    if (load<u8>(to) < 0x80) break;
+    // A character past ASCII: checked, stored (it may reach past the 16 bytes stored), and the scan goes on after it.
+    const length = utf8Length(to);
+    if (length == 0) return 0;
+    if (out + 4 + (to - from) + length > outEnd) {
+      full = true;
+      return 0;
+    }
+    for (let i: usize = 0; i < length; i++) store<u8>(out + 4 + (to - from) + i, load<u8>(to + i));
+    to += length;
   }
   if (load<u8>(to) != 0x22) return 0;
   const ends = word(column, ENDS);

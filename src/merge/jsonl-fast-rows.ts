@@ -1,7 +1,7 @@
 /**
  * The usual JSONL row read by WebAssembly (assembly/jsonl-rows.ts, built into
  * dist/wasm/jsonl-rows.wasm): a row of the file's columns in the target's order, with numbers,
- * plain ASCII text, nulls and lists of numbers, read about four times as fast as the byte
+ * text without escapes, nulls and lists of numbers, read about four times as fast as the byte
  * scanner reads it, into regions of the module's memory that are appended to the typed leaves
  * in bulk. It takes only rows that change no column's types, valued exactly as the byte
  * scanner values them; every other line is declined, with nothing of it kept, and read by the
@@ -57,6 +57,9 @@ const INPUT_BYTES = READ_BLOCK + 64;
 const REGION_BUDGET = 8 << 20;
 const REGION_MIN = 16 << 10;
 const REGION_MAX = 1 << 20;
+/** A column's regions grow for a row that does not fit them empty (a text of many MB), up to this; a line, up to LINE_MAX. */
+const REGION_LARGEST = 256 << 20;
+const LINE_MAX = 256 << 20;
 /** Past this many declines, and more than one in DECLINES_PER_ROW rows, the rest of the file is left to the byte scanner. */
 const DECLINES_TRIED = 64;
 const DECLINES_PER_ROW = 8;
@@ -130,11 +133,15 @@ interface Regions {
 }
 
 export class FastRows {
-  private readonly words: Uint32Array;
-  private readonly bytes: Uint8Array;
-  private readonly regions: Regions[] = [];
-  private readonly descriptors: number;
-  private readonly input: number;
+  private words = new Uint32Array(0);
+  private bytes = new Uint8Array(0);
+  private regions: Regions[] = [];
+  private descriptors = 0;
+  private input = 0;
+  private inputBytes = 0;
+  /** Bytes of values each column's region holds (its levels and text ends in proportion). */
+  private share: number;
+  private readonly keys: Buffer[];
   /** The buffer whose bytes are in the input region. */
   private copied: Buffer | undefined;
   private pendingRows = 0;
@@ -149,34 +156,49 @@ export class FastRows {
     private readonly stores: readonly (StoreKind | 'types' | undefined)[],
     private readonly batcher: RowBatcher | undefined,
   ) {
-    let top = align(rows.heapBase());
+    this.keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
+    this.share = Math.min(REGION_MAX, Math.max(REGION_MIN, Math.floor(REGION_BUDGET / columns.length)));
+    this.layOut(this.share, INPUT_BYTES);
+  }
+
+  /**
+   * Places the columns' descriptors, their keys, their regions (`share` bytes of values each)
+   * and an input region of `inputBytes` in the module's memory, grown to hold them (memory is
+   * only resident where it is written). Only with nothing taken: the regions start empty.
+   */
+  private layOut(share: number, inputBytes: number): void {
+    const { columns, stores, keys } = this;
+    let top = align(this.rows.heapBase());
     this.descriptors = top;
     top = align(top + columns.length * COLUMN_WORDS * 4);
-    const keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
     const keyAt = keys.map((key) => {
       const at = top;
       top += key.length;
       return at;
     });
-    this.input = top = align(top);
-    top = align(top + INPUT_BYTES);
+    top = align(top);
     // Each column's regions, one after another: values, definition levels, repetition levels (lists), text ends (text).
-    const share = Math.min(REGION_MAX, Math.max(REGION_MIN, Math.floor(REGION_BUDGET / columns.length)));
     const regionsEnd: number[] = [];
-    columns.forEach((column, c) => {
+    this.regions = columns.map((column, c) => {
       const levels = align(share / 4);
       const values = top;
       const definitions = values + share;
       const repetitions = definitions + levels;
       const ends = repetitions + (column.list ? levels : 0);
       top = align(ends + (stores[c] === 'text' || stores[c] === 'types' ? share / 8 : 0));
-      this.regions.push({ values, definitions, repetitions, ends });
       regionsEnd.push(top);
+      return { values, definitions, repetitions, ends };
     });
-    const { memory } = rows;
+    // Last, so a longer line only moves the end of memory.
+    this.input = top;
+    this.inputBytes = inputBytes;
+    top = align(top + inputBytes);
+    const { memory } = this.rows;
     if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
     this.words = new Uint32Array(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
+    this.copied = undefined;
+    this.share = share;
     keys.forEach((key, c) => this.bytes.set(key, keyAt[c]));
     columns.forEach((column, c) => {
       const at = this.descriptor(c);
@@ -190,7 +212,7 @@ export class FastRows {
       this.words[at + WORD.repetitionsEnd] = region.ends;
       this.words[at + WORD.endsEnd] = regionsEnd[c]!;
     });
-    rows.describe(this.descriptors, columns.length);
+    this.rows.describe(this.descriptors, columns.length);
     this.resetCursors();
     this.retype();
   }
@@ -223,8 +245,13 @@ export class FastRows {
    */
   read(bytes: Buffer, start: number, end: number): boolean {
     if (this.off) return false;
+    if (bytes.length + 64 > this.inputBytes) {
+      // A line longer than a read block (joined from several): room for it, up to a limit.
+      if (bytes.length > LINE_MAX) return false;
+      this.drain();
+      this.layOut(this.share, bytes.length + 64);
+    }
     if (bytes !== this.copied) {
-      if (bytes.length > INPUT_BYTES - 64) return false;
       this.bytes.set(bytes, this.input);
       // The module reads up to 16 bytes past a line's newline: a newline, then zeros.
       this.bytes.fill(0, this.input + bytes.length, this.input + bytes.length + 32);
@@ -232,8 +259,12 @@ export class FastRows {
       this.copied = bytes;
     }
     let status = this.rows.row(this.input + start, this.input + end);
-    if (status === FULL && this.pendingRows > 0) {
-      this.drain();
+    while (status === FULL) {
+      // Room for the row: the regions emptied into the leaves, else made larger (a value of many MB).
+      if (this.pendingRows > 0) this.drain();
+      else if (this.share < REGION_LARGEST) this.layOut(this.share * 4, this.inputBytes);
+      else break;
+      if (bytes !== this.copied) return this.read(bytes, start, end);
       status = this.rows.row(this.input + start, this.input + end);
     }
     if (status !== ACCEPTED) {
