@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
- * JSONL conversion, linear in bytes whatever the row size. Three committed runs of JSONL chunks
+ * JSONL conversion, linear in bytes whatever the row size. Four committed runs of JSONL chunks
  * (what the Python helper writes without pyarrow), each merged by `merge-chunks` (the whole
  * process, start to exit), rounds alternating, medians:
  *   - many rows: --files files of --rows rows of about 200 bytes (index, text, score, list of 8 floats);
  *   - huge rows: --big-files files of --big-rows rows of --big-mb MB each (a long text column);
+ *   - rows --big-rows times as large, as many bytes in the same files: --big-files files of one
+ *     row of --big-rows x --big-mb MB (no DuckDB: its read_json refuses objects over 16 MB);
  *   - embeddings: --emb-files files of --emb-rows rows of 128 float32 values widened to double,
  *     printed as Python and JavaScript print them (shortest round trip: 16-17 digits each).
- * Prints each case's MB/s and the huge/small ratio: near 1 when the conversion is linear in bytes.
+ * Prints each case's MB/s, and the throughput of the largest rows over that of the huge rows:
+ * the same bytes of the same text in the same files, in rows --big-rows times as large, near 1
+ * when the conversion is linear in bytes whatever the row size.
  *
  *   npm run bench:merge:jsonl -- [--files 200] [--rows 5000] [--big-files 2] [--big-rows 5] [--big-mb 4] [--emb-files 20] [--emb-rows 2000] [--repeat 3]
  */
@@ -68,8 +72,11 @@ const smallLine = (i) =>
     score: i % 11 === 0 ? null : i / 7,
     embedding: Array.from({ length: 8 }, (_, k) => Math.round(Math.sin(i + k) * 1e6) / 1e6),
   });
-const filler = 'a résumé of the layer '.repeat(Math.ceil((bigMb * 1e6) / 23)).slice(0, bigMb * 1e6);
+const fillerOf = (mb) => 'a résumé of the layer '.repeat(Math.ceil((mb * 1e6) / 23)).slice(0, mb * 1e6);
+const filler = fillerOf(bigMb);
 const bigLine = (i) => JSON.stringify({ index: i, text: filler, score: i / 7 });
+const hugeFiller = fillerOf(bigRows * bigMb);
+const hugeLine = (i) => JSON.stringify({ index: i, text: hugeFiller, score: i / 7 });
 let seed = 1;
 const uniform = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 const embLine = (i) => JSON.stringify({ index: i, embedding: Array.from({ length: 128 }, () => Math.fround(uniform() * 2 - 1)) });
@@ -77,12 +84,14 @@ const embLine = (i) => JSON.stringify({ index: i, embedding: Array.from({ length
 const cases = [
   { name: `${files} files x ${rows} rows`, outputDir: path.join(dir, 'small') },
   { name: `${bigFiles} files x ${bigRows} rows of ${bigMb} MB`, outputDir: path.join(dir, 'big') },
+  { name: `${bigFiles} files x 1 row of ${bigRows * bigMb} MB`, outputDir: path.join(dir, 'huge'), noDuckdb: true },
   { name: `${embFiles} files x ${embRows} rows of 128 printed float32s`, outputDir: path.join(dir, 'emb') },
 ];
 console.log(`generating JSONL chunks in ${dir} ...`);
 Object.assign(cases[0], makeRun(cases[0].outputDir, files, rows, smallLine));
 Object.assign(cases[1], makeRun(cases[1].outputDir, bigFiles, bigRows, bigLine));
-Object.assign(cases[2], makeRun(cases[2].outputDir, embFiles, embRows, embLine));
+Object.assign(cases[2], makeRun(cases[2].outputDir, bigFiles, 1, hugeLine));
+Object.assign(cases[3], makeRun(cases[3].outputDir, embFiles, embRows, embLine));
 
 function mergeOnce(outputDir) {
   for (const name of readdirSync(outputDir)) if (name.startsWith('dataset_')) rmSync(path.join(outputDir, name));
@@ -99,7 +108,7 @@ for (let round = 0; round < repeat; round++) {
     const { ms, rssMb } = mergeOnce(entry.outputDir);
     entry.ms.push(ms);
     entry.rss = Math.max(entry.rss, rssMb);
-    entry.duckdb.round([{ files: entry.chunkFiles, target: path.join(dir, 'duckdb.parquet'), rows: entry.rows }]);
+    if (!entry.noDuckdb) entry.duckdb.round([{ files: entry.chunkFiles, target: path.join(dir, 'duckdb.parquet'), rows: entry.rows }]);
   }
 }
 const report = cases.map((entry) => {
@@ -118,6 +127,8 @@ const report = cases.map((entry) => {
   for (const line of duckdb.lines) console.log(`  ${line}`);
   return row;
 });
-console.log(`throughput ratio, huge rows / small rows: ${fmt(report[1].MBps / report[0].MBps)} (near 1 or above: linear in bytes)`);
+console.log(
+  `throughput ratio, rows of ${bigRows * bigMb} MB / rows of ${bigMb} MB: ${fmt(report[2].MBps / report[1].MBps)} (near 1: linear in bytes whatever the row size)`,
+);
 console.log(JSON.stringify(report));
 cleanup();
