@@ -1,6 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
+import { inferJsonlSchema, jsonTypeOfField } from '../src/merge/jsonl-infer.js';
+import { typeOfValue } from '../src/merge/jsonl-types.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { commitChunk, fixture, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
@@ -118,6 +122,15 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
       { index: 2, s: null, pairs: null, name: 'j2' },
       { index: 3, s: null, pairs: null, name: 'j3' },
     ]);
+  });
+
+  it("a target column's JSONL types are read back from its schema as inference wrote them", async () => {
+    const file = path.join(dir, 'types.jsonl');
+    const row = { n: null, b: true, i: 1, f: 0.5, s: 'x', o: { a: 1 }, li: [1], lf: [0.5], ls: ['a'], ln: [null], lb: [false] };
+    writeFileSync(file, `${JSON.stringify(row)}\n`);
+    const schema = await inferJsonlSchema({ kind: 'jsonl', file, rows: 1, bytes: 0, typesFrom: 'every row' });
+    const types = Object.fromEntries(schema.children.map((field) => [field.element.name, jsonTypeOfField(field)]));
+    expect(types).toEqual(Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeOfValue(value)])));
   });
 
   it('a column that changes type is refused, naming the file, the line and the column', async () => {

@@ -10,7 +10,7 @@ import type { JsonlSource } from './chunk-sources.js';
 import { FastRows } from './jsonl-fast-rows.js';
 import { forEachLine, inSample, isBlank, parseRow, READ_BLOCK, SAMPLE_BLOCK } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
-import { describeType, typeOfValue, typesWith, type JsonType, type ScalarType } from './jsonl-types.js';
+import { describeType, listOf, typeOfValue, typesWith, type JsonType, type ScalarType } from './jsonl-types.js';
 
 /** Adds a value's type to its column's; a DataError names the line when the two conflict. */
 function noteType(column: ScannedColumn, type: JsonType, file: string, line: number): void {
@@ -52,6 +52,28 @@ function fieldFor(name: string, type: JsonType, origin: string): Field {
     children: [{ element: { name: 'list', repetition_type: 'REPEATED' }, children: [element], origin }],
     origin,
   };
+}
+
+/** The JSONL types a target field holds where it has a shape fieldFor gives (else undefined: a Parquet chunk's type, a struct). */
+export function jsonTypeOfField(field: Field): JsonType | undefined {
+  if (field.children.length === 0) return scalarTypeOf(field.element);
+  const listed = field.children[0]!;
+  const element = listed.children[0];
+  if (field.element.converted_type !== 'LIST' || listed.children.length !== 1 || element!.children.length > 0) return undefined;
+  const type = scalarTypeOf(element!.element);
+  return type === undefined || type === 'json' ? undefined : listOf(type);
+}
+
+function scalarTypeOf(element: SchemaElement): ScalarType | undefined {
+  const { type, converted_type: converted, logical_type: logical } = element;
+  if (type === 'INT32' && logical?.type === 'NULL') return 'null';
+  if (converted !== undefined && converted !== 'UTF8' && converted !== 'JSON') return undefined;
+  if (type === 'BOOLEAN' && !logical) return 'bool';
+  if (type === 'INT64' && !logical) return 'int';
+  if (type === 'DOUBLE' && !logical) return 'float';
+  if (type === 'BYTE_ARRAY' && converted === 'JSON') return 'json';
+  if (type === 'BYTE_ARRAY' && (converted === 'UTF8' || logical?.type === 'STRING')) return 'string';
+  return undefined;
 }
 
 /** One pass over a JSONL file (or its first rows; see the top): its columns (first-seen order) as a schema tree. */

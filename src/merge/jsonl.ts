@@ -18,6 +18,7 @@ import { storeKindOf, type LeafColumn, type LeafValues, type TypedLeaf } from '.
 import { forEachLine, inSample, isBlank, parseRow, READ_BLOCK } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
 import { FastRows } from './jsonl-fast-rows.js';
+import { jsonTypeOfField } from './jsonl-infer.js';
 import { describeType, typeOfValue, typesWith } from './jsonl-types.js';
 
 /** The sampled types of a file missed a later row: redo the merge reading every row's types. */
@@ -193,7 +194,8 @@ export async function writeJsonlRowGroups(batcher: RowBatcher, source: JsonlSour
     const leafIndexes = batcher.targetLeaves.flatMap(({ path }, index) => (path[0] === name ? [index] : []));
     if (!scannable(field, leafIndexes, batcher.targetLeaves)) scanning = false;
     const shred = jsonShredder(field, leafIndexes, batcher.targetLeaves, typed);
-    return { name, shred, leaf: leafIndexes[0] ?? -1, list: field.children.length > 0, seen: undefined };
+    // The target's types: a row that fits them changes nothing the merge decided (whichever file's first rows they came from).
+    return { name, shred, leaf: leafIndexes[0] ?? -1, list: field.children.length > 0, seen: jsonTypeOfField(field) };
   });
   const scanner = scanning ? new JsonlRowScanner(columns) : undefined;
   const fast = scanner && FastRows.open(columns, { leaves: batcher.targetLeaves, batcher });
