@@ -57,9 +57,13 @@ const INPUT_BYTES = READ_BLOCK + 64;
 const REGION_BUDGET = 8 << 20;
 const REGION_MIN = 16 << 10;
 const REGION_MAX = 1 << 20;
-/** A column's regions grow for a row that does not fit them empty (a text of many MB), up to this; a line, up to LINE_MAX. */
-const REGION_LARGEST = 256 << 20;
-const LINE_MAX = 256 << 20;
+/**
+ * A line up to LINE_MAX is the module's (its input grows for one longer than a read block), and
+ * its regions grow for a row that does not fit them empty, up to REGION_LARGEST. Longer lines
+ * are the byte scanner's: no faster here, and their copies in this memory would stay resident.
+ */
+const LINE_MAX = 8 << 20;
+const REGION_LARGEST = 16 << 20;
 /** Past this many declines, and more than one in DECLINES_PER_ROW rows, the rest of the file is left to the byte scanner. */
 const DECLINES_TRIED = 64;
 const DECLINES_PER_ROW = 8;
