@@ -7,12 +7,10 @@
  * scanner values them; every other line is declined, with nothing of it kept, and read by the
  * byte scanner or JSON.parse as before (jsonl.ts), after the rows taken so far are appended.
  *
- * Where the module cannot be had (the TypeScript sources run before a build, or a CPU without
- * the 128-bit SIMD WebAssembly needs), `open` returns undefined and every line takes the byte
- * scanner: the same rows, only slower.
+ * Where the module cannot be had (core/wasm-module.ts), `open` returns undefined and every line
+ * takes the byte scanner: the same rows, only slower.
  */
-import { readFileSync } from 'node:fs';
-import { distPath } from '../core/package-root.js';
+import { wasmModule } from '../core/wasm-module.js';
 import { storeKindOf, type LeafColumn, type StoreKind } from '../parquet/index.js';
 import { READ_BLOCK } from './jsonl-lines.js';
 import type { ScannedColumn } from './jsonl-scan.js';
@@ -84,22 +82,8 @@ export function setFastRowsMode(next: FastRowsMode): void {
 
 export const fastRowsTaken = () => taken;
 
-const WASM_FILE = distPath('wasm', 'jsonl-rows.wasm');
-let compiled: WebAssembly.Module | null | undefined;
 /** One instance per thread, taken by the file being read and given back after it. */
 let spare: RowsExports | undefined;
-
-function rowsModule(): WebAssembly.Module | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(readFileSync(WASM_FILE));
-    } catch {
-      // Not built, or not compilable here (see the top): the byte scanner reads every line.
-      compiled = null;
-    }
-  }
-  return compiled ?? undefined;
-}
 
 const align = (at: number) => Math.ceil(at / 64) * 64;
 
@@ -234,7 +218,7 @@ export class FastRows {
     let rows = spare;
     spare = undefined;
     if (!rows) {
-      const module = rowsModule();
+      const module = wasmModule('jsonl-rows');
       if (!module) return undefined;
       rows = new WebAssembly.Instance(module, {}).exports as unknown as RowsExports;
     }

@@ -1,4 +1,10 @@
-/** Scan RLE/bit-packed hybrid levels without materialising them: enough to prove a page is well formed. */
+/**
+ * Levels in the RLE/bit-packed hybrid: scanned without materialising them (enough to prove a
+ * page is well formed), and encoded.
+ */
+import { ByteWriter } from 'hyparquet-writer';
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { wasmModule } from '../core/wasm-module.js';
 
 export interface LevelScan {
   /** Offset just past the levels. */
@@ -81,4 +87,37 @@ export function scanLevels(
 
 export function bitWidthFor(maxLevel: number): number {
   return maxLevel === 0 ? 0 : 32 - Math.clz32(maxLevel);
+}
+
+interface LevelsExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  encodeLevels(levels: number, count: number, bitWidth: number, into: number): number;
+}
+
+let encoder: LevelsExports | null | undefined;
+
+/**
+ * `levels` (each under 2^bitWidth, bitWidth at most 16) in the RLE/bit-packed hybrid: the bytes
+ * hyparquet-writer's encoder writes, by its WebAssembly twin (assembly/levels.ts) where it can
+ * be had. A merge's worker ends before that encoder's byte-at-a-time calls are optimized.
+ */
+export function encodeLevels(levels: Uint16Array, bitWidth: number): Uint8Array {
+  if (encoder === undefined) {
+    const module = wasmModule('levels');
+    encoder = module ? (new WebAssembly.Instance(module, {}).exports as unknown as LevelsExports) : null;
+  }
+  if (!encoder) {
+    const writer = new ByteWriter();
+    writeRleBitPackedHybrid(writer, levels as unknown as number[], bitWidth);
+    return writer.getBytes();
+  }
+  const { memory } = encoder;
+  const input = Math.ceil(encoder.heapBase() / 8) * 8;
+  const output = input + levels.byteLength;
+  const end = output + Math.ceil(levels.length / 8) * (5 + bitWidth) + 16;
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  new Uint16Array(memory.buffer, input, levels.length).set(levels);
+  const written = encoder.encodeLevels(input, levels.length, bitWidth, output);
+  return new Uint8Array(memory.buffer, output, written).slice();
 }

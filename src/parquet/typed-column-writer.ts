@@ -2,7 +2,7 @@
  * Typed leaf columns (typed-leaves.ts) written as a row group: data pages (v2) whose values are
  * slices of the gathered buffers (PLAIN), or their indexes in a dictionary page where one pays
  * (a column of few distinct values: labels, buckets, rounded scores), levels run-length encoded
- * by hyparquet-writer's own encoder, the column chunk metadata and offset index as
+ * as hyparquet-writer's own encoder writes them (levels.ts), the column chunk metadata and offset index as
  * hyparquet-writer's writeColumn makes them. Its page cuts, dictionary rule and statistics are
  * redone here (and in typed-leaves.ts) on purpose: hyparquet-writer's (0.17.0, pinned) take
  * JavaScript values, which is what the typed buffers avoid. One difference: a dictionary of one
@@ -14,8 +14,8 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 
 type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIndex']>;
-import { addRowGroup, PAGE_BYTES, type WrittenChunk } from './leaf-columns.js';
-import { bitWidthFor } from './levels.js';
+import { addRowGroup, PAGE_BYTES, type LevelList, type WrittenChunk } from './leaf-columns.js';
+import { bitWidthFor, encodeLevels } from './levels.js';
 import type { LeafColumn } from './schema.js';
 import type { PresentValues, TypedLeaf } from './typed-leaves.js';
 
@@ -103,39 +103,34 @@ function indexBytes({ indexes, bitWidth }: DictionaryIndexes, from: number, to: 
 function writePage(parquet: ParquetWriter, leafColumn: LeafColumn, leaf: TypedLeaf, page: Page, dictionary?: DictionaryIndexes): number {
   const { maxDefinition, maxRepetition } = leafColumn;
   const { slotStart, slotEnd, valueStart, valueEnd } = page;
-  const levels = new ByteWriter();
-  let repetitionBytes = 0;
-  if (maxRepetition > 0) {
-    const repetitions = leaf.repetitionLevels.view().subarray(slotStart, slotEnd);
-    repetitionBytes = writeRleBitPackedHybrid(levels, repetitions as unknown as number[], bitWidthFor(maxRepetition));
-  }
-  let definitionBytes = 0;
-  if (maxDefinition > 0) {
-    const definitions = leaf.definitionLevels.view().subarray(slotStart, slotEnd);
-    definitionBytes = writeRleBitPackedHybrid(levels, definitions as unknown as number[], bitWidthFor(maxDefinition));
-  }
+  const encoded = (levels: LevelList, max: number) =>
+    max > 0 ? encodeLevels(levels.view().subarray(slotStart, slotEnd), bitWidthFor(max)) : new Uint8Array(0);
+  const repetitions = encoded(leaf.repetitionLevels, maxRepetition);
+  const definitions = encoded(leaf.definitionLevels, maxDefinition);
+  const levelBytes = repetitions.length + definitions.length;
   const values = dictionary ? indexBytes(dictionary, valueStart, valueEnd) : leaf.values.plain(valueStart, valueEnd);
   const compressed = stored(parquet, values);
   const out = parquet.writer;
   const headerStart = out.offset;
   writePageHeader(out, {
     type: 'DATA_PAGE_V2',
-    uncompressed_page_size: levels.offset + values.length,
-    compressed_page_size: levels.offset + compressed.length,
+    uncompressed_page_size: levelBytes + values.length,
+    compressed_page_size: levelBytes + compressed.length,
     data_page_header_v2: {
       num_values: slotEnd - slotStart,
       num_nulls: slotEnd - slotStart - (valueEnd - valueStart),
       num_rows: page.rows,
       encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN',
-      definition_levels_byte_length: definitionBytes,
-      repetition_levels_byte_length: repetitionBytes,
+      definition_levels_byte_length: definitions.length,
+      repetition_levels_byte_length: repetitions.length,
       is_compressed: parquet.compressors[parquet.codec] !== undefined,
     },
   } as Parameters<typeof writePageHeader>[1]);
   const headerSize = out.offset - headerStart;
-  out.appendBytes(levels.getBytes());
+  out.appendBytes(repetitions);
+  out.appendBytes(definitions);
   out.appendBytes(compressed);
-  return headerSize + levels.offset + values.length;
+  return headerSize + levelBytes + values.length;
 }
 
 /** Writes one leaf column's chunk at the writer's offset; returns it with its offset index (pages > 1, as writeColumn). */
