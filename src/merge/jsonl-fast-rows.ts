@@ -62,6 +62,8 @@ const REGION_MAX = 1 << 20;
  */
 const LINE_MAX = 8 << 20;
 const REGION_LARGEST = 16 << 20;
+/** ...and while all the columns' regions of values stay under this. */
+const REGIONS_LARGEST = 128 << 20;
 /** Past this many declines, and more than one in DECLINES_PER_ROW rows, the rest of the file is left to the byte scanner. */
 const DECLINES_TRIED = 64;
 const DECLINES_PER_ROW = 8;
@@ -157,7 +159,7 @@ export class FastRows {
   private layOut(share: number, inputBytes: number): void {
     const { columns, stores, keys } = this;
     let top = align(this.rows.heapBase());
-    this.descriptors = top;
+    const descriptors = top;
     top = align(top + columns.length * COLUMN_WORDS * 4);
     const keyAt = keys.map((key) => {
       const at = top;
@@ -167,7 +169,7 @@ export class FastRows {
     top = align(top);
     // Each column's regions, one after another: values, definition levels, repetition levels (lists), text ends (text).
     const regionsEnd: number[] = [];
-    this.regions = columns.map((column, c) => {
+    const regions = columns.map((column, c) => {
       const levels = align(share / 4);
       const values = top;
       const definitions = values + share;
@@ -178,11 +180,15 @@ export class FastRows {
       return { values, definitions, repetitions, ends };
     });
     // Last, so a longer line only moves the end of memory.
-    this.input = top;
-    this.inputBytes = inputBytes;
+    const input = top;
     top = align(top + inputBytes);
+    // Grown before anything changes: where it cannot be (a RangeError), the layout is as it was.
     const { memory } = this.rows;
     if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    this.descriptors = descriptors;
+    this.regions = regions;
+    this.input = input;
+    this.inputBytes = inputBytes;
     this.words = new Uint32Array(memory.buffer);
     this.bytes = new Uint8Array(memory.buffer);
     this.copied = undefined;
@@ -237,7 +243,7 @@ export class FastRows {
       // A line longer than a read block (joined from several): room for it, up to a limit.
       if (bytes.length > LINE_MAX) return false;
       this.drain();
-      this.layOut(this.share, bytes.length + 64);
+      if (!this.laidOutAgain(this.share, bytes.length + 64)) return false;
     }
     if (bytes !== this.copied) {
       this.bytes.set(bytes, this.input);
@@ -250,8 +256,7 @@ export class FastRows {
     while (status === FULL) {
       // Room for the row: the regions emptied into the leaves, else made larger (a value of many MB).
       if (this.pendingRows > 0) this.drain();
-      else if (this.share < REGION_LARGEST) this.layOut(this.share * 4, this.inputBytes);
-      else break;
+      else if (!this.grown()) break;
       if (bytes !== this.copied) return this.read(bytes, start, end);
       status = this.rows.row(this.input + start, this.input + end);
     }
@@ -267,6 +272,24 @@ export class FastRows {
     // The row group is written at the same row as without the module: its rows must be in the leaves by then.
     if (this.batcher?.wouldReach(this.pendingRows, this.pendingBytes)) this.drain();
     return true;
+  }
+
+  /** Whether the regions could be made four times as large (empty: nothing taken is pending). */
+  private grown(): boolean {
+    const share = this.share * 4;
+    if (share > REGION_LARGEST || share * this.columns.length > REGIONS_LARGEST) return false;
+    return this.laidOutAgain(share, this.inputBytes);
+  }
+
+  /** layOut, or false where the memory cannot grow that far (a RangeError; the layout stays as it was): the line is the byte scanner's. */
+  private laidOutAgain(share: number, inputBytes: number): boolean {
+    try {
+      this.layOut(share, inputBytes);
+      return true;
+    } catch (error) {
+      if (error instanceof RangeError) return false;
+      throw error;
+    }
   }
 
   /** Appends the rows taken so far to the leaves and counts them in the batcher (which may write a row group); without one, drops them. */
