@@ -116,18 +116,23 @@ function parsedRow(line: Buffer): Record<string, unknown> {
   return { index: row.index, x: row.x ?? null, t: text, l: row.l ?? null, b: row.b ?? null };
 }
 
+/** A run of `rows` generated lines in chunks of 1,000, committed on cpu0; returns the lines in index order. */
+function commitGeneratedLines(next: () => number, rows: number, inOrder: boolean): Buffer[] {
+  makeRun(dir, { start: 0, end: rows - 1, frequency: 1000, indexColumn: 'index' });
+  const lines: Buffer[] = [];
+  for (let start = 0; start < rows; start += 1000) {
+    const chunkLines = Array.from({ length: 1000 }, (_, k) => generatedLine(next, start + k, inOrder).bytes);
+    lines.push(...chunkLines);
+    const content = Buffer.concat(chunkLines.flatMap((line) => [line, Buffer.from('\n')]));
+    commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content }]);
+  }
+  return lines;
+}
+
 describe('the JSONL byte scanner reads what JSON.parse reads', () => {
   it('2,000 generated lines: numbers exact to the bit, text decoded the same, lists and nulls kept', async () => {
-    const next = seededRandom(20261129);
     const rows = 2000;
-    makeRun(dir, { start: 0, end: rows - 1, frequency: 1000, indexColumn: 'index' });
-    const lines: Buffer[] = [];
-    for (let start = 0; start < rows; start += 1000) {
-      const chunkLines = Array.from({ length: 1000 }, (_, k) => generatedLine(next, start + k).bytes);
-      lines.push(...chunkLines);
-      const content = Buffer.concat(chunkLines.flatMap((line) => [line, Buffer.from('\n')]));
-      commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content }]);
-    }
+    const lines = commitGeneratedLines(seededRandom(20261129), rows, false);
     const [outcome] = await mergeCommitted({ outputDir: dir });
     expect(outcome).toMatchObject({ path: 'jsonl', rows });
     const merged = (await readRows(outcome!.file)).map(plain) as Record<string, unknown>[];
@@ -337,16 +342,8 @@ describe('the WebAssembly row reader takes what the byte scanner takes, valued t
   };
 
   it('3,000 generated lines in key order: numbers exact to the bit, most rows taken by it, and the same file without it', async () => {
-    const next = seededRandom(20261130);
     const rows = 3000;
-    makeRun(dir, { start: 0, end: rows - 1, frequency: 1000, indexColumn: 'index' });
-    const lines: Buffer[] = [];
-    for (let start = 0; start < rows; start += 1000) {
-      const chunkLines = Array.from({ length: 1000 }, (_, k) => generatedLine(next, start + k, true).bytes);
-      lines.push(...chunkLines);
-      const content = Buffer.concat(chunkLines.flatMap((line) => [line, Buffer.from('\n')]));
-      commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content }]);
-    }
+    const lines = commitGeneratedLines(seededRandom(20261130), rows, true);
     setFastRowsMode('every line');
     const takenBefore = fastRowsTaken();
     const withReader = await mergedBytes();
