@@ -8,7 +8,7 @@
  * modules stay as tsc wrote them (tests import them).
  */
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,4 +58,7 @@ for (const [folder, name] of ENTRIES) {
       '',
     ].join('\n'),
   );
+  // A command is run by its path (npx, a global install's link): executable whether or not npm
+  // set the bit when it linked the package's bins, which in a fresh clone happens before the build.
+  if (name === 'main') chmodSync(main, 0o755);
 }
