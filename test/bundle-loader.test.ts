@@ -78,6 +78,14 @@ describe('bundled commands and their code cache', () => {
     expect(statSync(workerCache).size).toBeGreaterThan(0);
   });
 
+  it("each command's generated stub is executable, as npx and a global install's links run it", () => {
+    const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    for (const [name, stub] of Object.entries(packageJson.bin)) {
+      expect(statSync(path.join(repoRoot, stub)).mode & 0o111, name).toBe(0o111);
+      expect(readFileSync(path.join(repoRoot, stub), 'utf8').startsWith('#!/usr/bin/env node\n'), name).toBe(true);
+    }
+  });
+
   it('the generated command runs from an install path with a space in it', async () => {
     const spaced = path.join(dir, 'with space');
     for (const file of ['merge/main.js', 'merge/main.bundle.cjs', 'core/bundle-loader.js', 'core/atomic-file.js']) {
