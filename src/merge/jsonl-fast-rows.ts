@@ -10,7 +10,7 @@
  * Where the module cannot be had (core/wasm-module.ts), `open` returns undefined and every line
  * takes the byte scanner: the same rows, only slower.
  */
-import { wasmModule } from '../core/wasm-module.js';
+import { wasmInstance } from '../core/wasm-module.js';
 import { storeKindOf, type LeafColumn, type StoreKind } from '../parquet/index.js';
 import { READ_BLOCK } from './jsonl-lines.js';
 import type { ScannedColumn } from './jsonl-scan.js';
@@ -223,13 +223,16 @@ export class FastRows {
     if (!columns.every((column) => plain(column.name))) return undefined;
     let rows = spare;
     spare = undefined;
-    if (!rows) {
-      const module = wasmModule('jsonl-rows');
-      if (!module) return undefined;
-      rows = new WebAssembly.Instance(module, {}).exports as unknown as RowsExports;
-    }
+    rows ??= wasmInstance<RowsExports>('jsonl-rows');
+    if (!rows) return undefined;
     const stores = columns.map((column) => (target ? storeKindOf(target.leaves[column.leaf]!.element) : 'types'));
-    return new FastRows(rows, columns, stores, target?.batcher);
+    try {
+      return new FastRows(rows, columns, stores, target?.batcher);
+    } catch (error) {
+      // Its memory could not grow to the columns' regions (a RangeError): the byte scanner reads the file.
+      if (error instanceof RangeError) return undefined;
+      throw error;
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { ByteWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
-import { wasmModule } from '../core/wasm-module.js';
+import { wasmInstance } from '../core/wasm-module.js';
 
 export interface LevelScan {
   /** Offset just past the levels. */
@@ -103,10 +103,7 @@ let encoder: LevelsExports | null | undefined;
  * be had. A merge's worker ends before that encoder's byte-at-a-time calls are optimized.
  */
 export function encodeLevels(levels: Uint16Array, bitWidth: number): Uint8Array {
-  if (encoder === undefined) {
-    const module = wasmModule('levels');
-    encoder = module ? (new WebAssembly.Instance(module, {}).exports as unknown as LevelsExports) : null;
-  }
+  if (encoder === undefined) encoder = wasmInstance<LevelsExports>('levels') ?? null;
   if (!encoder) {
     const writer = new ByteWriter();
     writeRleBitPackedHybrid(writer, levels as unknown as number[], bitWidth);
