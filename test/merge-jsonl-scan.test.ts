@@ -5,6 +5,7 @@
  * of the same lines, and lines it must decline are still merged or refused as before.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
@@ -365,6 +366,26 @@ describe('the WebAssembly row reader takes what the byte scanner takes, valued t
     const without = await mergedBytes();
     expect(fastRowsTaken()).toBe(takenOff);
     await expectSameContent(withReader, without);
+  });
+
+  it('any number of columns, 1 to 70 (each share of its memory a different size): every row taken and read back', async () => {
+    setFastRowsMode('every line');
+    for (let columns = 1; columns <= 70; columns++) {
+      const outputDir = path.join(dir, `columns-${columns}`);
+      makeRun(outputDir, { start: 0, end: 2, frequency: 3, indexColumn: 'index' });
+      const rows = [0, 1, 2].map((index) => {
+        const row: Record<string, unknown> = { index };
+        for (let c = 1; c < columns; c++) row[`c${c}`] = c % 3 === 0 ? `text ${index} ${c}` : c % 3 === 1 ? [index, c / 4] : index * c;
+        return row;
+      });
+      commitChunk(outputDir, 'cpu0', { start: 0, end: 2 }, [
+        { name: 'rows.jsonl', content: rows.map((row) => JSON.stringify(row)).join('\n') },
+      ]);
+      const takenBefore = fastRowsTaken();
+      const [outcome] = await mergeCommitted({ outputDir });
+      expect(fastRowsTaken() - takenBefore, `${columns} columns`).toBe(3);
+      expect((await readRows(outcome!.file)).map(plain), `${columns} columns`).toEqual(rows);
+    }
   });
 
   it('text past ASCII at every offset around its 16-byte steps: well-formed UTF-8 taken as it is, each kind of malformed sequence declined', async () => {

@@ -88,6 +88,7 @@ export const fastRowsTaken = () => taken;
 let spare: RowsExports | undefined;
 
 const align = (at: number) => Math.ceil(at / 64) * 64;
+const alignDown = (at: number) => Math.floor(at / 64) * 64;
 
 /**
  * What the module may take of a column, given the types the file's rows gave it so far and how
@@ -147,7 +148,8 @@ export class FastRows {
     private readonly batcher: RowBatcher | undefined,
   ) {
     this.keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
-    this.share = Math.min(REGION_MAX, Math.max(REGION_MIN, Math.floor(REGION_BUDGET / columns.length)));
+    // A multiple of 64, as every region's start must be: the leaves' views of levels and text ends need aligned offsets.
+    this.share = alignDown(Math.min(REGION_MAX, Math.max(REGION_MIN, REGION_BUDGET / columns.length)));
     this.layOut(this.share, INPUT_BYTES);
   }
 
