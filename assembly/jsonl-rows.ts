@@ -240,6 +240,28 @@ function utf8Length(at: usize): usize {
   return 0;
 }
 
+/** Whether the text from `at` on (inside its quotes) ends at a quote without an escape, a control byte or malformed UTF-8 before it: what readText takes. */
+function textTaken(at: usize): bool {
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  const space = i8x16.splat(0x20);
+  for (;;) {
+    const mask = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v128.load(at), quote), i8x16.eq(v128.load(at), backslash)), i8x16.lt_s(v128.load(at), space)));
+    if (mask == 0) {
+      at += 16;
+      continue;
+    }
+    at += <usize>ctz(mask);
+    const byte = load<u8>(at);
+    if (byte == 0x22) return true;
+    if (byte < 0x80) return false;
+    const length = utf8Length(at);
+    if (length == 0) return false;
+    at += length;
+  }
+  return false;
+}
+
 /** Text without escapes at `at` (its opening quote), well-formed UTF-8, stored with its length; returns past its closing quote, or 0. */
 function readText(at: usize, column: usize): usize {
   const out = word(column, VALUES);
@@ -252,7 +274,8 @@ function readText(at: usize, column: usize): usize {
   const space = i8x16.splat(0x20);
   for (;;) {
     if (out + 4 + (to - from) + 16 > outEnd) {
-      full = true;
+      // Larger regions are worth asking for only if the text would be taken at all.
+      full = textTaken(to);
       return 0;
     }
     const bytes = v128.load(to);
@@ -269,7 +292,7 @@ function readText(at: usize, column: usize): usize {
     const length = utf8Length(to);
     if (length == 0) return 0;
     if (out + 4 + (to - from) + length > outEnd) {
-      full = true;
+      full = textTaken(to);
       return 0;
     }
     for (let i: usize = 0; i < length; i++) store<u8>(out + 4 + (to - from) + i, load<u8>(to + i));

@@ -368,6 +368,25 @@ describe('the WebAssembly row reader takes what the byte scanner takes, valued t
     await expectSameContent(withReader, without);
   });
 
+  it('a text past its regions with an escape or malformed UTF-8 at its end is declined, without growing them for it; a plain one is taken', async () => {
+    const long = 'x'.repeat(3_000_000);
+    const lines = [
+      JSON.stringify({ index: 0, t: 'first' }),
+      JSON.stringify({ index: 1, t: `${long}"` }),
+      Buffer.concat([Buffer.from(`{"index":2,"t":"${long}`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]).toString('latin1'),
+      JSON.stringify({ index: 3, t: long }),
+    ];
+    makeRun(dir, { start: 0, end: 3, frequency: 4, indexColumn: 'index' });
+    const content = Buffer.concat(lines.map((line) => Buffer.from(`${line}\n`, 'latin1')));
+    commitChunk(dir, 'cpu0', { start: 0, end: 3 }, [{ name: 'rows.jsonl', content }]);
+    setFastRowsMode('every line');
+    const takenBefore = fastRowsTaken();
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(fastRowsTaken() - takenBefore).toBe(2);
+    const texts = (await readRows(outcome!.file)).map((row) => row.t);
+    expect(texts).toEqual(['first', `${long}"`, `${long}\ufffd(`, long]);
+  });
+
   it('any number of columns, 1 to 70 (each share of its memory a different size): every row taken and read back', async () => {
     setFastRowsMode('every line');
     for (let columns = 1; columns <= 70; columns++) {
