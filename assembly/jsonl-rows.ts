@@ -4,8 +4,8 @@
 // text as a u32 length and its bytes with u32 ends), for the JS side to append to the leaves in
 // bulk. It reads what the JS byte scanner (jsonl-scan.ts) reads on its fast paths, valued the
 // same way, and declines everything else, which the JS scanner then reads: a row of the
-// columns' keys in their order, each present once; numbers exact without Number(); text
-// without escapes in well-formed UTF-8; null; lists of numbers and nulls. It never changes a column's types: a value that
+// columns' keys (in any order, each at most once, a missing one null); numbers exact without
+// Number(); text without escapes in well-formed UTF-8; null; lists of numbers and nulls. It never changes a column's types: a value that
 // would (a float in a column of ints so far, a value in a column of nulls so far) declines.
 
 // A column's descriptor: COLUMN_WORDS u32 words, filled by the JS side.
@@ -23,6 +23,7 @@ const ENDS = 10; // u32 text ends
 const ENDS_END = 11;
 const VALUES_START = 12; // text ends count from the values region's start
 const MARKS = 13; // 13-16: the four cursors as the row found them, for a row taken back
+const LAST_ROW = 17; // the row that last gave the column's key (rowNumber)
 const LOW = 72; // bytes 72-79 and 80-87: the least and greatest number taken, as numberBounds finds them
 const HIGH = 80;
 const COLUMN_WORDS = 22;
@@ -364,28 +365,70 @@ function listColumn(at: usize, column: usize): usize {
   return 0;
 }
 
-/** Whether the line at [at, end) is a row of the columns, in their order; its values are then in the regions. */
+@inline function columnAt(c: i32): usize {
+  return columns + (<usize>(c * COLUMN_WORDS) << 2);
+}
+
+/** Whether the key at `at` (its opening quote) is column `c`'s, quotes and all. */
+function keyIs(at: usize, end: usize, c: i32): bool {
+  const column = columnAt(c);
+  const key = word(column, KEY);
+  const keyLength = word(column, KEY_LENGTH);
+  if (at + keyLength > end) return false;
+  for (let i: usize = 0; i < keyLength; i++) if (load<u8>(at + i) != load<u8>(key + i)) return false;
+  return true;
+}
+
+/** The column whose key is at `at` (tried first: `expected`, the one after the previous key), or -1. */
+function keyColumn(at: usize, end: usize, expected: i32): i32 {
+  if (expected < columnCount && keyIs(at, end, expected)) return expected;
+  for (let c = 0; c < columnCount; c++) if (c != expected && keyIs(at, end, c)) return c;
+  return -1;
+}
+
+/** Rows read so far: a column's LAST_ROW says whether this row gave its key already. */
+let rowNumber: u32 = 0;
+
+/**
+ * Whether the line at [at, end) is a row of the columns: keys in any order (the usual one
+ * tried first), each at most once, the ones it lacks null as JSON.parse's path leaves them.
+ * Its values are then in the regions.
+ */
 function readRow(at: usize, end: usize): bool {
+  rowNumber++;
   at = skipSpace(at);
   if (load<u8>(at) != 0x7b) return false;
   at = skipSpace(at + 1);
-  for (let c = 0; c < columnCount; c++) {
-    const column = columns + (<usize>(c * COLUMN_WORDS) << 2);
-    const key = word(column, KEY);
-    const keyLength = word(column, KEY_LENGTH);
-    if (at + keyLength > end) return false;
-    for (let i: usize = 0; i < keyLength; i++) if (load<u8>(at + i) != load<u8>(key + i)) return false;
-    at = skipSpace(at + keyLength);
-    if (load<u8>(at) != 0x3a) return false;
-    at = skipSpace(at + 1);
-    at = word(column, LIST) != 0 ? listColumn(at, column) : scalarColumn(at, column);
-    if (at == 0) return false;
-    at = skipSpace(at);
-    const separator = load<u8>(at++);
-    if (separator != (c == columnCount - 1 ? 0x7d : 0x2c)) return false;
-    at = skipSpace(at);
+  if (load<u8>(at) == 0x7d) at = skipSpace(at + 1);
+  else {
+    for (let expected = 0; ; ) {
+      if (load<u8>(at) != 0x22) return false;
+      const c = keyColumn(at, end, expected);
+      if (c < 0) return false;
+      const column = columnAt(c);
+      if (<u32>word(column, LAST_ROW) == rowNumber) return false;
+      setWord(column, LAST_ROW, rowNumber);
+      at = skipSpace(at + word(column, KEY_LENGTH));
+      if (load<u8>(at) != 0x3a) return false;
+      at = skipSpace(at + 1);
+      at = word(column, LIST) != 0 ? listColumn(at, column) : scalarColumn(at, column);
+      if (at == 0) return false;
+      at = skipSpace(at);
+      const separator = load<u8>(at++);
+      at = skipSpace(at);
+      if (separator == 0x7d) break;
+      if (separator != 0x2c) return false;
+      expected = c + 1;
+    }
   }
-  return at == end;
+  if (at != end) return false;
+  for (let c = 0; c < columnCount; c++) {
+    const column = columnAt(c);
+    if (<u32>word(column, LAST_ROW) == rowNumber) continue;
+    if (word(column, LIST) != 0 && !pushLevel(column, REPETITIONS, REPETITIONS_END, 0)) return false;
+    if (!pushLevel(column, DEFINITIONS, DEFINITIONS_END, 0)) return false;
+  }
+  return true;
 }
 
 /**
@@ -394,7 +437,7 @@ function readRow(at: usize, end: usize): bool {
  */
 export function row(start: usize, end: usize): i32 {
   for (let c = 0; c < columnCount; c++) {
-    const column = columns + (<usize>(c * COLUMN_WORDS) << 2);
+    const column = columnAt(c);
     setWord(column, MARKS, word(column, VALUES));
     setWord(column, MARKS + 1, word(column, DEFINITIONS));
     setWord(column, MARKS + 2, word(column, REPETITIONS));
@@ -403,7 +446,7 @@ export function row(start: usize, end: usize): i32 {
   full = false;
   if (readRow(start, end)) return ACCEPTED;
   for (let c = 0; c < columnCount; c++) {
-    const column = columns + (<usize>(c * COLUMN_WORDS) << 2);
+    const column = columnAt(c);
     setWord(column, VALUES, word(column, MARKS));
     setWord(column, DEFINITIONS, word(column, MARKS + 1));
     setWord(column, REPETITIONS, word(column, MARKS + 2));

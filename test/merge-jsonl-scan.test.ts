@@ -368,6 +368,30 @@ describe('the WebAssembly row reader takes what the byte scanner takes, valued t
     await expectSameContent(withReader, without);
   });
 
+  it('keys in any order, some left out, one given twice: every row taken but the one with the repeated key, read back as JSON.parse reads them', async () => {
+    const next = seededRandom(20261201);
+    const keys = ['index', 'n', 't', 'l', 'f'];
+    const rows = Array.from({ length: 400 }, (_, index) => {
+      const row: Record<string, unknown> = { index, n: index * 3, t: `text ${index}`, l: [index, 0.5], f: index / 8 };
+      // Keys shuffled; each but index left out one time in five.
+      const order = keys.slice(1).sort(() => next() - 0.5);
+      const kept = order.filter(() => next() >= 0.2);
+      return Object.fromEntries([['index', index], ...kept.map((key) => [key, row[key]])]);
+    });
+    const lines = rows.map((row) => JSON.stringify(row));
+    // The first row holds every key, so the schema has them all; one row repeats a key (JSON.parse keeps the last).
+    lines[0] = JSON.stringify({ index: 0, n: 0, t: 'text 0', l: [0, 0.5], f: 0 });
+    lines[7] = '{"index":7,"n":1,"t":"a","n":21}';
+    makeRun(dir, { start: 0, end: 399, frequency: 400, indexColumn: 'index' });
+    commitChunk(dir, 'cpu0', { start: 0, end: 399 }, [{ name: 'rows.jsonl', content: lines.join('\n') }]);
+    setFastRowsMode('every line');
+    const takenBefore = fastRowsTaken();
+    const [outcome] = await mergeCommitted({ outputDir: dir });
+    expect(fastRowsTaken() - takenBefore).toBe(399);
+    const expected = lines.map((line) => ({ n: null, t: null, l: null, f: null, ...(JSON.parse(line) as object) }));
+    expect((await readRows(outcome!.file)).map(plain)).toEqual(expected);
+  });
+
   it('a text past its regions with an escape or malformed UTF-8 at its end is declined, without growing them for it; a plain one is taken', async () => {
     const long = 'x'.repeat(3_000_000);
     const lines = [

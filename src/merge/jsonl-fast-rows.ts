@@ -1,7 +1,7 @@
 /**
  * The usual JSONL row read by WebAssembly (assembly/jsonl-rows.ts, built into
- * dist/wasm/jsonl-rows.wasm): a row of the file's columns in the target's order, with numbers,
- * text without escapes, nulls and lists of numbers, read about four times as fast as the byte
+ * dist/wasm/jsonl-rows.wasm): a row of the target's columns (keys in any order, a missing one
+ * null), with numbers, text without escapes, nulls and lists of numbers, read about four times as fast as the byte
  * scanner reads it, into regions of the module's memory that are appended to the typed leaves
  * in bulk. It takes only rows that change no column's types, valued exactly as the byte
  * scanner values them; every other line is declined, with nothing of it kept, and read by the
