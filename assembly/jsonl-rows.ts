@@ -370,7 +370,7 @@ function listColumn(at: usize, column: usize): usize {
 }
 
 /** Whether the key at `at` (its opening quote) is column `c`'s, quotes and all. */
-function keyIs(at: usize, end: usize, c: i32): bool {
+@inline function keyIs(at: usize, end: usize, c: i32): bool {
   const column = columnAt(c);
   const key = word(column, KEY);
   const keyLength = word(column, KEY_LENGTH);
@@ -380,8 +380,12 @@ function keyIs(at: usize, end: usize, c: i32): bool {
 }
 
 /** The column whose key is at `at` (tried first: `expected`, the one after the previous key), or -1. */
-function keyColumn(at: usize, end: usize, expected: i32): i32 {
+@inline function keyColumn(at: usize, end: usize, expected: i32): i32 {
   if (expected < columnCount && keyIs(at, end, expected)) return expected;
+  return otherKeyColumn(at, end, expected);
+}
+
+function otherKeyColumn(at: usize, end: usize, expected: i32): i32 {
   for (let c = 0; c < columnCount; c++) if (c != expected && keyIs(at, end, c)) return c;
   return -1;
 }
