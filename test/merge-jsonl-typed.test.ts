@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readOffsetIndex } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCommitted } from '../src/merge/index.js';
-import { PresentValues } from '../src/parquet/typed-leaves.js';
+import { PresentValues } from '../src/parquet/present-values.js';
 import { commitChunk, makeRun, plain, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 let duckdb: typeof import('@duckdb/node-api') | undefined;

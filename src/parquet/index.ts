@@ -34,12 +34,5 @@ export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
 export { appendLeafColumns, emptyLeaves, forEachDataPage, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';
 export { SourceFile } from './source-file.js';
 export { writeTypedRowGroup } from './typed-column-writer.js';
-export {
-  emptyTypedLeaves,
-  latin1Slice,
-  reuseTypedLeaves,
-  storeKindOf,
-  typedLeavesFit,
-  type StoreKind,
-  type TypedLeaf,
-} from './typed-leaves.js';
+export { latin1Slice, storeKindOf, type StoreKind } from './present-values.js';
+export { emptyTypedLeaves, reuseTypedLeaves, typedLeavesFit, type TypedLeaf } from './typed-leaves.js';

@@ -17,7 +17,8 @@ type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIn
 import { addRowGroup, PAGE_BYTES, type LevelList, type WrittenChunk } from './leaf-columns.js';
 import { bitWidthFor, encodeLevels } from './levels.js';
 import type { LeafColumn } from './schema.js';
-import type { PresentValues, TypedLeaf } from './typed-leaves.js';
+import type { PresentValues } from './present-values.js';
+import type { TypedLeaf } from './typed-leaves.js';
 
 interface Page {
   /** Value slots [slotStart, slotEnd) and present values [valueStart, valueEnd). */

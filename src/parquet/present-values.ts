@@ -1,0 +1,370 @@
+/**
+ * A typed leaf's present values, in their physical type's PLAIN layout: numbers in one
+ * Float64Array, strings as length-prefixed UTF-8 in one growing buffer (see typed-leaves.ts).
+ * Also how a leaf's schema element maps to such a store, the page bytes, the dictionary rule
+ * and the statistics made from them.
+ */
+import type { SchemaElement } from 'hyparquet';
+import { withRoom } from './grow.js';
+import { bitWidthFor } from './levels.js';
+
+/** `null`: an all-null column (INT32 annotated NULL), which takes no value. */
+export type StoreKind = 'bool' | 'int32' | 'int64' | 'float' | 'double' | 'text' | 'json' | 'null';
+
+const PLAIN_NUMBER_TYPES = new Set(['BOOLEAN', 'INT32', 'INT64', 'FLOAT', 'DOUBLE']);
+
+/** How a leaf's values are stored typed, or undefined where its annotation needs the general writer's conversion. */
+export function storeKindOf(element: SchemaElement): StoreKind | undefined {
+  const { type, converted_type: converted, logical_type: logical } = element;
+  if (type === 'BYTE_ARRAY') {
+    if (converted === 'JSON' || logical?.type === 'JSON') return 'json';
+    const plainText = (converted === undefined || converted === 'UTF8') && (logical === undefined || logical.type === 'STRING');
+    return plainText ? 'text' : undefined;
+  }
+  if (!type || !PLAIN_NUMBER_TYPES.has(type) || converted !== undefined) return undefined;
+  // An all-null JSONL column: INT32 annotated NULL, whose values are never present.
+  if (logical?.type === 'NULL' && type === 'INT32') return 'null';
+  if (logical !== undefined) return undefined;
+  return ({ BOOLEAN: 'bool', INT32: 'int32', INT64: 'int64', FLOAT: 'float', DOUBLE: 'double' } as const)[
+    type as 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE'
+  ];
+}
+
+const INITIAL_VALUES = 1024;
+/** Values sampled to judge whether a dictionary pays (hyparquet-writer samples as many). */
+const DICTIONARY_SAMPLE = 1000;
+/** A sampled text longer than twice this is told apart by its length and this many bytes at each end. */
+const SAMPLE_KEY_ENDS = 64;
+
+/** bytes[start, end) as latin1 (one character per byte), by Buffer's own decoder: toString('latin1') without its argument checks. */
+export function latin1Slice(bytes: Buffer, start: number, end: number): string {
+  return (bytes as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+}
+const TWO_TO_32 = 2 ** 32;
+
+/** Bytes per value of the fixed-width kinds in PLAIN (booleans are bits: see plain). */
+const WIDTH: Record<StoreKind, number> = { bool: 0, int32: 4, int64: 8, float: 4, double: 8, text: 0, json: 0, null: 4 };
+
+/**
+ * A leaf's present values (nulls are only levels), in PLAIN order. `push` takes the value as
+ * JSON.parse gives it; it returns a problem for a value the column cannot hold exactly, or
+ * undefined. Every number kind is held in one Float64Array (JSONL integers are safe integers,
+ * exact in a double) and cut to its physical layout when a page is written: one array type for
+ * every column keeps the code that fills and reads them monomorphic.
+ */
+export class PresentValues {
+  count = 0;
+  private numbers: Float64Array;
+  /** Text: each value as a 4-byte little-endian length and its UTF-8 bytes, one after another. */
+  private bytes: Uint8Array;
+  private bytesLength = 0;
+  /** Text: where each value's bytes end (its length prefix included). */
+  private ends: Uint32Array;
+  /** Numbers: the least and greatest value so far, kept as they come so statistics need no scan... */
+  private low = Infinity;
+  private high = -Infinity;
+  /** ...while they hold: not once values were taken back, or a NaN came. */
+  private boundsKnown = true;
+
+  constructor(readonly kind: StoreKind) {
+    const text = kind === 'text' || kind === 'json';
+    this.numbers = new Float64Array(text ? 0 : INITIAL_VALUES);
+    this.bytes = new Uint8Array(text ? 64 * INITIAL_VALUES : 0);
+    this.ends = new Uint32Array(text ? INITIAL_VALUES : 0);
+  }
+
+  push(value: unknown): string | undefined {
+    switch (this.kind) {
+      case 'text':
+        if (typeof value !== 'string') return `holds ${typeof value} where text is stored`;
+        this.pushText(value);
+        return undefined;
+      case 'json':
+        this.pushText(JSON.stringify(value));
+        return undefined;
+      case 'bool':
+        if (typeof value !== 'boolean') return `holds ${typeof value} where booleans are stored`;
+        this.pushNumber(value ? 1 : 0);
+        return undefined;
+      case 'int64':
+        if (!Number.isSafeInteger(value)) return `holds ${String(value)} where 64-bit integers are stored`;
+        this.pushNumber(value as number);
+        return undefined;
+      case 'null':
+        return 'holds a value, and the column only holds nulls in the other chunks';
+      case 'int32':
+        if (typeof value !== 'number' || (value | 0) !== value) return `holds ${String(value)} where 32-bit integers are stored`;
+        this.pushNumber(value);
+        return undefined;
+      default:
+        if (typeof value !== 'number') return `holds ${typeof value} where numbers are stored`;
+        this.pushNumber(value);
+        return undefined;
+    }
+  }
+
+  /** A value of a numeric kind, unchecked (as push takes it once checked; booleans as 0 or 1). */
+  pushNumber(value: number): void {
+    if (this.count === this.numbers.length) this.numbers = withRoom(this.numbers, this.count, this.count + 1);
+    this.numbers[this.count++] = value;
+    if (value < this.low) this.low = value;
+    if (value > this.high) this.high = value;
+    if (value !== value) this.boundsKnown = false;
+  }
+
+  /**
+   * Numbers read elsewhere (the JSONL WebAssembly row reader), checked there as push checks
+   * them, appended as they are; `low` and `high` are their least and greatest (none is NaN).
+   */
+  appendNumbers(numbers: Float64Array, low: number, high: number): void {
+    const needed = this.count + numbers.length;
+    if (needed > this.numbers.length) this.numbers = withRoom(this.numbers, this.count, needed);
+    this.numbers.set(numbers, this.count);
+    this.count = needed;
+    if (low < this.low) this.low = low;
+    if (high > this.high) this.high = high;
+  }
+
+  /**
+   * Text values read elsewhere, as pushUtf8 stores them: `bytes` holds each value's length
+   * prefix and bytes, `ends` where each value ends counted from the start of `bytes`.
+   */
+  appendText(bytes: Uint8Array, ends: Uint32Array): void {
+    const start = this.bytesLength;
+    if (start + bytes.length > this.bytes.length) this.bytes = withRoom(this.bytes, start, start + bytes.length);
+    this.bytes.set(bytes, start);
+    if (this.count + ends.length > this.ends.length) this.ends = withRoom(this.ends, this.count, this.count + ends.length);
+    for (let i = 0; i < ends.length; i++) this.ends[this.count + i] = start + ends[i]!;
+    this.count += ends.length;
+    this.bytesLength = start + bytes.length;
+  }
+
+  /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
+  private textRoom(bytes: number): number {
+    // Checked here, not only in withRoom: it serves four array kinds, so a call per value is not inlined.
+    if (this.bytesLength + 4 + bytes > this.bytes.length) this.bytes = withRoom(this.bytes, this.bytesLength, this.bytesLength + 4 + bytes);
+    if (this.count === this.ends.length) this.ends = withRoom(this.ends, this.count, this.count + 1);
+    return this.bytesLength;
+  }
+
+  private endText(start: number, written: number): void {
+    this.bytes[start] = written & 0xff;
+    this.bytes[start + 1] = (written >>> 8) & 0xff;
+    this.bytes[start + 2] = (written >>> 16) & 0xff;
+    this.bytes[start + 3] = (written >>> 24) & 0xff;
+    this.bytesLength = start + 4 + written;
+    this.ends[this.count++] = this.bytesLength;
+  }
+
+  pushText(text: string): void {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: room for the worst case, then the bytes written counted.
+    const start = this.textRoom(3 * text.length);
+    const { written } = encoder.encodeInto(text, this.bytes.subarray(start + 4));
+    this.endText(start, written);
+  }
+
+  /** A text value given as its UTF-8 bytes, source[from, to) (valid UTF-8: the caller checked). */
+  pushUtf8(source: Uint8Array, from: number, to: number): void {
+    const start = this.textRoom(to - from);
+    const into = this.bytes;
+    if (to - from < 64) for (let i = from, at = start + 4; i < to; i++, at++) into[at] = source[i]!;
+    else into.set(source.subarray(from, to), start + 4);
+    this.endText(start, to - from);
+  }
+
+  /**
+   * The values as a dictionary (the distinct values in first-seen order, as values of this
+   * kind) and each value's index in it, where that pays, as hyparquet-writer judges it: a sample
+   * spread over the values shows repeats (distinct bytes at most 90% of the sampled), and the
+   * distinct values with their bit-packed indexes come to at most half the values' PLAIN bytes
+   * (the build stops once the distinct values alone are past that).
+   * Booleans never (PLAIN packs them into bits already).
+   */
+  dictionary(): { values: PresentValues; indexes: Int32Array } | undefined {
+    const { count, kind, numbers } = this;
+    if (count === 0 || kind === 'bool' || kind === 'null') return undefined;
+    const text = kind === 'text' || kind === 'json';
+    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytesLength);
+    const startOf = (i: number) => (i === 0 ? 0 : this.ends[i - 1]!);
+    // Text by its bytes (latin1 keeps each byte as one character); numbers by value, -0 apart from 0.
+    const keyOf = text
+      ? (i: number) => latin1Slice(bytes, startOf(i) + 4, this.ends[i]!)
+      : (i: number) => (numbers[i] === 0 && 1 / numbers[i]! < 0 ? '-0' : numbers[i]!);
+    const width = WIDTH[kind];
+    const sizeOf = text ? (i: number) => this.ends[i]! - startOf(i) : () => width;
+    // The sample tells long texts apart by their length and ends alone, not a copy of each: it only
+    // decides whether to try, and the build below compares whole values.
+    const sampleKeyOf = text
+      ? (i: number) => {
+          const from = startOf(i) + 4;
+          const to = this.ends[i]!;
+          if (to - from <= 2 * SAMPLE_KEY_ENDS) return keyOf(i);
+          return `${to - from}:${latin1Slice(bytes, from, from + SAMPLE_KEY_ENDS)}${latin1Slice(bytes, to - SAMPLE_KEY_ENDS, to)}`;
+        }
+      : keyOf;
+    const sampled = Math.min(count, DICTIONARY_SAMPLE);
+    const inSample = new Set<string | number>();
+    let sampleBytes = 0;
+    let sampleDistinctBytes = 0;
+    for (let k = 0; k < sampled; k++) {
+      const i = sampled === 1 ? 0 : Math.floor((k * (count - 1)) / (sampled - 1));
+      const key = sampleKeyOf(i);
+      sampleBytes += sizeOf(i);
+      if (!inSample.has(key)) {
+        inSample.add(key);
+        sampleDistinctBytes += sizeOf(i);
+      }
+    }
+    if (sampleDistinctBytes > 0.9 * sampleBytes) return undefined;
+    const limit = this.endByte(count - 1) / 2;
+    const distinct = new PresentValues(kind);
+    const indexOf = new Map<string | number, number>();
+    const indexes = new Int32Array(count);
+    let distinctBytes = 0;
+    for (let i = 0; i < count; i++) {
+      const key = keyOf(i);
+      let index = indexOf.get(key);
+      if (index === undefined) {
+        distinctBytes += sizeOf(i);
+        if (distinctBytes > limit) return undefined;
+        index = distinct.count;
+        indexOf.set(key, index);
+        if (text) distinct.pushUtf8(this.bytes, startOf(i) + 4, this.ends[i]!);
+        else distinct.pushNumber(numbers[i]!);
+      }
+      indexes[i] = index;
+    }
+    // As hyparquet-writer: the dictionary and its bit-packed indexes together at most half the PLAIN bytes.
+    const indexBytes = Math.ceil((count * Math.max(1, bitWidthFor(distinct.count - 1))) / 8);
+    if (distinctBytes + indexBytes > limit) return undefined;
+    return { values: distinct, indexes };
+  }
+
+  /** Drops the values past the first `count` (a row taken back). */
+  truncate(count: number): void {
+    if (count === this.count) return;
+    this.count = count;
+    // Emptied, the bounds start again; values taken back may have been the bounds: scanned for when asked.
+    this.boundsKnown = count === 0;
+    if (count === 0) {
+      this.low = Infinity;
+      this.high = -Infinity;
+    }
+    if (this.kind === 'text' || this.kind === 'json') this.bytesLength = count === 0 ? 0 : this.ends[count - 1]!;
+  }
+
+  /** Bytes per value in PLAIN where every value takes the same (numbers), else 0 (text, booleans). */
+  get fixedWidth(): number {
+    return WIDTH[this.kind];
+  }
+
+  /** Where value `index`'s PLAIN bytes end, counted from the first value's (booleans: in bits' worth, rounded down). */
+  endByte(index: number): number {
+    const { kind } = this;
+    if (kind === 'text' || kind === 'json') return this.ends[index]!;
+    if (kind === 'bool') return (index + 1) >>> 3;
+    return (index + 1) * WIDTH[kind];
+  }
+
+  /** The PLAIN bytes of values [from, to): a view of text and doubles, the other kinds cut to their width. */
+  plain(from: number, to: number): Uint8Array {
+    const { kind, numbers } = this;
+    if (kind === 'text' || kind === 'json') {
+      const start = from === 0 ? 0 : this.ends[from - 1]!;
+      return this.bytes.subarray(start, to === 0 ? 0 : this.ends[to - 1]!);
+    }
+    if (kind === 'double') return new Uint8Array(numbers.buffer, numbers.byteOffset + from * 8, (to - from) * 8);
+    if (kind === 'bool') {
+      // PLAIN booleans are bit-packed, first value in the lowest bit.
+      const packed = new Uint8Array(Math.ceil((to - from) / 8));
+      for (let i = from; i < to; i++) if (numbers[i]) packed[(i - from) >>> 3]! |= 1 << ((i - from) & 7);
+      return packed;
+    }
+    if (kind === 'int64') {
+      // Little-endian halves of each safe integer: low 32 bits unsigned, then the high bits (two's complement).
+      const halves = new Uint32Array((to - from) * 2);
+      for (let i = from, k = 0; i < to; i++, k += 2) {
+        const value = numbers[i]!;
+        const high = Math.floor(value / TWO_TO_32);
+        halves[k] = value - high * TWO_TO_32;
+        halves[k + 1] = high >>> 0;
+      }
+      return new Uint8Array(halves.buffer);
+    }
+    const cut = kind === 'float' ? Float32Array.from(numbers.subarray(from, to)) : Int32Array.from(numbers.subarray(from, to));
+    return new Uint8Array(cut.buffer);
+  }
+
+  /**
+   * Min and max as hyparquet-writer's statistics hold them (numbers, bigints, booleans; text and
+   * JSON as their UTF-8 bytes, in byte order), NaN left out and counted, zeros signed as the
+   * Parquet spec says (min -0, max +0).
+   */
+  statistics(): { min_value?: unknown; max_value?: unknown; nan_count?: bigint } {
+    const { count, kind } = this;
+    if (kind === 'text' || kind === 'json') return count === 0 ? {} : this.textBounds();
+    let min = this.low;
+    let max = this.high;
+    let nans = 0;
+    if (!this.boundsKnown) {
+      // Values were taken back (they may have been the bounds), or one is NaN: found again.
+      min = Infinity;
+      max = -Infinity;
+      const values = this.numbers;
+      for (let i = 0; i < count; i++) {
+        const value = values[i]!;
+        if (value !== value) nans++;
+        else {
+          if (value < min) min = value;
+          if (value > max) max = value;
+        }
+      }
+    }
+    const floating = kind === 'float' || kind === 'double';
+    const nan_count = floating ? BigInt(nans) : undefined;
+    if (nans === count) return { nan_count };
+    if (kind === 'bool') return { min_value: min === 1, max_value: max === 1 };
+    if (kind === 'int64') return { min_value: BigInt(min), max_value: BigInt(max) };
+    // A float's bounds as the column holds them: rounded to single precision.
+    if (kind === 'float') return { min_value: Math.fround(min) || -0, max_value: Math.fround(max) || 0, nan_count };
+    return { min_value: min === 0 ? -0 : min, max_value: max === 0 ? 0 : max, nan_count };
+  }
+
+  private textBounds(): { min_value: Uint8Array; max_value: Uint8Array } {
+    const { ends, count } = this;
+    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytesLength);
+    let minStart = 4;
+    let minEnd = ends[0]!;
+    let maxStart = minStart;
+    let maxEnd = minEnd;
+    for (let i = 1; i < count; i++) {
+      const start = ends[i - 1]! + 4;
+      const end = ends[i]!;
+      if (compareBytes(bytes, start, end, minStart, minEnd) < 0) {
+        minStart = start;
+        minEnd = end;
+      } else if (compareBytes(bytes, start, end, maxStart, maxEnd) > 0) {
+        maxStart = start;
+        maxEnd = end;
+      }
+    }
+    // Copies (this.bytes is a Uint8Array, whose slice copies): a view would keep the whole row group's text alive.
+    return { min_value: this.bytes.slice(minStart, minEnd), max_value: this.bytes.slice(maxStart, maxEnd) };
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Bytes compared one by one before the rest is left to Buffer.compare (values alike for long are compared natively). */
+const COMPARED_IN_JS = 32;
+
+/** Unsigned byte order of bytes[aStart, aEnd) and bytes[bStart, bEnd), as Parquet orders byte arrays. */
+function compareBytes(bytes: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart, COMPARED_IN_JS);
+  for (let i = 0; i < length; i++) {
+    const difference = bytes[aStart + i]! - bytes[bStart + i]!;
+    if (difference !== 0) return difference;
+  }
+  if (length < COMPARED_IN_JS) return aEnd - aStart - (bEnd - bStart);
+  return bytes.compare(bytes, bStart + length, bEnd, aStart + length, aEnd);
+}
