@@ -92,11 +92,12 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
     // Checked before the line is read: past the sample, a huge row is not read for nothing.
     if (sampled && !inSample(rows, bytesRead)) return false;
-    if (fast?.read(bytes, start, end) || scanner?.scan(bytes, start, end, undefined, true)) {
+    const taken = fast?.read(bytes, start, end);
+    if (taken || scanner?.scan(bytes, start, end, undefined, true)) {
       rows++;
       bytesRead += end - start;
-      // The byte scanner may have widened a column (a float in a column of ints so far).
-      fast?.retype();
+      // The byte scanner may have widened a column (a float in a column of ints so far); the reader never does.
+      if (!taken) fast?.retype();
       return;
     }
     const text = bytes.toString('utf8', start, end);
