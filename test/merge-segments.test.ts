@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
 import { WorkerPool } from '../src/core/worker-pool.js';
+import { IndexCheck } from '../src/merge/verify.js';
 import { commitChunk, makeRun, readMetadata, readRows, removeDir, tempDir } from './merge-helpers.js';
 
 /** How many requests of a kind (a segment to encode, a JSONL schema to infer) went to the worker pools. */
@@ -180,6 +181,27 @@ describe.skipIf(availableParallelism() < 2)('segments encoded on worker threads 
     const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toContain(`${damaged} is corrupt`);
+    expect(readdirSync(dir).filter((name) => name.startsWith('dataset_') || name.includes('.tmp'))).toEqual([]);
+  });
+
+  it("an index written twice inside a worker's segment is found by the index check read back while the merge goes on", async () => {
+    const written = vi.spyOn(IndexCheck.prototype, 'written');
+    makeRun(dir, { start: 0, end: 249_999, frequency: 50_000, indexColumn: 'index' });
+    let chunkOfDuplicate = '';
+    for (let start = 0; start < 250_000; start += 50_000) {
+      let content = '';
+      // Row 120,001 says index 120,000 (and 120,001 is nowhere).
+      for (let i = start; i < start + 50_000; i++) content += `${JSON.stringify({ index: i === 120_001 ? 120_000 : i, v: i % 7 })}\n`;
+      const chunk = commitChunk(dir, 'cpu0', { start, end: start + 49_999 }, [{ name: 'rows.jsonl', content }]);
+      if (start === 100_000) chunkOfDuplicate = chunk.split('/').pop()!;
+    }
+    const error = await mergeCommitted({ outputDir: dir }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toContain(
+      `failed the "index" index check: index 120000 appears more than once (again in ${chunkOfDuplicate})`,
+    );
+    // Three segments' row groups, each read back as it was placed.
+    expect(written).toHaveBeenCalledTimes(3);
     expect(readdirSync(dir).filter((name) => name.startsWith('dataset_') || name.includes('.tmp'))).toEqual([]);
   });
 });

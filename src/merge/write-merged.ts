@@ -37,7 +37,7 @@ import { MERGE_RECORD_KEY, MERGE_SUMMARY_KEY, summaryOf, type MergePath, type Me
 import { checkReencodable, sourceReencodeProblem } from './reencode.js';
 import { ROW_GROUP_BYTES, ROW_GROUP_ROWS, worthCopying } from './row-batcher.js';
 import { chunkDataFiles } from './chunk-files.js';
-import { verifyMergedFile } from './verify.js';
+import { IndexCheck, verifyMergedFile } from './verify.js';
 
 export type { MergePath } from './merge-record.js';
 
@@ -209,17 +209,21 @@ async function writeChunks(
   chunks: readonly ChunkDirEntry[],
   resolve: Resolve,
   { workers, totals }: Parallelism,
+  indexCheck: IndexCheck | undefined,
 ) {
   const creators = new Set<string | undefined>();
   const slots: Slot[] = [];
   const pageIndexes: PageIndexes[] = [];
   const recorded: RecordedChunk[] = [];
+  // Checked in file order: after a copied row group, the rest are checked once the footer is written.
+  let early = indexCheck;
   const gathered = new GatheredRows(
     out,
     job,
     workers,
     ({ group, indexes }) => {
       slots.push({ encoded: group });
+      early?.written(group, out.flushed);
       group.columns.forEach((chunk, index) => pageIndexes.push({ chunk, ...indexes[index]! }));
     },
     totals,
@@ -246,6 +250,7 @@ async function writeChunks(
           }
           // Rows gathered so far come first: the file stays in index order.
           await gathered.drain();
+          early = undefined;
           for (const raw of copyRowGroups(out, source, layout.target, checking, [groupIndex])) slots.push({ raw });
           creators.add(source.footer.metadata.created_by);
         }
@@ -300,6 +305,14 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
   // Decoding every page is CPU work worth spreading over the cores; walking headers is not.
   const pool = decode ? PageCheckPool.open() : undefined;
   let synced: Promise<void> | undefined;
+  // The index column of row groups written again is read back while later ones are encoded.
+  const indexCheck =
+    request.indexColumn === undefined
+      ? undefined
+      : IndexCheck.whileWriting(
+          { file: tempPath, shownAs: finalPath, schema: targetSchema, column: request.indexColumn },
+          request.chunks.map((chunk) => chunk.range),
+        );
   try {
     const job = { target: layout.target, schema: targetSchema, decodeChecks: decode };
     const { slots, recorded, creators, pageIndexes } = await writeChunks(
@@ -310,6 +323,7 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
       request.chunks,
       request.resolve,
       parallel,
+      indexCheck,
     );
     writeIndexes(out, pageIndexes);
     // Re-encoded row groups go through hyparquet-writer's metadata conversion, then join the copied ones as raw thrift.
@@ -346,7 +360,7 @@ async function writeWithWorkers(request: WriteRequest, parallel: Parallelism): P
     // The fsync overlaps the read-back; the rename waits for both.
     synced = out.syncInBackground();
     await pool?.settle();
-    const rows = verifyMergedFile({ file: tempPath, shownAs: finalPath, chunks: recorded, indexColumn: request.indexColumn });
+    const rows = verifyMergedFile({ file: tempPath, shownAs: finalPath, chunks: recorded, indexColumn: request.indexColumn }, indexCheck);
     await synced;
     renameSync(tempPath, finalPath);
     fsyncDir(request.outputDir);

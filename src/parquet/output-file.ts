@@ -20,6 +20,11 @@ export class OutputFile extends ByteWriter {
     super.ensure(size);
   }
 
+  /** Bytes of the file written to it so far (the rest of `offset` is buffered). */
+  get flushed(): number {
+    return this.offset - this.index;
+  }
+
   /** Write bytes straight to the file (after what is buffered), without copying them into the buffer. */
   appendDirect(bytes: Uint8Array): void {
     if (bytes.length < 64 << 10) {
