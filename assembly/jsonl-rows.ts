@@ -124,8 +124,85 @@ let extraDigits: i32 = 0;
   return at;
 }
 
-/** A number literal at `at` valued as jsonl-tokens.ts' scanNumber values it without Number(), left in `number`; 0 where it cannot. */
-function scanNumber(at: usize): usize {
+/** Integer powers of ten up to 10^8, for digits taken eight at a time. */
+const INTEGER_POWERS_OF_TEN: StaticArray<u64> = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000];
+
+/** Digits a literal may have for scanNumber to value it here: fewer than 10^15, under 2^53 whatever they are. */
+const SHORT_DIGITS = 15;
+
+/** How many of a word's bytes (`word` XOR '0' in each byte, the first in the low byte) are digits before one that is not. */
+@inline function leadingDigitCount(word: u64): i32 {
+  return <i32>(ctz((word | (word + 0x0606060606060606)) & 0xf0f0f0f0f0f0f0f0) >> 3);
+}
+
+/** The value of eight digits (0-9 in each byte, the most significant in the low byte), three multiplications. */
+@inline function eightDigitsValue(word: u64): u64 {
+  word = ((word & 0x0f0f0f0f0f0f0f0f) * 2561) >> 8;
+  word = ((word & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+  return ((word & 0x0000ffff0000ffff) * 42949672960001) >> 32;
+}
+
+/** Digits read by scanNumber, and how many (leading zeros counted): set by shortDigits. */
+let shortMantissa: u64 = 0;
+let shortCount: i32 = 0;
+
+/**
+ * The digits at `at` (at least one) appended to shortMantissa, eight bytes at a time (a line
+ * has 16 bytes to read past its end); returns where they end, or 0 where the literal has more
+ * than SHORT_DIGITS.
+ */
+@inline function shortDigits(at: usize): usize {
+  while (true) {
+    const word = load<u64>(at) ^ 0x3030303030303030;
+    const count = leadingDigitCount(word);
+    if (count == 0) return at;
+    if (shortCount + count > SHORT_DIGITS) return 0;
+    // The digits moved to the word's high bytes: the bytes below are leading zeros.
+    shortMantissa = shortMantissa * unchecked(INTEGER_POWERS_OF_TEN[count]) + eightDigitsValue(word << (<u64>(8 - count) << 3));
+    shortCount += count;
+    at += count;
+    if (count < 8) return at;
+  }
+}
+
+/**
+ * A number literal at `start` valued as jsonl-tokens.ts' scanNumber values it without Number(),
+ * left in `number`; 0 where it cannot. The usual literal (up to SHORT_DIGITS digits, no
+ * exponent) is read here, its digits eight at a time; any other goes to scanLongNumber, which
+ * values it whole (the same value for the literals both read: an exact mantissa under 2^53
+ * divided by a power of ten up to 10^22).
+ */
+function scanNumber(start: usize): usize {
+  let at = start;
+  const negative = load<u8>(at) == 0x2d;
+  if (negative) at++;
+  shortMantissa = 0;
+  shortCount = 0;
+  let fraction: i32 = 0;
+  const first = <u32>load<u8>(at) - 0x30;
+  if (first == 0) at++;
+  else if (first <= 9) {
+    at = shortDigits(at);
+    if (at == 0) return scanLongNumber(start);
+  } else return 0;
+  if (load<u8>(at) == 0x2e) {
+    at++;
+    if (<u32>load<u8>(at) - 0x30 > 9) return 0;
+    const integerDigits = shortCount;
+    at = shortDigits(at);
+    if (at == 0) return scanLongNumber(start);
+    fraction = shortCount - integerDigits;
+  }
+  const next = load<u8>(at);
+  if (next == 0x65 || next == 0x45) return scanLongNumber(start);
+  const exact = <f64>shortMantissa;
+  const value = fraction == 0 ? exact : exact / unchecked(POWERS_OF_TEN[fraction]);
+  number = negative ? -value : value;
+  return at;
+}
+
+/** scanNumber's literals of more digits than a mantissa under 2^53 holds, or with an exponent. */
+function scanLongNumber(at: usize): usize {
   const negative = load<u8>(at) == 0x2d;
   if (negative) at++;
   mantissa = 0;

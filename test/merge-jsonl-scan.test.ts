@@ -29,7 +29,7 @@ const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor
 function numberLiteral(next: () => number): string {
   const digits = (count: number) => Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
   const sign = next() < 0.3 ? '-' : '';
-  switch (Math.floor(next() * 8)) {
+  switch (Math.floor(next() * 9)) {
     case 0:
       return `${sign}${Math.floor(next() * 1e6)}.${digits(1 + Math.floor(next() * 20))}`;
     case 1:
@@ -54,6 +54,9 @@ function numberLiteral(next: () => number): string {
       ]);
     case 6:
       return `${sign}${digits(1 + Math.floor(next() * 3)).replace(/^0+(?=\d)/, '')}.${digits(2)}E-${Math.floor(next() * 25)}`;
+    case 7:
+      // 1 to 18 digits before the point, none or 1 to 18 after: around the readers' eight digits at a time and fifteen in all.
+      return `${sign}${1 + Math.floor(next() * 9)}${digits(Math.floor(next() * 18))}${next() < 0.4 ? '' : `.${digits(1 + Math.floor(next() * 18))}`}`;
     default:
       return `${sign}${(next() * 1000).toFixed(Math.floor(next() * 10) + 1)}`;
   }
