@@ -1,7 +1,8 @@
 // AssemblyScript (compiled to dist/wasm/levels.wasm by `npm run build`), driven by
 // src/parquet/levels.ts: levels (u16) in Parquet's RLE/bit-packed hybrid, cut as
 // hyparquet-writer's writeRleBitPackedHybrid cuts them (a run of 8 or more equal levels as a
-// run, the rest in groups of 8), so the bytes are the same as its.
+// run, the rest in groups of 8), so the bytes are the same as its; and where a typed column's
+// data pages are cut, read off its levels as typed-column-writer.ts' pagesOf reads them.
 
 export function heapBase(): usize {
   return __heap_base;
@@ -61,4 +62,54 @@ export function encodeLevels(levels: usize, count: u32, bitWidth: u32, into: usi
   }
   if (groups > 0) packGroups(levels, count, groupsFrom, groups, bitWidth);
   return <u32>(out - into);
+}
+
+/**
+ * The data pages of a column chunk of `slots` value slots, cut as pagesOf cuts them: a page ends
+ * before a row's first slot once its values' bytes reach `pageBytes`. Definition levels at
+ * `definitions` (u16; none read where maxDefinition is 0), repetition levels at `repetitions`
+ * (u16; 0 where the column has none). Values are `width` bytes each, or (width 0) end at the
+ * u32 offsets at `ends`. Each page is written at `into` as three u32: its slots' end, its values'
+ * end, its rows. Returns how many pages.
+ */
+export function pageCuts(
+  definitions: usize,
+  repetitions: usize,
+  slots: u32,
+  maxDefinition: u32,
+  width: u32,
+  ends: usize,
+  pageBytes: u32,
+  into: usize,
+): u32 {
+  let pages: u32 = 0;
+  let slotStart: u32 = 0;
+  let valueStart: u32 = 0;
+  let pageStartByte: u64 = 0;
+  let value: u32 = 0;
+  let rows: u32 = 0;
+  for (let slot: u32 = 0; slot < slots; slot++) {
+    const rowStart = repetitions == 0 || load<u16>(repetitions + (<usize>slot << 1)) == 0;
+    if (rowStart && slot > slotStart && value > valueStart) {
+      const endByte: u64 = width > 0 ? <u64>value * width : <u64>load<u32>(ends + (<usize>(value - 1) << 2));
+      if (endByte - pageStartByte >= <u64>pageBytes) {
+        const at = into + <usize>pages * 12;
+        store<u32>(at, slot);
+        store<u32>(at, value, 4);
+        store<u32>(at, rows, 8);
+        pages++;
+        slotStart = slot;
+        valueStart = value;
+        pageStartByte = endByte;
+        rows = 0;
+      }
+    }
+    if (rowStart) rows++;
+    if (maxDefinition == 0 || <u32>load<u16>(definitions + (<usize>slot << 1)) == maxDefinition) value++;
+  }
+  const at = into + <usize>pages * 12;
+  store<u32>(at, slots);
+  store<u32>(at, value, 4);
+  store<u32>(at, rows, 8);
+  return pages + 1;
 }

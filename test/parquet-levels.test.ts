@@ -4,7 +4,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { describe, expect, it } from 'vitest';
 import { wasmModule } from '../src/core/wasm-module.js';
-import { encodeLevels, scanLevels } from '../src/parquet/levels.js';
+import { encodeLevels, levelsExports, pageCutsByModule, pageCutsHere, scanLevels } from '../src/parquet/levels.js';
 import { seededRandom } from './support/faults.js';
 
 const theirs = (levels: Uint16Array, bitWidth: number) => {
@@ -50,5 +50,46 @@ describe('encodeLevels', () => {
     const repetitions = Uint16Array.from({ length: 80_003 }, (_, i) => (i % 8 === 0 ? 0 : 1));
     expect(Buffer.from(encodeLevels(repetitions, 1)).equals(theirs(repetitions, 1))).toBe(true);
     expect(encodeLevels(new Uint16Array(0), 1).length).toBe(0);
+  });
+});
+
+describe('pageCuts', () => {
+  it('random columns (repeated or not, nulls or not, numbers or text, pages of a few values to many): the module cuts where JavaScript does', () => {
+    const next = seededRandom(20261201);
+    const module = levelsExports();
+    expect(module).not.toBeNull();
+    let pagesSeen = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const repeated = next() < 0.5;
+      const maxDefinition = repeated ? 1 + Math.floor(next() * 3) : Math.floor(next() * 2);
+      const slots = Math.floor(next() * 2000);
+      const definitions = new Uint16Array(slots);
+      const repetitions = new Uint16Array(repeated ? slots : 0);
+      let values = 0;
+      for (let slot = 0; slot < slots; slot++) {
+        definitions[slot] = next() < 0.8 ? maxDefinition : Math.floor(next() * maxDefinition);
+        if (repeated) repetitions[slot] = slot === 0 || next() < 0.3 ? 0 : 1;
+        if (maxDefinition === 0 || definitions[slot] === maxDefinition) values++;
+      }
+      const text = next() < 0.4;
+      const width = text ? 0 : next() < 0.5 ? 4 : 8;
+      let end = 0;
+      const ends = text ? Uint32Array.from({ length: values }, () => (end += 4 + Math.floor(next() * 50))) : undefined;
+      const column = {
+        slots,
+        definitions,
+        repetitions,
+        maxDefinition,
+        width,
+        ends,
+        endByte: (index: number) => (ends ? ends[index]! : (index + 1) * width),
+        pageBytes: 1 + Math.floor(next() * (next() < 0.5 ? 64 : 4096)),
+      };
+      const here = pageCutsHere(column);
+      expect(Array.from(pageCutsByModule(module!, column)), `trial ${trial}`).toEqual(Array.from(here));
+      expect(here[here.length - 2]).toBe(values);
+      pagesSeen += here.length / 3;
+    }
+    expect(pagesSeen).toBeGreaterThan(3000);
   });
 });

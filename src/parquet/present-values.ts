@@ -258,6 +258,11 @@ export class PresentValues {
     return WIDTH[this.kind];
   }
 
+  /** Text: where each value's bytes end, counted from the first value's (its length prefix included); other kinds: undefined. */
+  textEnds(): Uint32Array | undefined {
+    return this.kind === 'text' || this.kind === 'json' ? this.ends.subarray(0, this.count) : undefined;
+  }
+
   /** Where value `index`'s PLAIN bytes end, counted from the first value's (booleans: in bits' worth, rounded down). */
   endByte(index: number): number {
     const { kind } = this;

@@ -15,7 +15,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 
 type OffsetIndex = NonNullable<ParquetWriter['pendingIndexes'][number]['offsetIndex']>;
 import { addRowGroup, PAGE_BYTES, type LevelList, type WrittenChunk } from './leaf-columns.js';
-import { bitWidthFor, encodeLevels } from './levels.js';
+import { bitWidthFor, encodeLevels, pageCuts } from './levels.js';
 import type { LeafColumn } from './schema.js';
 import type { PresentValues } from './present-values.js';
 import type { TypedLeaf } from './typed-leaves.js';
@@ -30,36 +30,38 @@ interface Page {
   readonly rows: number;
 }
 
-/** Pages of about PAGE_BYTES of values, each starting at a row (repetition level 0), as data page v2 requires. */
+/**
+ * Pages of about PAGE_BYTES of values, each starting at a row (repetition level 0), as data page
+ * v2 requires (levels.ts cuts them).
+ */
 function pagesOf(leaf: TypedLeaf, slots: number, maxDefinition: number): Page[] {
   const { values } = leaf;
-  const definitions = leaf.definitionLevels.view();
-  const repetitions = leaf.repetitionLevels.view();
-  const repeated = repetitions.length > 0;
+  const cuts = pageCuts({
+    slots,
+    definitions: leaf.definitionLevels.view(),
+    repetitions: leaf.repetitionLevels.view(),
+    maxDefinition,
+    width: values.fixedWidth,
+    ends: values.textEnds(),
+    endByte: (index) => values.endByte(index),
+    pageBytes: PAGE_BYTES,
+  });
+  return pagesFromCuts(cuts, values.count);
+}
+
+/** Pages from pageCuts' three numbers a page (slots' end, values' end, rows). */
+function pagesFromCuts(cuts: Uint32Array, count: number): Page[] {
   const pages: Page[] = [];
   let slotStart = 0;
   let valueStart = 0;
-  let pageStartByte = 0;
-  let value = 0;
-  let rows = 0;
-  // Numbers' bytes are counted by their width, without asking the values for each slot.
-  const width = values.fixedWidth;
-  for (let slot = 0; slot < slots; slot++) {
-    const rowStart = !repeated || repetitions[slot] === 0;
-    if (rowStart && slot > slotStart && value > valueStart) {
-      if ((width > 0 ? (value - valueStart) * width : values.endByte(value - 1) - pageStartByte) >= PAGE_BYTES) {
-        pages.push({ slotStart, slotEnd: slot, valueStart, valueEnd: value, rows });
-        slotStart = slot;
-        valueStart = value;
-        pageStartByte = values.endByte(value - 1);
-        rows = 0;
-      }
-    }
-    if (rowStart) rows++;
-    if (maxDefinition === 0 || definitions[slot] === maxDefinition) value++;
+  for (let at = 0; at < cuts.length; at += 3) {
+    const slotEnd = cuts[at]!;
+    const valueEnd = cuts[at + 1]!;
+    pages.push({ slotStart, slotEnd, valueStart, valueEnd, rows: cuts[at + 2]! });
+    slotStart = slotEnd;
+    valueStart = valueEnd;
   }
-  if (value !== values.count) throw new Error(`levels say ${value} values are present, ${values.count} were gathered`);
-  pages.push({ slotStart, slotEnd: slots, valueStart, valueEnd: value, rows });
+  if (valueStart !== count) throw new Error(`levels say ${valueStart} values are present, ${count} were gathered`);
   return pages;
 }
 
