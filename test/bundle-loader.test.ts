@@ -61,7 +61,7 @@ describe('bundled commands and their code cache', () => {
     expect(result.all).toMatch(/nowhere/);
   });
 
-  it("a merge's worker threads run bundled too, and a worker writes its bundle's cache once it has loaded", async () => {
+  it("a merge's worker threads run bundled too, and a worker writes its bundle's cache after its first reply", async () => {
     const workerBundle = path.join(dir, 'dist', 'merge', 'segment-worker.bundle.cjs');
     copyFileSync(path.join(repoRoot, 'dist', 'merge', 'segment-worker.bundle.cjs'), workerBundle);
     const workerCache = `${workerBundle}.${process.version}-${process.arch}.v8-cache`;
@@ -69,9 +69,17 @@ describe('bundled commands and their code cache', () => {
     const script = [
       "import { Worker } from 'node:worker_threads';",
       `const worker = new Worker(${JSON.stringify(`import { runBundle } from ${JSON.stringify(loader)}; runBundle(${JSON.stringify(workerBundle)});`)}, { eval: true });`,
-      "worker.once('message', (reply) => { console.log(JSON.stringify(reply).slice(0, 300)); void worker.terminate(); });",
+      "import { existsSync } from 'node:fs';",
+      // Written just after the reply is sent: waited for (at most 10 s) before the worker is ended.
+      `const cached = () => existsSync(${JSON.stringify(workerCache)});`,
+      "worker.once('message', async (reply) => {",
+      '  console.log(JSON.stringify(reply).slice(0, 300));',
+      '  for (let waited = 0; !cached() && waited < 10000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));',
+      '  void worker.terminate();',
+      '});',
       "worker.postMessage({ id: 1, request: { kind: 'infer', source: { file: '/nowhere/rows.jsonl' } } });",
     ].join('\n');
+    expect(existsSync(workerCache)).toBe(false);
     const result = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/nowhere/);
@@ -88,7 +96,7 @@ describe('bundled commands and their code cache', () => {
 
   it('the generated command runs from an install path with a space in it', async () => {
     const spaced = path.join(dir, 'with space');
-    for (const file of ['merge/main.js', 'merge/main.bundle.cjs', 'core/bundle-loader.js', 'core/atomic-file.js']) {
+    for (const file of ['merge/main.js', 'merge/main.bundle.cjs', 'core/bundle-loader.js', 'core/atomic-file.js', 'core/code-cache.js']) {
       mkdirSync(path.dirname(path.join(spaced, 'dist', file)), { recursive: true });
       copyFileSync(path.join(repoRoot, 'dist', file), path.join(spaced, 'dist', file));
     }

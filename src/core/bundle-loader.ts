@@ -2,7 +2,8 @@
  * Runs a command's bundle (one CommonJS file, see scripts/bundle-commands.mjs) through V8's code
  * cache: compiling the bundle is most of a command's start after node's own, and the cache
  * skips it. The cache sits beside the bundle; when it is missing or V8 rejects it (another node
- * version or flags), it is rewritten as the command exits (a worker thread's, once it has loaded).
+ * version or flags), it is rewritten as the command exits (a worker thread's, after its first
+ * piece of work: code-cache.ts).
  */
 import { readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 import { writeTempFileFor } from './atomic-file.js';
+import { offerCodeCacheWrite } from './code-cache.js';
 
 /** The parameters the bundle's code sees, as CommonJS modules do, plus its own URL for import.meta.url. */
 const WRAPPER_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__chunkrunBundleUrl'];
@@ -47,10 +49,13 @@ export function runBundle(bundleFile: string): void {
   });
   const rebuild = cachedData === undefined || script.cachedDataRejected;
   // After a command's run, the cache also holds the functions it compiled, not just the top level.
-  // A worker thread is ended without its process' exit event: its bundle's cache is written once it has loaded.
-  if (rebuild && isMainThread) process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+  // A worker thread is ended without its process' exit event: its cache is written after its first piece of work.
+  if (rebuild) {
+    const write = () => writeCache(cacheFile, script.createCachedData());
+    if (isMainThread) process.once('exit', write);
+    else offerCodeCacheWrite(write);
+  }
   const module = { exports: {} };
   const run = script.runInThisContext() as (...parameters: unknown[]) => void;
   run(module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile), pathToFileURL(bundleFile).href);
-  if (rebuild && !isMainThread) writeCache(cacheFile, script.createCachedData());
 }

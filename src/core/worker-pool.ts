@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, type TransferListItem } from 'node:worker_threads';
+import { codeCacheWanted } from './code-cache.js';
 import { DataError, UsageError } from './errors.js';
 
 /** An error across a worker thread's boundary: sent as a name and a message, rebuilt as the same kind (exit codes and retries depend on it). */
@@ -144,6 +145,8 @@ export function serveRequests<Request, Result>(
       .then(() => handle(request))
       // A result that cannot be sent (not cloneable) is reported like a failure to make it.
       .then((result) => port.postMessage({ id, result } satisfies Reply<Result>, transfer(result)))
-      .catch((error: unknown) => port.postMessage({ id, error: reported(error) } satisfies Reply<Result>));
+      .catch((error: unknown) => port.postMessage({ id, error: reported(error) } satisfies Reply<Result>))
+      // Once per install (or node version): see code-cache.ts.
+      .then(codeCacheWanted);
   });
 }
