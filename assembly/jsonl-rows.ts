@@ -549,3 +549,58 @@ export function numberBounds(column: usize): void {
   store<f64>(column + LOW, low);
   store<f64>(column + HIGH, high);
 }
+
+/** What rows() read: the lines it took, their bytes (newlines left out), and where it stopped. */
+let linesTaken: u32 = 0;
+let lineBytesTaken: u32 = 0;
+let stoppedAt: usize = 0;
+
+export function taken(): u32 {
+  return linesTaken;
+}
+
+export function takenBytes(): u32 {
+  return lineBytesTaken;
+}
+
+export function stopped(): usize {
+  return stoppedAt;
+}
+
+/** The first newline at or after `at` (one is before the lines' end; 16 bytes past it are readable). */
+function newlineFrom(at: usize): usize {
+  const newlines = i8x16.splat(0x0a);
+  let mask = i8x16.bitmask(i8x16.eq(v128.load(at), newlines));
+  while (mask == 0) {
+    at += 16;
+    mask = i8x16.bitmask(i8x16.eq(v128.load(at), newlines));
+  }
+  return at + <usize>ctz(mask);
+}
+
+/**
+ * The lines at [start, end) of memory (each ending in a newline, the last just before `end`,
+ * with 16 bytes to read past it), each read as row() reads it, until one is not taken, or
+ * `rowsLeft` lines or `bytesLeft` bytes were taken (the caller's row group is then full).
+ * Returns the last line's status (ACCEPTED where every line read was taken); taken(),
+ * takenBytes() and stopped() (the first line not read, or not taken) say the rest.
+ */
+export function rows(start: usize, end: usize, rowsLeft: u32, bytesLeft: u32): i32 {
+  linesTaken = 0;
+  lineBytesTaken = 0;
+  let at = start;
+  while (at < end) {
+    const newline = newlineFrom(at);
+    const status = row(at, newline);
+    if (status != ACCEPTED) {
+      stoppedAt = at;
+      return status;
+    }
+    linesTaken++;
+    lineBytesTaken += <u32>(newline - at);
+    at = newline + 1;
+    if (linesTaken >= rowsLeft || lineBytesTaken >= bytesLeft) break;
+  }
+  stoppedAt = at;
+  return ACCEPTED;
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
 import { mergeCommitted } from '../src/merge/index.js';
-import { fastRowsTaken, setFastRowsMode } from '../src/merge/jsonl-fast-rows.js';
+import { FastRows, fastRowsTaken, setFastRowsMode } from '../src/merge/jsonl-fast-rows.js';
 import { JsonlRowScanner } from '../src/merge/jsonl-scan.js';
 import { listOf } from '../src/merge/jsonl-types.js';
 import { emptyTypedLeaves } from '../src/parquet/index.js';
@@ -305,6 +305,45 @@ describe('the scanner declines what only the JSON.parse path may judge', () => {
 
 describe('the WebAssembly row reader takes what the byte scanner takes, valued the same', () => {
   afterEach(() => setFastRowsMode('auto'));
+
+  it('takes a block of lines in one call: up to the first it declines, or to the row that reaches the row group', () => {
+    const element = { name: 'index', type: 'INT64', repetition_type: 'OPTIONAL' } as const;
+    const leaves: LeafColumn[] = [{ path: ['index'], element, elements: [element], maxDefinition: 1, maxRepetition: 0 }];
+    let typed = emptyTypedLeaves(leaves);
+    const added: number[] = [];
+    let gathered = 0;
+    const batcher = {
+      targetLeaves: leaves,
+      typedLeafColumns: () => typed,
+      roomLeft: (rows: number, bytes: number) => ({ rows: 4 - gathered - rows, bytes: 1e9 - bytes }),
+      wouldReach: (rows: number) => gathered + rows >= 4,
+      leafRowsAdded: (rows: number) => {
+        added.push(rows);
+        gathered += rows;
+        if (gathered >= 4) {
+          gathered = 0;
+          typed = emptyTypedLeaves(leaves);
+        }
+      },
+    };
+    const fast = FastRows.open([{ name: 'index', leaf: 0, list: false, seen: 'int' }], { leaves, batcher: batcher as never })!;
+    const lines = ['{"index":1}', '{"index":2}', '{"index":3}', '{"index":"\\u0034"}', '{"index":5}', '{"index":6}'];
+    const block = Buffer.from(lines.map((line) => `${line}\n`).join(''));
+    // Lines 1-3, then the escaped text (declined: the scanner's): 3 lines, the next at line 4's start.
+    const first = fast.readLines(block, 0, block.length);
+    expect(first).toEqual({ lines: 3, bytes: 33, next: block.indexOf('{"index":"') });
+    fast.drain();
+    expect(added).toEqual([3]);
+    // From line 5: the row group is reached at its 4th row (one more), so the module stops there and the rows go in.
+    const fifth = block.indexOf('{"index":5}');
+    gathered = 3;
+    const second = fast.readLines(block, fifth, block.length);
+    expect(second).toEqual({ lines: 2, bytes: 22, next: block.length });
+    expect(added).toEqual([3, 1]);
+    fast.drain();
+    expect(added).toEqual([3, 1, 1]);
+    fast.close();
+  });
 
   const mergedBytes = async () => {
     const [outcome] = await mergeCommitted({ outputDir: dir });

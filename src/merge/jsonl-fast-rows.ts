@@ -22,8 +22,15 @@ interface RowsExports {
   heapBase(): number;
   describe(at: number, count: number): void;
   row(start: number, end: number): number;
+  rows(start: number, end: number, rowsLeft: number, bytesLeft: number): number;
+  taken(): number;
+  takenBytes(): number;
+  stopped(): number;
   numberBounds(column: number): void;
 }
+
+/** A count the module takes as a u32: at least 1 (a row group not reached has room for a row), at most 2^32 - 1 (none: no limit). */
+const lineCount = (count: number | undefined) => (count === undefined ? 0xffffffff : Math.max(1, Math.min(count, 0xffffffff)));
 
 // As assembly/jsonl-rows.ts numbers them.
 const DECLINED = 0;
@@ -243,40 +250,66 @@ export class FastRows {
    * it, after drain().
    */
   read(bytes: Buffer, start: number, end: number): boolean {
-    if (this.off) return false;
+    return this.readLines(bytes, start, end + 1).lines === 1;
+  }
+
+  /**
+   * Takes the lines of bytes[start, end) from the first, each as read() takes one, until one is
+   * not taken: each line ends in a newline, the last at end - 1 (or at bytes.length, past the
+   * buffer). Returns how many lines it took, their bytes (newlines left out) and where the next
+   * line starts; that line, where it stopped before `end`, is the caller's to read, after drain().
+   */
+  readLines(bytes: Buffer, start: number, end: number): { lines: number; bytes: number; next: number } {
+    const taken = { lines: 0, bytes: 0, next: start };
+    if (this.off) return taken;
     if (bytes.length + 64 > this.inputBytes) {
       // A line longer than a read block (joined from several): room for it, up to a limit.
-      if (bytes.length > LINE_MAX) return false;
+      if (bytes.length > LINE_MAX) return taken;
       this.drain();
-      if (!this.laidOutAgain(this.share, bytes.length + 64)) return false;
+      if (!this.laidOutAgain(this.share, bytes.length + 64)) return taken;
     }
-    if (bytes !== this.copied) {
-      this.bytes.set(bytes, this.input);
-      // The module reads up to 16 bytes past a line's newline: a newline, then zeros.
-      this.bytes.fill(0, this.input + bytes.length, this.input + bytes.length + 32);
-      this.bytes[this.input + bytes.length] = 0x0a;
-      this.copied = bytes;
-    }
-    let status = this.rows.row(this.input + start, this.input + end);
-    while (status === FULL) {
-      // Room for the row: the regions emptied into the leaves, else made larger (a value of many MB).
-      if (this.pendingRows > 0) this.drain();
-      else if (!this.grown()) break;
-      if (bytes !== this.copied) return this.read(bytes, start, end);
-      status = this.rows.row(this.input + start, this.input + end);
-    }
-    if (status !== ACCEPTED) {
+    this.copyIn(bytes);
+    let at = start;
+    while (at < end) {
+      // The module stops where the row group is reached: it is written at the same row as without the module.
+      const room = this.batcher?.roomLeft(this.pendingRows, this.pendingBytes);
+      const status = this.rows.rows(this.input + at, this.input + end, lineCount(room?.rows), lineCount(room?.bytes));
+      this.took(taken, this.rows.taken(), this.rows.takenBytes());
+      at = this.rows.stopped() - this.input;
+      if (this.batcher?.wouldReach(this.pendingRows, this.pendingBytes)) this.drain();
+      if (status === ACCEPTED) continue;
+      if (status === FULL) {
+        // Room for the row: the regions emptied into the leaves, else made larger (a value of many MB), the line copied in again.
+        if (this.pendingRows > 0) this.drain();
+        else if (!this.grown()) break;
+        this.copyIn(bytes);
+        continue;
+      }
       if (status === DECLINED && ++this.declines >= DECLINES_TRIED && this.declines * DECLINES_PER_ROW > this.accepted)
         this.off = mode === 'auto';
-      return false;
+      break;
     }
-    this.accepted++;
-    if (this.batcher) taken++;
-    this.pendingRows++;
-    this.pendingBytes += end - start;
-    // The row group is written at the same row as without the module: its rows must be in the leaves by then.
-    if (this.batcher?.wouldReach(this.pendingRows, this.pendingBytes)) this.drain();
-    return true;
+    taken.next = at;
+    return taken;
+  }
+
+  private took(counted: { lines: number; bytes: number }, lines: number, bytes: number): void {
+    counted.lines += lines;
+    counted.bytes += bytes;
+    this.accepted += lines;
+    if (this.batcher) taken += lines;
+    this.pendingRows += lines;
+    this.pendingBytes += bytes;
+  }
+
+  /** `bytes` in the module's input, unless they are there already. */
+  private copyIn(bytes: Buffer): void {
+    if (bytes === this.copied) return;
+    this.bytes.set(bytes, this.input);
+    // The module reads up to 16 bytes past a line's newline: a newline, then zeros.
+    this.bytes.fill(0, this.input + bytes.length, this.input + bytes.length + 32);
+    this.bytes[this.input + bytes.length] = 0x0a;
+    this.copied = bytes;
   }
 
   /** Whether the regions could be made four times as large (empty: nothing taken is pending). */

@@ -133,7 +133,7 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
     }
   };
   try {
-    await forEachLine(source.file, readLine, sampled ? SAMPLE_BLOCK : READ_BLOCK, sampled);
+    await forEachLine(source.file, readLine, { blockSize: sampled ? SAMPLE_BLOCK : READ_BLOCK, sync: sampled });
   } finally {
     fast?.close();
   }

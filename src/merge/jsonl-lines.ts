@@ -25,21 +25,36 @@ async function openBlocks(file: string, sync: boolean): Promise<BlockReader> {
   return { read: async (block) => (await handle.read(block, 0, block.length, null)).bytesRead, close: () => handle.close() };
 }
 
+/** How forEachLine reads: its block size, on this thread or not, and a taker of whole lines. */
+export interface LineReading {
+  readonly blockSize?: number;
+  /** Reads on this thread (see forEachLine). */
+  readonly sync?: boolean;
+  /**
+   * Offered the lines of bytes[start, end) (each ending in a newline, the last at end - 1, or at
+   * bytes.length past the buffer) before `visit`: takes them from the first until one it does
+   * not, and says how many it took and where the next line starts; `visit` is called with the rest.
+   */
+  readonly take?: (bytes: Buffer, start: number, end: number) => { lines: number; next: number };
+}
+
 /**
  * Calls `visit` with each line of the file as bytes[start, end) (its newline left out) and its
  * 1-based number, in time linear in the file's bytes whatever the line length: lines within a
  * read block are views of it, and a line split over reads is kept as a list of pieces, joined
  * once when its newline arrives. Each block is awaited, so timers (the merge lock's renewal) keep
  * running during a long file; `sync` reads on this thread instead (a file's first rows: each
- * wait for a read cost more than the read). `visit` returning false stops the reading.
+ * wait for a read cost more than the read). `visit` returning false stops the reading. With
+ * `take`, the lines it takes (most, in a block at a time) never reach `visit`.
  */
 export async function forEachLine(
   file: string,
   visit: (bytes: Buffer, start: number, end: number, line: number) => boolean | void,
-  blockSize = READ_BLOCK,
-  sync = false,
+  { blockSize = READ_BLOCK, sync = false, take }: LineReading = {},
 ): Promise<void> {
   const reader = await openBlocks(file, sync);
+  const offer = (bytes: Buffer, start: number, end: number, line: number) =>
+    (take?.(bytes, start, end + 1).lines ?? 0) === 1 || visit(bytes, start, end, line);
   try {
     const pieces: Buffer[] = [];
     let line = 0;
@@ -50,10 +65,18 @@ export async function forEachLine(
       if (bytesRead === 0) break;
       const read = block.subarray(0, bytesRead);
       let from = 0;
-      for (let newline = read.indexOf(0x0a); newline >= 0; newline = read.indexOf(0x0a, from)) {
+      const linesEnd = take ? read.lastIndexOf(0x0a) + 1 : 0;
+      for (;;) {
+        if (pieces.length === 0 && from < linesEnd) {
+          const taken = take!(read, from, linesEnd);
+          line += taken.lines;
+          from = taken.next;
+        }
+        const newline = read.indexOf(0x0a, from);
+        if (newline < 0) break;
         if (pieces.length > 0) {
           const joined = Buffer.concat([...pieces.splice(0), read.subarray(0, newline)]);
-          if (visit(joined, 0, joined.length, ++line) === false) return;
+          if (offer(joined, 0, joined.length, ++line) === false) return;
         } else if (visit(read, from, newline, ++line) === false) return;
         from = newline + 1;
       }
@@ -61,7 +84,7 @@ export async function forEachLine(
     }
     if (pieces.length > 0) {
       const joined = Buffer.concat(pieces);
-      visit(joined, 0, joined.length, ++line);
+      offer(joined, 0, joined.length, ++line);
     }
   } finally {
     await reader.close();

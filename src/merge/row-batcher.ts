@@ -118,6 +118,11 @@ export class RowBatcher {
     if (this.reached(this.rows, this.bytes)) this.flush();
   }
 
+  /** With `rows` rows of `bytes` bytes added to those gathered, how many more rows, or bytes of rows, reach a row group's worth. */
+  roomLeft(rows: number, bytes: number): { rows: number; bytes: number } {
+    return { rows: this.limit.rows - this.rows - rows, bytes: this.limit.bytes - this.bytes - bytes };
+  }
+
   /** Whether adding `rows` rows of `bytes` bytes to those gathered reaches a row group's worth (then written as they are counted). */
   wouldReach(rows: number, bytes: number): boolean {
     return this.reached(this.rows + rows, this.bytes + bytes);
