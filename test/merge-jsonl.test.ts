@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../src/core/errors.js';
@@ -246,6 +246,31 @@ describe('JSONL chunk outputs are converted, types inferred across the chunks', 
     );
     expect(types).toMatchObject({ index: 'INT64', score: 'DOUBLE', late: 'BYTE_ARRAY', extra: 'LIST', element: 'DOUBLE' });
     expect((await readRows(outcome!.file)).map(plain)).toEqual(rows.map((row) => ({ extra: null, ...row })));
+  });
+
+  it("inference's sample ends where it says: the 500th row, or the row that makes 1 MiB once 10 rows are read", async () => {
+    const scoreType = async (lines: string[]) => {
+      const file = path.join(dir, 'sample.jsonl');
+      writeFileSync(file, lines.map((line) => `${line}\n`).join(''));
+      const source = { kind: 'jsonl', file, rows: lines.length, bytes: statSync(file).size, typesFrom: 'first rows' } as const;
+      const schema = await inferJsonlSchema(source);
+      return schema.children.find((child) => child.element.name === 'score')!.element.type;
+    };
+    const small = (floatAt: number) => Array.from({ length: 1000 }, (_, i) => `{"index":${i},"score":${i === floatAt ? 0.5 : i}}`);
+    expect(await scoreType(small(499))).toBe('DOUBLE');
+    expect(await scoreType(small(500))).toBe('INT64');
+    // Rows of 200 KB: 1 MiB is passed at the 6th, but 10 rows are read.
+    const pad = 'x'.repeat(200_000);
+    const big = (floatAt: number) =>
+      Array.from({ length: 30 }, (_, i) => `{"index":${i},"score":${i === floatAt ? 0.5 : i},"pad":"${pad}"}`);
+    expect(await scoreType(big(9))).toBe('DOUBLE');
+    expect(await scoreType(big(10))).toBe('INT64');
+    // Rows of 30 KB: the 35th passes 1 MiB and is the last read.
+    const mid = 'y'.repeat(30_000);
+    const rows30k = (floatAt: number) =>
+      Array.from({ length: 100 }, (_, i) => `{"index":${i},"score":${i === floatAt ? 0.5 : i},"pad":"${mid}"}`);
+    expect(await scoreType(rows30k(34))).toBe('DOUBLE');
+    expect(await scoreType(rows30k(35))).toBe('INT64');
   });
 
   it('a column that changes type past the first rows is refused with the line that changes it', async () => {

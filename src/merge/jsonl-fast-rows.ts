@@ -258,8 +258,15 @@ export class FastRows {
    * not taken: each line ends in a newline, the last at end - 1 (or at bytes.length, past the
    * buffer). Returns how many lines it took, their bytes (newlines left out) and where the next
    * line starts; that line, where it stopped before `end`, is the caller's to read, after drain().
+   * It stops after the row that reaches the batcher's row group, or, without a batcher, after
+   * the row that makes `most` rows or bytes of rows (inference's sample).
    */
-  readLines(bytes: Buffer, start: number, end: number): { lines: number; bytes: number; next: number } {
+  readLines(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    most?: { readonly rows: number; readonly bytes: number },
+  ): { lines: number; bytes: number; next: number } {
     const taken = { lines: 0, bytes: 0, next: start };
     if (this.off) return taken;
     if (bytes.length + 64 > this.inputBytes) {
@@ -272,7 +279,7 @@ export class FastRows {
     let at = start;
     while (at < end) {
       // The module stops where the row group is reached: it is written at the same row as without the module.
-      const room = this.batcher?.roomLeft(this.pendingRows, this.pendingBytes);
+      const room = this.batcher?.roomLeft(this.pendingRows, this.pendingBytes) ?? most;
       const status = this.rows.rows(this.input + at, this.input + end, lineCount(room?.rows), lineCount(room?.bytes));
       this.took(taken, this.rows.taken(), this.rows.takenBytes());
       at = this.rows.stopped() - this.input;

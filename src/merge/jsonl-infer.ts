@@ -8,7 +8,7 @@ import { DataError } from '../core/errors.js';
 import type { Field } from '../parquet/index.js';
 import type { JsonlSource } from './chunk-sources.js';
 import { FastRows } from './jsonl-fast-rows.js';
-import { forEachLine, inSample, isBlank, parseRow, READ_BLOCK, SAMPLE_BLOCK } from './jsonl-lines.js';
+import { forEachLine, inSample, sampleLeft, isBlank, parseRow, READ_BLOCK, SAMPLE_BLOCK } from './jsonl-lines.js';
 import { JsonlRowScanner, type ScannedColumn } from './jsonl-scan.js';
 import { describeType, listOf, typeOfValue, typesWith, type JsonType, type ScalarType } from './jsonl-types.js';
 
@@ -89,15 +89,23 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
   let scanner: JsonlRowScanner | undefined;
   // The usual row changes no type: where the WebAssembly reader takes it, nothing is noted.
   let fast: FastRows | undefined;
+  // Most lines: taken by the reader a block at a time, up to the sample's end.
+  const take = (bytes: Buffer, start: number, end: number) => {
+    if (!fast || (sampled && !inSample(rows, bytesRead))) return { lines: 0, next: start };
+    const taken = fast.readLines(bytes, start, end, sampled ? sampleLeft(rows, bytesRead) : undefined);
+    rows += taken.lines;
+    bytesRead += taken.bytes;
+    return taken;
+  };
+  // The lines the reader did not take.
   const readLine = (bytes: Buffer, start: number, end: number, line: number) => {
     // Checked before the line is read: past the sample, a huge row is not read for nothing.
     if (sampled && !inSample(rows, bytesRead)) return false;
-    const taken = fast?.read(bytes, start, end);
-    if (taken || scanner?.scan(bytes, start, end, undefined, true)) {
+    if (scanner?.scan(bytes, start, end, undefined, true)) {
       rows++;
       bytesRead += end - start;
       // The byte scanner may have widened a column (a float in a column of ints so far); the reader never does.
-      if (!taken) fast?.retype();
+      fast?.retype();
       return;
     }
     const text = bytes.toString('utf8', start, end);
@@ -133,7 +141,7 @@ export async function inferJsonlSchema(source: JsonlSource): Promise<Field> {
     }
   };
   try {
-    await forEachLine(source.file, readLine, { blockSize: sampled ? SAMPLE_BLOCK : READ_BLOCK, sync: sampled });
+    await forEachLine(source.file, readLine, { blockSize: sampled ? SAMPLE_BLOCK : READ_BLOCK, sync: sampled, take });
   } finally {
     fast?.close();
   }

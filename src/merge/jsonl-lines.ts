@@ -112,6 +112,9 @@ const SAMPLE_BYTES = 1 << 20;
 /** Even rows of many MB: one row alone (an integral first value in a float column) would too often cost the merge a second pass. */
 const SAMPLE_MIN_ROWS = 10;
 export const inSample = (rows: number, bytes: number) => rows < SAMPLE_MIN_ROWS || (rows < SAMPLE_ROWS && bytes < SAMPLE_BYTES);
+/** How many more rows, or bytes of rows, end the sample of a file `rows` rows and `bytes` bytes into it (inSample holds there). */
+export const sampleLeft = (rows: number, bytes: number) =>
+  rows < SAMPLE_MIN_ROWS ? { rows: SAMPLE_MIN_ROWS - rows, bytes: Infinity } : { rows: SAMPLE_ROWS - rows, bytes: SAMPLE_BYTES - bytes };
 /** Whether a file's sample is about a MiB (not rows of many MB, whose first ten inference reads all the same), judged by its average row. */
 export const smallSample = (rows: number, bytes: number) => (bytes / Math.max(1, rows)) * SAMPLE_MIN_ROWS <= SAMPLE_BYTES;
 /** Reads while sampling: the first rows are usually far fewer bytes than a full read block. */

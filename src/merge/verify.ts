@@ -228,7 +228,8 @@ export class IndexCheck {
       const meta = indexChunkOf(group, this.column);
       if (!meta) throw new Error(`row group ${groupIndex} has no column "${this.column}"`);
       forEachDataPage(input, meta, leaf, ({ count, values, definitionLevels }) => {
-        if (definitionLevels.length === 0 && values instanceof BigInt64Array && values.length === count) {
+        // A value in every slot: no nulls, whatever the levels say.
+        if (values instanceof BigInt64Array && values.length === count) {
           row = this.checkInt64(values, row);
           return;
         }
