@@ -24,7 +24,7 @@ const ENDS_END = 11;
 const VALUES_START = 12; // text ends count from the values region's start
 const MARKS = 13; // 13-16: the four cursors as the row found them, for a row taken back
 const LAST_ROW = 17; // the row that last gave the column's key (rowNumber)
-const LOW = 72; // bytes 72-79 and 80-87: the least and greatest number taken, as numberBounds finds them
+const LOW = 72; // bytes 72-79 and 80-87: the least and greatest number taken, as numberBounds finds them (textBounds: u32 indexes at 72 and 76)
 const HIGH = 80;
 const COLUMN_WORDS = 22;
 
@@ -603,4 +603,48 @@ export function rows(start: usize, end: usize, rowsLeft: u32, bytesLeft: u32): i
   }
   stoppedAt = at;
   return ACCEPTED;
+}
+
+/** Unsigned byte order of the bytes [a, a + aLength) and [b, b + bLength), as Parquet orders byte arrays: its sign. */
+function compareBytes(a: usize, aLength: u32, b: usize, bLength: u32): i32 {
+  const length = min(aLength, bLength);
+  let i: u32 = 0;
+  for (; i + 8 <= length; i += 8) {
+    const x = load<u64>(a + i);
+    const y = load<u64>(b + i);
+    if (x != y) return bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
+  }
+  for (; i < length; i++) {
+    const x = load<u8>(a + i);
+    const y = load<u8>(b + i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return aLength < bLength ? -1 : aLength > bLength ? 1 : 0;
+}
+
+/**
+ * The least and greatest of a text column's values taken (at least one), as present-values.ts
+ * finds them (each value compared with the least so far, else the greatest): their indexes, as
+ * u32 at bytes LOW and LOW + 4 of its descriptor.
+ */
+export function textBounds(column: usize): void {
+  const end = word(column, VALUES);
+  let at = word(column, VALUES_START);
+  let least: u32 = 0;
+  let greatest: u32 = 0;
+  let leastAt = at;
+  let greatestAt = at;
+  for (let index: u32 = 0; at < end; index++) {
+    const length = load<u32>(at);
+    if (compareBytes(at + 4, length, leastAt + 4, load<u32>(leastAt)) < 0) {
+      least = index;
+      leastAt = at;
+    } else if (compareBytes(at + 4, length, greatestAt + 4, load<u32>(greatestAt)) > 0) {
+      greatest = index;
+      greatestAt = at;
+    }
+    at += 4 + <usize>length;
+  }
+  store<u32>(column + LOW, least);
+  store<u32>(column + LOW + 4, greatest);
 }

@@ -306,6 +306,35 @@ describe('the scanner declines what only the JSON.parse path may judge', () => {
 describe('the WebAssembly row reader takes what the byte scanner takes, valued the same', () => {
   afterEach(() => setFastRowsMode('auto'));
 
+  it("a text column's statistics are its least and greatest values in byte order, with the module or without it", async () => {
+    const next = seededRandom(20261202);
+    const prefixes = ['', 'a', 'same prefix of more than thirty-two bytes, then ', 'zz', 'é', '中文', '\u007f'];
+    const texts = Array.from({ length: 3000 }, () => {
+      const tail = Array.from({ length: Math.floor(next() * 12) }, () => pick(next, ['a', 'b', 'z', '0', 'ÿ', 'é', '中', '🙂', ' ']));
+      return pick(next, prefixes) + tail.join('');
+    });
+    makeRun(dir, { start: 0, end: 2999, frequency: 1000, indexColumn: 'index' });
+    for (let start = 0; start < 3000; start += 1000) {
+      const content = texts
+        .slice(start, start + 1000)
+        .map((text, k) => `${JSON.stringify({ index: start + k, t: text })}\n`)
+        .join('');
+      commitChunk(dir, 'cpu0', { start, end: start + 999 }, [{ name: 'rows.jsonl', content }]);
+    }
+    const sorted = texts.map((text) => Buffer.from(text)).sort(Buffer.compare);
+    const asBytes = (value: unknown) => (typeof value === 'string' ? Buffer.from(value) : Buffer.from(value as Uint8Array));
+    for (const mode of ['every line', 'off'] as const) {
+      setFastRowsMode(mode);
+      const takenBefore = fastRowsTaken();
+      const [outcome] = await mergeCommitted({ outputDir: dir });
+      expect(fastRowsTaken() - takenBefore, mode).toBe(mode === 'off' ? 0 : 3000);
+      const stats = readMetadata(outcome!.file).row_groups[0]!.columns[1]!.meta_data!.statistics!;
+      expect(asBytes(stats.min_value).equals(sorted[0]!), mode).toBe(true);
+      expect(asBytes(stats.max_value).equals(sorted.at(-1)!), mode).toBe(true);
+      rmSync(outcome!.file);
+    }
+  });
+
   it('takes a block of lines in one call: up to the first it declines, or to the row that reaches the row group', () => {
     const element = { name: 'index', type: 'INT64', repetition_type: 'OPTIONAL' } as const;
     const leaves: LeafColumn[] = [{ path: ['index'], element, elements: [element], maxDefinition: 1, maxRepetition: 0 }];

@@ -238,7 +238,36 @@ describe('JSONL gathered typed', () => {
   });
 });
 
-describe('statistics of typed numbers, kept as values come', () => {
+describe('statistics of typed numbers and text, kept as values come', () => {
+  it('text: pushed, appended with their bounds or without, taken back: the least and greatest of the values left', () => {
+    const values = new PresentValues('text');
+    const bounds = () => {
+      const { min_value: min, max_value: max } = values.statistics() as { min_value: Uint8Array; max_value: Uint8Array };
+      return [Buffer.from(min).toString(), Buffer.from(max).toString()];
+    };
+    const prefixed = (...texts: string[]) => {
+      const parts = texts.map((text) => Buffer.from(text));
+      const bytes = Buffer.concat(parts.flatMap((part) => [Buffer.from(Uint32Array.of(part.length).buffer), part]));
+      let end = 0;
+      return { bytes, ends: Uint32Array.from(parts, (part) => (end += 4 + part.length)) };
+    };
+    for (const text of ['m', 'b', 'x']) values.pushText(text);
+    expect(bounds()).toEqual(['b', 'x']);
+    const given = prefixed('y', 'a', 'ab');
+    values.appendText(given.bytes, given.ends, { least: 1, greatest: 0 });
+    expect(bounds()).toEqual(['a', 'y']);
+    const unbounded = prefixed('zz', 'é');
+    values.appendText(unbounded.bytes, unbounded.ends);
+    expect(bounds()).toEqual(['a', 'é']);
+    values.truncate(4);
+    expect(bounds()).toEqual(['b', 'y']);
+    values.pushUtf8(Buffer.from('c'), 0, 1);
+    expect(bounds()).toEqual(['b', 'y']);
+    values.truncate(0);
+    values.pushText('k');
+    expect(bounds()).toEqual(['k', 'k']);
+  });
+
   it('values taken back (a declined row) or a NaN: the bounds are those of the values left', () => {
     const values = new PresentValues('double');
     for (const value of [3, -2, 7]) values.pushNumber(value);

@@ -27,6 +27,7 @@ interface RowsExports {
   takenBytes(): number;
   stopped(): number;
   numberBounds(column: number): void;
+  textBounds(column: number): void;
 }
 
 /** A count the module takes as a u32: at least 1 (a row group not reached has room for a row), at most 2^32 - 1 (none: no limit). */
@@ -358,7 +359,12 @@ export class FastRows {
         leaf.repetitionLevels.append(new Uint16Array(buffer, region.repetitions, count(WORD.repetitions, region.repetitions, 2)));
       if (this.stores[c] === 'text') {
         const ends = new Uint32Array(buffer, region.ends, count(WORD.ends, region.ends, 4));
-        leaf.values.appendText(new Uint8Array(buffer, region.values, this.words[at + WORD.values]! - region.values), ends);
+        const bytes = new Uint8Array(buffer, region.values, this.words[at + WORD.values]! - region.values);
+        if (ends.length === 0) return;
+        const descriptor = at * 4;
+        this.rows.textBounds(descriptor);
+        const [least, greatest] = new Uint32Array(buffer, descriptor + BOUNDS_BYTE, 2);
+        leaf.values.appendText(bytes, ends, { least: least!, greatest: greatest! });
       } else {
         const numbers = new Float64Array(buffer, region.values, count(WORD.values, region.values, 8));
         const descriptor = at * 4;

@@ -63,6 +63,9 @@ export class PresentValues {
   /** Numbers: the least and greatest value so far, kept as they come so statistics need no scan... */
   private low = Infinity;
   private high = -Infinity;
+  /** ...text: the indexes of the least and greatest value so far (-1: none yet)... */
+  private leastText = -1;
+  private greatestText = -1;
   /** ...while they hold: not once values were taken back, or a NaN came. */
   private boundsKnown = true;
 
@@ -127,16 +130,44 @@ export class PresentValues {
 
   /**
    * Text values read elsewhere, as pushUtf8 stores them: `bytes` holds each value's length
-   * prefix and bytes, `ends` where each value ends counted from the start of `bytes`.
+   * prefix and bytes, `ends` where each value ends counted from the start of `bytes`; `bounds`,
+   * where given, the indexes among them of their least and greatest (as textBounds finds them).
    */
-  appendText(bytes: Uint8Array, ends: Uint32Array): void {
+  appendText(bytes: Uint8Array, ends: Uint32Array, bounds?: { least: number; greatest: number }): void {
     const start = this.bytesLength;
+    const first = this.count;
     if (start + bytes.length > this.bytes.length) this.bytes = withRoom(this.bytes, start, start + bytes.length);
     this.bytes.set(bytes, start);
     if (this.count + ends.length > this.ends.length) this.ends = withRoom(this.ends, this.count, this.count + ends.length);
     for (let i = 0; i < ends.length; i++) this.ends[this.count + i] = start + ends[i]!;
     this.count += ends.length;
     this.bytesLength = start + bytes.length;
+    // Not known (values were taken back): found from every value when asked.
+    if (ends.length === 0 || !this.boundsKnown) return;
+    if (!bounds) {
+      for (let index = first; index < this.count; index++) this.noteText(index);
+      return;
+    }
+    this.noteText(first + bounds.least);
+    this.noteText(first + bounds.greatest);
+  }
+
+  /** Value `index` (text) against the least and greatest so far: each value compared with the least, else the greatest. */
+  private noteText(index: number): void {
+    if (this.leastText < 0) {
+      this.leastText = this.greatestText = index;
+      return;
+    }
+    const bytes = this.bytes;
+    const start = this.startOf(index);
+    const end = this.ends[index]!;
+    if (compareBytes(bytes, start, end, this.startOf(this.leastText), this.ends[this.leastText]!) < 0) this.leastText = index;
+    else if (compareBytes(bytes, start, end, this.startOf(this.greatestText), this.ends[this.greatestText]!) > 0) this.greatestText = index;
+  }
+
+  /** Where text value `index`'s bytes start (past its length prefix). */
+  private startOf(index: number): number {
+    return (index === 0 ? 0 : this.ends[index - 1]!) + 4;
   }
 
   /** Room for one more text value of up to `bytes` bytes; returns where its length prefix goes. */
@@ -154,6 +185,7 @@ export class PresentValues {
     this.bytes[start + 3] = (written >>> 24) & 0xff;
     this.bytesLength = start + 4 + written;
     this.ends[this.count++] = this.bytesLength;
+    if (this.boundsKnown) this.noteText(this.count - 1);
   }
 
   pushText(text: string): void {
@@ -249,6 +281,7 @@ export class PresentValues {
     if (count === 0) {
       this.low = Infinity;
       this.high = -Infinity;
+      this.leastText = this.greatestText = -1;
     }
     if (this.kind === 'text' || this.kind === 'json') this.bytesLength = count === 0 ? 0 : this.ends[count - 1]!;
   }
@@ -307,7 +340,17 @@ export class PresentValues {
    */
   statistics(): { min_value?: unknown; max_value?: unknown; nan_count?: bigint } {
     const { count, kind } = this;
-    if (kind === 'text' || kind === 'json') return count === 0 ? {} : this.textBounds();
+    if (kind === 'text' || kind === 'json') {
+      if (count === 0) return {};
+      if (!this.boundsKnown) this.findTextBounds();
+      // Copies (this.bytes is a Uint8Array, whose slice copies): a view would keep the whole row group's text alive.
+      const least = this.leastText;
+      const greatest = this.greatestText;
+      return {
+        min_value: this.bytes.slice(this.startOf(least), this.ends[least]),
+        max_value: this.bytes.slice(this.startOf(greatest), this.ends[greatest]),
+      };
+    }
     let min = this.low;
     let max = this.high;
     let nans = 0;
@@ -335,26 +378,11 @@ export class PresentValues {
     return { min_value: min === 0 ? -0 : min, max_value: max === 0 ? 0 : max, nan_count };
   }
 
-  private textBounds(): { min_value: Uint8Array; max_value: Uint8Array } {
-    const { ends, count } = this;
-    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytesLength);
-    let minStart = 4;
-    let minEnd = ends[0]!;
-    let maxStart = minStart;
-    let maxEnd = minEnd;
-    for (let i = 1; i < count; i++) {
-      const start = ends[i - 1]! + 4;
-      const end = ends[i]!;
-      if (compareBytes(bytes, start, end, minStart, minEnd) < 0) {
-        minStart = start;
-        minEnd = end;
-      } else if (compareBytes(bytes, start, end, maxStart, maxEnd) > 0) {
-        maxStart = start;
-        maxEnd = end;
-      }
-    }
-    // Copies (this.bytes is a Uint8Array, whose slice copies): a view would keep the whole row group's text alive.
-    return { min_value: this.bytes.slice(minStart, minEnd), max_value: this.bytes.slice(maxStart, maxEnd) };
+  /** The text bounds found again from every value (after values were taken back): known from then on. */
+  private findTextBounds(): void {
+    this.leastText = this.greatestText = -1;
+    for (let index = 0; index < this.count; index++) this.noteText(index);
+    this.boundsKnown = true;
   }
 }
 
@@ -364,12 +392,13 @@ const encoder = new TextEncoder();
 const COMPARED_IN_JS = 32;
 
 /** Unsigned byte order of bytes[aStart, aEnd) and bytes[bStart, bEnd), as Parquet orders byte arrays. */
-function compareBytes(bytes: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
   const length = Math.min(aEnd - aStart, bEnd - bStart, COMPARED_IN_JS);
   for (let i = 0; i < length; i++) {
     const difference = bytes[aStart + i]! - bytes[bStart + i]!;
     if (difference !== 0) return difference;
   }
   if (length < COMPARED_IN_JS) return aEnd - aStart - (bEnd - bStart);
-  return bytes.compare(bytes, bStart + length, bEnd, aStart + length, aEnd);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.compare(buffer, bStart + length, bEnd, aStart + length, aEnd);
 }
