@@ -516,7 +516,7 @@ function readRow(at: usize, end: usize): bool {
  * The line at [start, end) of memory (the byte at `end` a newline, with 16 bytes to read past
  * it): ACCEPTED with its values in the regions, or DECLINED or FULL with nothing of it kept.
  */
-export function row(start: usize, end: usize): i32 {
+function row(start: usize, end: usize): i32 {
   for (let c = 0; c < columnCount; c++) {
     const column = columnAt(c);
     setWord(column, MARKS, word(column, VALUES));

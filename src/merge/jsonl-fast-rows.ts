@@ -21,7 +21,6 @@ interface RowsExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   describe(at: number, count: number): void;
-  row(start: number, end: number): number;
   rows(start: number, end: number, rowsLeft: number, bytesLeft: number): number;
   taken(): number;
   takenBytes(): number;
@@ -246,21 +245,13 @@ export class FastRows {
   }
 
   /**
-   * Takes the line bytes[start, end) (bytes[end] its newline or past the buffer, as forEachLine
-   * gives lines) and returns true, or returns false with nothing of it taken: the caller reads
-   * it, after drain().
-   */
-  read(bytes: Buffer, start: number, end: number): boolean {
-    return this.readLines(bytes, start, end + 1).lines === 1;
-  }
-
-  /**
-   * Takes the lines of bytes[start, end) from the first, each as read() takes one, until one is
-   * not taken: each line ends in a newline, the last at end - 1 (or at bytes.length, past the
-   * buffer). Returns how many lines it took, their bytes (newlines left out) and where the next
-   * line starts; that line, where it stopped before `end`, is the caller's to read, after drain().
-   * It stops after the row that reaches the batcher's row group, or, without a batcher, after
-   * the row that makes `most` rows or bytes of rows (inference's sample).
+   * Takes the lines of bytes[start, end) from the first until one it does not take (with
+   * nothing of that one kept): each line ends in a newline, the last at end - 1 (or at
+   * bytes.length, past the buffer: forEachLine's joined lines). Returns how many lines it took,
+   * their bytes (newlines left out) and where the next line starts; that line, where it stopped
+   * before `end`, is the caller's to read, after drain(). It stops after the row that reaches
+   * the batcher's row group, or, without a batcher, after the row that makes `most` rows or
+   * bytes of rows (inference's sample).
    */
   readLines(
     bytes: Buffer,
