@@ -85,9 +85,10 @@ describe('fail fast', () => {
     );
     expect(result.exitCode, result.all).toBe(1);
     const calls = existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean) : [];
-    // Two devices' first attempts and a retry, plus what the devices had started when the run stopped: not 20 chunks x 4 attempts.
+    // Two devices' first attempts and a retry, plus what the devices had started when the run stopped (more on a loaded
+    // machine: 9 was seen with other tests running beside it): not 20 chunks x 4 attempts.
     expect(calls.length).toBeGreaterThanOrEqual(3);
-    expect(calls.length).toBeLessThanOrEqual(8);
+    expect(calls.length).toBeLessThanOrEqual(12);
     expect(result.stdout).toMatch(
       /stopped by every device failed the same way before any chunk committed \(\d attempts\): exit code 1: ModuleNotFoundError: No module named 'a_module_that_is_not_installed'/,
     );
