@@ -63,3 +63,47 @@ function readFully(file: string, fd: number, into: Buffer, position: number): vo
     filled += got;
   }
 }
+
+/** What a merge keeps of its first pass's footer reads for its second: enough for 10,000 small chunk files. */
+const KEPT_BYTES = 16 << 20;
+/** Held per kept file beyond its bytes (the entry, its buffers' headers), counted against the budget. */
+const ENTRY_BYTES = 256;
+
+const heldBy = (bytes: FooterBytes) => bytes.buffer.byteLength + (bytes.whole?.byteLength ?? 0) + ENTRY_BYTES;
+
+/**
+ * Footer reads a merge's first pass (every file's schema) keeps for its second (every file's
+ * rows): a small chunk file is read whole with its footer, so thousands of them are then
+ * opened and read once, not twice. Kept up to a budget, whatever the number of chunks; each
+ * given back once.
+ */
+export class KeptFooterBytes {
+  private readonly kept = new Map<string, FooterBytes>();
+  private held = 0;
+
+  constructor(private readonly budget = KEPT_BYTES) {}
+
+  /** The file's footer bytes, read now, and kept for take() while the budget allows. */
+  read(file: string): FooterBytes {
+    const bytes = readFooterBytes(file);
+    if (this.held + heldBy(bytes) <= this.budget && !this.kept.has(file)) {
+      this.kept.set(file, bytes);
+      this.held += heldBy(bytes);
+    }
+    return bytes;
+  }
+
+  /** The bytes read() kept for `file` (no longer kept after), else read now. */
+  take(file: string): FooterBytes {
+    const bytes = this.kept.get(file);
+    if (!bytes) return readFooterBytes(file);
+    this.kept.delete(file);
+    this.held -= heldBy(bytes);
+    return bytes;
+  }
+
+  /** The file's size when read() kept it (the size its footer was read at). */
+  sizeOf(file: string): number | undefined {
+    return this.kept.get(file)?.size;
+  }
+}

@@ -9,7 +9,8 @@ import { markerOf, type ChunkDirEntry } from '../core/scan.js';
 import { chunkDataFiles } from './chunk-files.js';
 import type { RecordedChunk } from './merge-record.js';
 import type { PreviousMerge } from './merged-files.js';
-import { knownSchemaTree, parquetRows, parquetSource, type Field, type ParquetSource } from '../parquet/index.js';
+import { knownSchemaTree, parquetRows, parquetSource, readParquetFooter, type Field, type ParquetSource } from '../parquet/index.js';
+import type { KeptFooterBytes } from '../core/parquet-footer-bytes.js';
 import { lastIndexAtOrBelow } from '../core/sorted-search.js';
 
 export type { ParquetSource } from '../parquet/index.js';
@@ -93,11 +94,13 @@ function fromEarlierMerge(chunk: ChunkDirEntry, previous: readonly PreviousMerge
   return undefined;
 }
 
+/** `kept`: the footer reads of the merge's first pass, taken here instead of reading the files again. */
 export function resolveChunk(
   chunk: ChunkDirEntry,
   previous: readonly PreviousMerge[],
   finish: string,
   typesFrom: JsonlTypesFrom = 'every row',
+  kept?: KeptFooterBytes,
 ): ResolvedChunk {
   const files = chunkDataFiles(chunk);
   const markerPath = markerPathIn(chunk.dir);
@@ -113,7 +116,7 @@ export function resolveChunk(
       `${markerPath} lists no .parquet or .jsonl output (it lists ${listed}); the merge reads only those: check the phase's "outputs" globs`,
     );
   }
-  const sizes = files.map((file) => sizeOf(file.file));
+  const sizes = files.map((file) => kept?.sizeOf(file.file) ?? sizeOf(file.file));
   if (sizes.every((size) => size === undefined)) {
     const earlier = fromEarlierMerge(chunk, previous);
     if (earlier) return earlier;
@@ -135,7 +138,7 @@ export function resolveChunk(
       rows += file.rows;
       return;
     }
-    const source = parquetSource(file.file);
+    const source = parquetSource(file.file, readParquetFooter(file.file, kept?.take(file.file)));
     const footerRows = parquetRows(source);
     // The marker counted the footer's num_rows, which a few old writers left at 0.
     if (file.rows !== null && footerRows !== file.rows && Number(source.footer.metadata.num_rows) !== file.rows) {
@@ -149,9 +152,9 @@ export function resolveChunk(
   return { chunk, sources, rows };
 }
 
-function treeIfKnown(file: string): Field | undefined {
+function treeIfKnown(file: string, kept: KeptFooterBytes | undefined): Field | undefined {
   try {
-    return knownSchemaTree(file);
+    return knownSchemaTree(file, kept?.read(file));
   } catch {
     // A file gone or damaged: resolveChunk reads it again and says which and what to do.
     return undefined;
@@ -168,12 +171,13 @@ export function chunkSchemas(
   previous: readonly PreviousMerge[],
   finish: string,
   typesFrom: JsonlTypesFrom = 'every row',
+  kept?: KeptFooterBytes,
 ): (ChunkSource | KnownSchemaSource)[] {
   const files = chunkDataFiles(chunk);
   if (files.length > 0 && files.every((file) => file.kind === 'parquet')) {
-    const trees = files.map((file) => treeIfKnown(file.file));
+    const trees = files.map((file) => treeIfKnown(file.file, kept));
     if (trees.every((tree) => tree !== undefined))
       return files.map((file, index) => ({ kind: 'known-schema', file: file.file, tree: trees[index]! }));
   }
-  return resolveChunk(chunk, previous, finish, typesFrom).sources;
+  return resolveChunk(chunk, previous, finish, typesFrom, kept).sources;
 }

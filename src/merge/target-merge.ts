@@ -6,6 +6,7 @@ import { unlinkSync } from 'node:fs';
 import { fsyncDir } from '../core/atomic-file.js';
 import type { VerifyLevel } from '../parquet/index.js';
 import { chunkSchemas, resolveChunk, type JsonlTypesFrom } from './chunk-sources.js';
+import { KeptFooterBytes } from '../core/parquet-footer-bytes.js';
 import { deleteChunkData } from './delete-chunks.js';
 import { JsonlTypesMissed } from './jsonl.js';
 import { mergedFilesIn, previousMerges, type PreviousMerge } from './merged-files.js';
@@ -58,13 +59,14 @@ export async function mergeTarget(job: TargetJob): Promise<TargetOutcome> {
       : Number(current.footer.metadata.num_rows);
     outcome = { device: target.name, file: current.file, rows, unchanged: true, path: current.summary.path };
   } else {
-    const write = (typesFrom: JsonlTypesFrom) =>
+    // Each try's first pass keeps its footer reads for its second.
+    const write = (typesFrom: JsonlTypesFrom, kept = new KeptFooterBytes()) =>
       writeMergedFile({
         outputDir,
         target: target.name,
         chunks: target.chunks,
-        schemasOf: (chunk) => chunkSchemas(chunk, previous, finish, typesFrom),
-        resolve: (chunk) => resolveChunk(chunk, previous, finish, typesFrom),
+        schemasOf: (chunk) => chunkSchemas(chunk, previous, finish, typesFrom, kept),
+        resolve: (chunk) => resolveChunk(chunk, previous, finish, typesFrom, kept),
         fingerprint,
         indexColumn,
         verify: job.verify,

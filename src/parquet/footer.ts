@@ -2,7 +2,7 @@
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { errorMessage } from '../core/errors.js';
-import { corruptParquet, readFooterBytes } from '../core/parquet-footer-bytes.js';
+import { corruptParquet, readFooterBytes, type FooterBytes } from '../core/parquet-footer-bytes.js';
 import { schemaKeyOf } from './schema-key.js';
 
 export type RawThrift = { [key: `field_${number}`]: any };
@@ -22,13 +22,14 @@ export interface ParquetFooter {
 }
 
 /** Only the schema key of a file's footer: what the merge's first pass needs of a chunk whose schema it has seen. */
-export function readSchemaKey(file: string): string | undefined {
-  const { metadataLength, buffer } = readFooterBytes(file);
+export function readSchemaKey(file: string, bytes: FooterBytes = readFooterBytes(file)): string | undefined {
+  const { metadataLength, buffer } = bytes;
   return schemaKeyOf(new Uint8Array(buffer, 0, metadataLength));
 }
 
-export function readParquetFooter(file: string): ParquetFooter {
-  const { size, metadataLength, buffer, whole } = readFooterBytes(file);
+/** `bytes`: the file's footer bytes where they were read already (KeptFooterBytes). */
+export function readParquetFooter(file: string, bytes: FooterBytes = readFooterBytes(file)): ParquetFooter {
+  const { size, metadataLength, buffer, whole } = bytes;
   let metadata: FileMetaData;
   try {
     metadata = parquetMetadata(buffer);

@@ -1,6 +1,7 @@
 /** A Parquet file (or some of its row groups) as an input of a merge: footer, schema tree, row groups. */
 import { readParquetFooter, readSchemaKey, type ParquetFooter } from './footer.js';
 import { fieldTree, type Field } from './schema.js';
+import type { FooterBytes } from '../core/parquet-footer-bytes.js';
 
 export interface ParquetSource {
   readonly kind: 'parquet';
@@ -40,8 +41,8 @@ function sharedTree(footer: ParquetFooter, file: string): Field {
  * The schema tree of a file whose schema was seen before (by its footer's schema bytes, without
  * parsing its row groups); undefined for a new schema, which then needs parquetSource.
  */
-export function knownSchemaTree(file: string): Field | undefined {
-  const key = readSchemaKey(file);
+export function knownSchemaTree(file: string, bytes?: FooterBytes): Field | undefined {
+  const key = readSchemaKey(file, bytes);
   return key === undefined ? undefined : trees.get(key);
 }
 
