@@ -34,5 +34,6 @@ export { RowGroupDecoder, type DecodedColumns } from './decode-rows.js';
 export { appendLeafColumns, emptyLeaves, forEachDataPage, writeLeafRowGroup, type LeafValues } from './leaf-columns.js';
 export { SourceFile } from './source-file.js';
 export { writeTypedRowGroup } from './typed-column-writer.js';
-export { latin1Slice, storeKindOf, type StoreKind } from './present-values.js';
+export { storeKindOf, type StoreKind } from './present-values.js';
+export { latin1Slice } from './dictionary-values.js';
 export { emptyTypedLeaves, reuseTypedLeaves, typedLeavesFit, type TypedLeaf } from './typed-leaves.js';

@@ -6,7 +6,6 @@
  */
 import type { SchemaElement } from 'hyparquet';
 import { withRoom } from './grow.js';
-import { bitWidthFor } from './levels.js';
 
 /** `null`: an all-null column (INT32 annotated NULL), which takes no value. */
 export type StoreKind = 'bool' | 'int32' | 'int64' | 'float' | 'double' | 'text' | 'json' | 'null';
@@ -31,15 +30,6 @@ export function storeKindOf(element: SchemaElement): StoreKind | undefined {
 }
 
 const INITIAL_VALUES = 1024;
-/** Values sampled to judge whether a dictionary pays (hyparquet-writer samples as many). */
-const DICTIONARY_SAMPLE = 1000;
-/** A sampled text longer than twice this is told apart by its length and this many bytes at each end. */
-const SAMPLE_KEY_ENDS = 64;
-
-/** bytes[start, end) as latin1 (one character per byte), by Buffer's own decoder: toString('latin1') without its argument checks. */
-export function latin1Slice(bytes: Buffer, start: number, end: number): string {
-  return (bytes as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
-}
 const TWO_TO_32 = 2 ** 32;
 
 /** Bytes per value of the fixed-width kinds in PLAIN (booleans are bits: see plain). */
@@ -204,74 +194,6 @@ export class PresentValues {
     this.endText(start, to - from);
   }
 
-  /**
-   * The values as a dictionary (the distinct values in first-seen order, as values of this
-   * kind) and each value's index in it, where that pays, as hyparquet-writer judges it: a sample
-   * spread over the values shows repeats (distinct bytes at most 90% of the sampled), and the
-   * distinct values with their bit-packed indexes come to at most half the values' PLAIN bytes
-   * (the build stops once the distinct values alone are past that).
-   * Booleans never (PLAIN packs them into bits already).
-   */
-  dictionary(): { values: PresentValues; indexes: Int32Array } | undefined {
-    const { count, kind, numbers } = this;
-    if (count === 0 || kind === 'bool' || kind === 'null') return undefined;
-    const text = kind === 'text' || kind === 'json';
-    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytesLength);
-    const startOf = (i: number) => (i === 0 ? 0 : this.ends[i - 1]!);
-    // Text by its bytes (latin1 keeps each byte as one character); numbers by value, -0 apart from 0.
-    const keyOf = text
-      ? (i: number) => latin1Slice(bytes, startOf(i) + 4, this.ends[i]!)
-      : (i: number) => (numbers[i] === 0 && 1 / numbers[i]! < 0 ? '-0' : numbers[i]!);
-    const width = WIDTH[kind];
-    const sizeOf = text ? (i: number) => this.ends[i]! - startOf(i) : () => width;
-    // The sample tells long texts apart by their length and ends alone, not a copy of each: it only
-    // decides whether to try, and the build below compares whole values.
-    const sampleKeyOf = text
-      ? (i: number) => {
-          const from = startOf(i) + 4;
-          const to = this.ends[i]!;
-          if (to - from <= 2 * SAMPLE_KEY_ENDS) return keyOf(i);
-          return `${to - from}:${latin1Slice(bytes, from, from + SAMPLE_KEY_ENDS)}${latin1Slice(bytes, to - SAMPLE_KEY_ENDS, to)}`;
-        }
-      : keyOf;
-    const sampled = Math.min(count, DICTIONARY_SAMPLE);
-    const inSample = new Set<string | number>();
-    let sampleBytes = 0;
-    let sampleDistinctBytes = 0;
-    for (let k = 0; k < sampled; k++) {
-      const i = sampled === 1 ? 0 : Math.floor((k * (count - 1)) / (sampled - 1));
-      const key = sampleKeyOf(i);
-      sampleBytes += sizeOf(i);
-      if (!inSample.has(key)) {
-        inSample.add(key);
-        sampleDistinctBytes += sizeOf(i);
-      }
-    }
-    if (sampleDistinctBytes > 0.9 * sampleBytes) return undefined;
-    const limit = this.endByte(count - 1) / 2;
-    const distinct = new PresentValues(kind);
-    const indexOf = new Map<string | number, number>();
-    const indexes = new Int32Array(count);
-    let distinctBytes = 0;
-    for (let i = 0; i < count; i++) {
-      const key = keyOf(i);
-      let index = indexOf.get(key);
-      if (index === undefined) {
-        distinctBytes += sizeOf(i);
-        if (distinctBytes > limit) return undefined;
-        index = distinct.count;
-        indexOf.set(key, index);
-        if (text) distinct.pushUtf8(this.bytes, startOf(i) + 4, this.ends[i]!);
-        else distinct.pushNumber(numbers[i]!);
-      }
-      indexes[i] = index;
-    }
-    // As hyparquet-writer: the dictionary and its bit-packed indexes together at most half the PLAIN bytes.
-    const indexBytes = Math.ceil((count * Math.max(1, bitWidthFor(distinct.count - 1))) / 8);
-    if (distinctBytes + indexBytes > limit) return undefined;
-    return { values: distinct, indexes };
-  }
-
   /** Drops the values past the first `count` (a row taken back). */
   truncate(count: number): void {
     if (count === this.count) return;
@@ -289,6 +211,11 @@ export class PresentValues {
   /** Bytes per value in PLAIN where every value takes the same (numbers), else 0 (text, booleans). */
   get fixedWidth(): number {
     return WIDTH[this.kind];
+  }
+
+  /** Numbers (booleans as 0 and 1): the values, without a copy; text: undefined. */
+  numberValues(): Float64Array | undefined {
+    return this.kind === 'text' || this.kind === 'json' ? undefined : this.numbers.subarray(0, this.count);
   }
 
   /** Text: where each value's bytes end, counted from the first value's (its length prefix included); other kinds: undefined. */

@@ -18,6 +18,7 @@ import { addRowGroup, PAGE_BYTES, type LevelList, type WrittenChunk } from './le
 import { bitWidthFor, encodeLevels, pageCuts } from './levels.js';
 import type { LeafColumn } from './schema.js';
 import type { PresentValues } from './present-values.js';
+import { dictionaryOf } from './dictionary-values.js';
 import type { TypedLeaf } from './typed-leaves.js';
 
 interface Page {
@@ -150,7 +151,7 @@ function writeTypedColumn(
   const start = parquet.writer.offset;
   const locations: OffsetIndex['page_locations'] = [];
   let uncompressed = 0;
-  const dictionary = leaf.values.dictionary();
+  const dictionary = dictionaryOf(leaf.values);
   let indexes: DictionaryIndexes | undefined;
   if (dictionary) {
     uncompressed += writeDictionaryPage(parquet, dictionary.values);
