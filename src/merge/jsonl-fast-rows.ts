@@ -12,56 +12,24 @@
  */
 import { wasmInstance } from '../core/wasm-module.js';
 import { storeKindOf, type LeafColumn, type StoreKind } from '../parquet/index.js';
-import { READ_BLOCK } from './jsonl-lines.js';
 import type { ScannedColumn } from './jsonl-scan.js';
-import type { JsonType } from './jsonl-types.js';
+import {
+  ACCEPTED,
+  BOUNDS_BYTE,
+  COLUMN_WORDS,
+  DECLINED,
+  FULL,
+  INPUT_BYTES,
+  initialShare,
+  kindOf,
+  lineCount,
+  memoryLayout,
+  WORD,
+  type Regions,
+  type RowsExports,
+} from './jsonl-rows-layout.js';
 import type { RowBatcher } from './row-batcher.js';
 
-interface RowsExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  describe(at: number, count: number): void;
-  rows(start: number, end: number, rowsLeft: number, bytesLeft: number): number;
-  taken(): number;
-  takenBytes(): number;
-  stopped(): number;
-  numberBounds(column: number): void;
-  textBounds(column: number): void;
-}
-
-/** A count the module takes as a u32: at least 1 (a row group not reached has room for a row), at most 2^32 - 1 (none: no limit). */
-const lineCount = (count: number | undefined) => (count === undefined ? 0xffffffff : Math.max(1, Math.min(count, 0xffffffff)));
-
-// As assembly/jsonl-rows.ts numbers them.
-const DECLINED = 0;
-const ACCEPTED = 1;
-const FULL = 2;
-const KIND = { int: 0, number: 1, text: 2, nulls: 3, absent: 4, nothing: 5 } as const;
-const WORD = {
-  kind: 0,
-  list: 1,
-  key: 2,
-  keyLength: 3,
-  values: 4,
-  valuesEnd: 5,
-  definitions: 6,
-  definitionsEnd: 7,
-  repetitions: 8,
-  repetitionsEnd: 9,
-  ends: 10,
-  endsEnd: 11,
-  valuesStart: 12,
-} as const;
-/** Where numberBounds leaves a column's least number and, after it, its greatest, in bytes from its descriptor. */
-const BOUNDS_BYTE = 72;
-const COLUMN_WORDS = 22;
-
-/** Room for a line (a whole read block), the newline put after it and the 16 bytes the module may read past that. */
-const INPUT_BYTES = READ_BLOCK + 64;
-/** The regions' bytes, shared out between the columns (each between the two limits below). */
-const REGION_BUDGET = 8 << 20;
-const REGION_MIN = 16 << 10;
-const REGION_MAX = 1 << 20;
 /**
  * A line up to LINE_MAX is the module's (its input grows for one longer than a read block), and
  * its regions grow for a row that does not fit them empty, up to REGION_LARGEST. Longer lines
@@ -94,46 +62,16 @@ export const fastRowsTaken = () => taken;
 /** One instance per thread, taken by the file being read and given back after it. */
 let spare: RowsExports | undefined;
 
-const align = (at: number) => Math.ceil(at / 64) * 64;
-const alignDown = (at: number) => Math.floor(at / 64) * 64;
-
-/**
- * What the module may take of a column, given the types the file's rows gave it so far and how
- * the target stores it ('types': no target, only the types are read).
- */
-function kindOf(seen: JsonType | undefined, list: boolean, store: StoreKind | 'types' | undefined): number {
-  if (seen === undefined) return KIND.nothing;
-  const numbers = store === 'int64' || store === 'double' || store === 'types';
-  const doubles = store === 'double' || store === 'types';
-  if (list) {
-    if (typeof seen !== 'object') return KIND.absent;
-    if (seen.list === 'int' && numbers) return KIND.int;
-    if (seen.list === 'float' && doubles) return KIND.number;
-    return KIND.nulls;
-  }
-  if (seen === 'int' && numbers) return KIND.int;
-  if (seen === 'float' && doubles) return KIND.number;
-  if (seen === 'string' && (store === 'text' || store === 'types')) return KIND.text;
-  return KIND.absent;
-}
-
 /** Where rows taken go: the target's leaf columns and the batcher gathering them. Without it only the types are read (inference). */
 export interface FastRowsTarget {
   readonly leaves: readonly LeafColumn[];
   readonly batcher: RowBatcher;
 }
 
-interface Regions {
-  readonly values: number;
-  readonly definitions: number;
-  readonly repetitions: number;
-  readonly ends: number;
-}
-
 export class FastRows {
   private words = new Uint32Array(0);
   private bytes = new Uint8Array(0);
-  private regions: Regions[] = [];
+  private regions: readonly Regions[] = [];
   private descriptors = 0;
   private input = 0;
   private inputBytes = 0;
@@ -155,42 +93,30 @@ export class FastRows {
     private readonly batcher: RowBatcher | undefined,
   ) {
     this.keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
-    // A multiple of 64, as every region's start must be: the leaves' views of levels and text ends need aligned offsets.
-    this.share = alignDown(Math.min(REGION_MAX, Math.max(REGION_MIN, REGION_BUDGET / columns.length)));
+    this.share = initialShare(columns.length);
     this.layOut(this.share, INPUT_BYTES);
   }
 
   /**
-   * Places the columns' descriptors, their keys, their regions (`share` bytes of values each)
-   * and an input region of `inputBytes` in the module's memory, grown to hold them (memory is
-   * only resident where it is written). Only with nothing taken: the regions start empty.
+   * Lays the module's memory out for the columns (memoryLayout: `share` bytes of values a
+   * column, an input region of `inputBytes`), grown to hold them (memory is only resident where
+   * it is written), and describes the columns to it. Only with nothing taken: the regions start empty.
    */
   private layOut(share: number, inputBytes: number): void {
     const { columns, stores, keys } = this;
-    let top = align(this.rows.heapBase());
-    const descriptors = top;
-    top = align(top + columns.length * COLUMN_WORDS * 4);
-    const keyAt = keys.map((key) => {
-      const at = top;
-      top += key.length;
-      return at;
-    });
-    top = align(top);
-    // Each column's regions, one after another: values, definition levels, repetition levels (lists), text ends (text).
-    const regionsEnd: number[] = [];
-    const regions = columns.map((column, c) => {
-      const levels = align(share / 4);
-      const values = top;
-      const definitions = values + share;
-      const repetitions = definitions + levels;
-      const ends = repetitions + (column.list ? levels : 0);
-      top = align(ends + (stores[c] === 'text' || stores[c] === 'types' ? share / 8 : 0));
-      regionsEnd.push(top);
-      return { values, definitions, repetitions, ends };
-    });
-    // Last, so a longer line only moves the end of memory.
-    const input = top;
-    top = align(top + inputBytes);
+    const {
+      descriptors,
+      keyAt,
+      regions,
+      regionsEnd,
+      input,
+      end: top,
+    } = memoryLayout(
+      this.rows.heapBase(),
+      columns.map((column, c) => ({ list: column.list, text: stores[c] === 'text' || stores[c] === 'types', keyBytes: keys[c]!.length })),
+      share,
+      inputBytes,
+    );
     // Grown before anything changes: where it cannot be (a RangeError), the layout is as it was.
     const { memory } = this.rows;
     if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
