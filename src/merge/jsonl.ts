@@ -7,7 +7,8 @@
  * the write pass then checks every later row against the types those first rows gave, and throws
  * JsonlTypesMissed on the first that does not fit, so the merge is redone with every row read.
  * Either way the file's types are those of all its rows; in the common case each line past the
- * sample is read once, by the byte scanner (jsonl-scan.ts), and none by JSON.parse.
+ * sample is read once, by the WebAssembly reader (jsonl-fast-rows.ts; the byte scanner,
+ * jsonl-scan.ts, where it declines or cannot be had), and none by JSON.parse.
  */
 import { isMainThread } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';

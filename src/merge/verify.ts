@@ -59,20 +59,24 @@ export function verifyMergedFile(request: VerifyRequest, early?: IndexCheck): nu
 /** The index column's leaf in `schema`; a DataError where it is not one integer a row. */
 function indexLeafOf(schema: readonly SchemaElement[], column: string, shownAs: string): LeafColumn {
   const leaf = indexLeafIn(schema, column, shownAs);
-  if (!leaf || !['INT32', 'INT64'].includes(leaf.element.type ?? '')) {
-    throw new DataError(
-      `the index column "${column}" (indexColumn in the config) is not an integer column of the merged data; columns: ${schema
-        .slice(1)
-        .map((e) => e.name)
-        .join(', ')}`,
-    );
-  }
-  if (leaf.maxRepetition > 0)
+  if (holdsIndexes(leaf)) return leaf;
+  if (leaf && isInteger(leaf))
     throw new DataError(
       `the index column "${column}" (indexColumn in the config) is a repeated column of the merged data; it must hold one index a row`,
     );
-  return leaf;
+  throw new DataError(
+    `the index column "${column}" (indexColumn in the config) is not an integer column of the merged data; columns: ${schema
+      .slice(1)
+      .map((e) => e.name)
+      .join(', ')}`,
+  );
 }
+
+const isInteger = (leaf: LeafColumn) => leaf.element.type === 'INT32' || leaf.element.type === 'INT64';
+
+/** Whether a leaf can be the index column: an integer, one a row. */
+const holdsIndexes = (leaf: LeafColumn | undefined): leaf is LeafColumn =>
+  leaf !== undefined && isInteger(leaf) && leaf.maxRepetition === 0;
 
 const indexLeafIn = (schema: readonly SchemaElement[], column: string, shownAs: string): LeafColumn | undefined =>
   leafColumnsOf(fieldTree(schema, shownAs)).list.find(({ path }) => path.length === 1 && path[0] === column);
@@ -136,8 +140,7 @@ export class IndexCheck {
     ranges: readonly ChunkRange[],
   ): IndexCheck | undefined {
     const leaf = indexLeafIn(schema, column, shownAs);
-    if (!leaf || !['INT32', 'INT64'].includes(leaf.element.type ?? '') || leaf.maxRepetition > 0) return undefined;
-    return new IndexCheck(file, shownAs, leaf, ranges);
+    return holdsIndexes(leaf) ? new IndexCheck(file, shownAs, leaf, ranges) : undefined;
   }
 
   /**

@@ -144,9 +144,11 @@ export function encodeLevels(levels: Uint16Array, bitWidth: number): Uint8Array 
     writeRleBitPackedHybrid(writer, levels as unknown as number[], bitWidth);
     return writer.getBytes();
   }
-  const { offsets, bytes } = layOut([levels], Math.ceil(levels.length / 8) * (5 + bitWidth) + 16);
-  const input = scratch(module, bytes) + offsets[0]!;
-  const output = input + Math.ceil(levels.byteLength / 8) * 8;
+  const outputBytes = Math.ceil(levels.length / 8) * (5 + bitWidth) + 16;
+  const { offsets, bytes } = layOut([levels], outputBytes);
+  const start = scratch(module, bytes);
+  const input = start + offsets[0]!;
+  const output = start + bytes - outputBytes;
   new Uint16Array(module.memory.buffer, input, levels.length).set(levels);
   const written = module.encodeLevels(input, levels.length, bitWidth, output);
   return new Uint8Array(module.memory.buffer, output, written).slice();
