@@ -190,6 +190,16 @@ describe('the index column check', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('refuses an index column that holds lists of integers (one index a row), naming the top-level columns', async () => {
+    const rows = (start: number) => Array.from({ length: 10 }, (_, i) => `{"index": [${start + i}], "x": ${i}}\n`).join('');
+    commitChunk(dir, 'gpu0', { start: 0, end: 9 }, [{ name: 'o.jsonl', content: rows(0) }]);
+    commitChunk(dir, 'gpu0', { start: 10, end: 19 }, [{ name: 'o.jsonl', content: rows(10) }]);
+    expect((await mergeError()).message).toMatch(
+      /the index column "index" \(indexColumn in the config\) is not an integer column of the merged data; columns: index, x$/,
+    );
+    expect(leftovers()).toEqual([]);
+  });
+
   it('names indexes that are absent', async () => {
     commitChunk(dir, 'gpu0', { start: 0, end: 9 }, [{ name: 'o.parquet', content: indexedChunk({ start: 0, end: 9 }) }]);
     commitChunk(dir, 'gpu0', { start: 10, end: 19 }, [{ name: 'o.parquet', content: indexedChunk({ start: 10, end: 15 }) }]);

@@ -64,11 +64,9 @@ function indexLeafOf(schema: readonly SchemaElement[], column: string, shownAs: 
     throw new DataError(
       `the index column "${column}" (indexColumn in the config) is a repeated column of the merged data; it must hold one index a row`,
     );
+  const columns = fieldTree(schema, shownAs).children.map((child) => child.element.name);
   throw new DataError(
-    `the index column "${column}" (indexColumn in the config) is not an integer column of the merged data; columns: ${schema
-      .slice(1)
-      .map((e) => e.name)
-      .join(', ')}`,
+    `the index column "${column}" (indexColumn in the config) is not an integer column of the merged data; columns: ${columns.join(', ')}`,
   );
 }
 
