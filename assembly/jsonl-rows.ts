@@ -270,25 +270,31 @@ function scanLongNumber(at: usize): usize {
   return kind == INT && Math.trunc(value) == value && Math.abs(value) <= 9007199254740991.0;
 }
 
-@inline function pushLevel(column: usize, cursor: i32, end: i32, level: u16): bool {
+/**
+ * Room for `bytes` in the region whose cursor is word `cursor` of the column (its end word
+ * `end`): where they go, the cursor moved past them; or 0, the regions full, where they do not fit.
+ */
+@inline function claim(column: usize, cursor: i32, end: i32, bytes: usize): usize {
   const at = word(column, cursor);
-  if (at + 2 > word(column, end)) {
+  if (at + bytes > word(column, end)) {
     full = true;
-    return false;
+    return 0;
   }
+  setWord(column, cursor, at + bytes);
+  return at;
+}
+
+@inline function pushLevel(column: usize, cursor: i32, end: i32, level: u16): bool {
+  const at = claim(column, cursor, end, 2);
+  if (at == 0) return false;
   store<u16>(at, level);
-  setWord(column, cursor, at + 2);
   return true;
 }
 
 @inline function pushNumber(column: usize, value: f64): bool {
-  const at = word(column, VALUES);
-  if (at + 8 > word(column, VALUES_END)) {
-    full = true;
-    return false;
-  }
+  const at = claim(column, VALUES, VALUES_END, 8);
+  if (at == 0) return false;
   store<f64>(at, value);
-  setWord(column, VALUES, at + 8);
   return true;
 }
 
@@ -377,17 +383,13 @@ function readText(at: usize, column: usize): usize {
     to += length;
   }
   if (load<u8>(to) != 0x22) return 0;
-  const ends = word(column, ENDS);
-  if (ends + 4 > word(column, ENDS_END)) {
-    full = true;
-    return 0;
-  }
+  const ends = claim(column, ENDS, ENDS_END, 4);
+  if (ends == 0) return 0;
   const length = to - from;
   store<u32>(out, <u32>length);
   const next = out + 4 + length;
   setWord(column, VALUES, next);
   store<u32>(ends, <u32>(next - word(column, VALUES_START)));
-  setWord(column, ENDS, ends + 4);
   return to + 1;
 }
 
