@@ -6,7 +6,7 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readParquetFooter } from '../src/parquet/index.js';
 import type { RecordedChunk } from '../src/merge/merge-record.js';
 import { IndexCheck, verifyMergedFile } from '../src/merge/verify.js';
@@ -16,10 +16,7 @@ let dir: string;
 beforeEach(() => {
   dir = tempDir();
 });
-afterEach(() => {
-  removeDir(dir);
-  vi.restoreAllMocks();
-});
+afterEach(() => removeDir(dir));
 
 /** A file of `indexes` in row groups of 10 rows, and the chunks (10 rows each) the indexes 0..n-1 make. */
 function writeFile(name: string, indexes: number[]): { file: string; chunks: RecordedChunk[] } {
